@@ -1,0 +1,62 @@
+"""Pingyi (评议): the HTTP shell around the `ballots` domain."""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from flask import Flask
+
+__version__ = "0.1.0"
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    from . import cli, csrf, db, embedded_pg, errors, health
+    from .api import bp as api_bp
+    from .api.openapi import spec_bp
+    from .config import Settings
+    from .web import register as register_web
+
+    app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
+    settings = (test_config or {}).get("SETTINGS") or Settings.from_env()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    dsn = settings.database_url or embedded_pg.ensure(settings.var_dir)
+    app.config.update(
+        SETTINGS=settings,
+        DATABASE_DSN=dsn,
+        SECRET_KEY=settings.secret_key,
+        SESSION_COOKIE_NAME="pingyi_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.session_cookie_secure,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        MAX_CONTENT_LENGTH=settings.upload_max_bytes + 64 * 1024,
+        JSON_AS_ASCII=False,
+    )
+    if test_config:
+        app.config.update({k: v for k, v in test_config.items() if k != "SETTINGS"})
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+
+    errors.register(app)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(spec_bp)
+    app.register_blueprint(health.bp)
+    register_web(app)
+    app.teardown_appcontext(db.teardown)
+    app.jinja_env.globals["csrf_token"] = csrf.token
+    app.after_request(_security_headers)
+    cli.register(app)
+    return app
+
+
+def _security_headers(resp):
+    h = resp.headers
+    h.setdefault("X-Content-Type-Options", "nosniff")
+    h.setdefault("Referrer-Policy", "no-referrer")
+    h.setdefault("Content-Security-Policy",
+                 "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+                 "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+    h.setdefault("X-Frame-Options", "DENY")
+    if "Cache-Control" not in h and resp.mimetype == "text/html":
+        h["Cache-Control"] = "no-store"
+    return resp

@@ -1,0 +1,79 @@
+"""The JSON API under /api/v1.
+
+Views are declared with `endpoint(...)`, which registers the URL rule, guards it with
+the permission it names, loads the body through its input schema, and records what
+the OpenAPI document needs — so the document cannot drift from the routes.
+"""
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass
+
+from flask import Blueprint, current_app, request
+
+from ..auth import requires
+from ..errors import Invalid, MalformedJSON, PayloadTooLarge, UnsupportedMediaType
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+@dataclass
+class EndpointDoc:
+    rule: str
+    method: str
+    summary: str
+    permission: str
+    body: type | None
+    response: type | None
+    status: int
+    many: bool
+    tag: str
+    multipart: bool = False
+
+
+REGISTRY: list[EndpointDoc] = []
+
+
+def json_body(schema_cls):
+    """Parse the body strictly: JSON object only, size-capped, unknown fields refused."""
+    if not request.mimetype == "application/json":
+        raise UnsupportedMediaType()
+    limit = current_app.config["SETTINGS"].json_max_bytes
+    if request.content_length is not None and request.content_length > limit:
+        raise PayloadTooLarge(details={"limit_bytes": limit})
+    request.max_content_length = limit
+    raw = request.get_data(cache=True)
+    if len(raw) > limit:
+        raise PayloadTooLarge(details={"limit_bytes": limit})
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise MalformedJSON() from None
+    if not isinstance(data, dict):
+        raise Invalid("the body must be a JSON object", {"fields": {"_schema": ["expected an object"]}})
+    return schema_cls().load(data)
+
+
+def endpoint(rule, method, *, summary, permission, body=None, response=None, status=200,
+             many=False, tag="campaigns", multipart=False):
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(**kwargs):
+            if body is not None:
+                kwargs["data"] = json_body(body)
+            result = view(**kwargs)
+            if response is None:
+                return ("", status) if result is None else result
+            return response(many=many).dump(result), status
+
+        guarded = requires(permission)(wrapper)
+        bp.add_url_rule(rule, endpoint=view.__name__, view_func=guarded, methods=[method])
+        REGISTRY.append(EndpointDoc(rule, method, summary, permission, body, response, status,
+                                    many, tag, multipart))
+        return guarded
+
+    return decorate
+
+
+from . import accounts, campaigns, openapi  # noqa: E402,F401  (registers the routes)

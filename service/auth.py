@@ -1,0 +1,164 @@
+"""Who is calling, and what they may do.
+
+Users (web sessions) have a role; API keys have scopes. Both resolve to a set of
+permissions, and every API view names the one it needs with `@requires`, which
+also marks the view so a test can check that no API route is left open.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass, field
+
+from flask import g, request, session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from . import db
+from .errors import Forbidden, TooManyRequests, Unauthorized
+from .queries import accounts as q
+
+CAMPAIGNS_READ = "campaigns:read"
+CAMPAIGNS_WRITE = "campaigns:write"
+USERS_MANAGE = "users:manage"
+APIKEYS_MANAGE = "apikeys:manage"
+RESULTS_READ = "results:read"
+TURNOUT_READ = "turnout:read"
+BALLOTS_HANDOUT = "ballots:handout"
+AUDIT_READ = "audit:read"
+ALL_PERMISSIONS = frozenset({CAMPAIGNS_READ, CAMPAIGNS_WRITE, USERS_MANAGE, APIKEYS_MANAGE,
+                             RESULTS_READ, TURNOUT_READ, BALLOTS_HANDOUT, AUDIT_READ})
+
+ROLES = {
+    "admin": ALL_PERMISSIONS,
+    "organiser": frozenset({CAMPAIGNS_READ, CAMPAIGNS_WRITE, RESULTS_READ, TURNOUT_READ}),
+    "auditor": frozenset({CAMPAIGNS_READ, RESULTS_READ, TURNOUT_READ, AUDIT_READ}),
+    "viewer": frozenset({CAMPAIGNS_READ, RESULTS_READ, TURNOUT_READ}),
+}
+ROLE_LABELS = {"admin": "管理员", "organiser": "组织者", "auditor": "审计员", "viewer": "查看者"}
+
+SCOPES = {
+    "results": frozenset({CAMPAIGNS_READ, RESULTS_READ}),
+    "turnout": frozenset({TURNOUT_READ}),
+    "handout": frozenset({BALLOTS_HANDOUT}),
+    "audit": frozenset({CAMPAIGNS_READ, RESULTS_READ, AUDIT_READ}),
+    "organise": frozenset({CAMPAIGNS_READ, CAMPAIGNS_WRITE, RESULTS_READ, TURNOUT_READ}),
+    "admin": ALL_PERMISSIONS,
+}
+
+API_KEY_PREFIX = "pgy_"
+_DUMMY_HASH = generate_password_hash("pingyi-timing-equaliser")
+
+
+@dataclass(frozen=True)
+class Principal:
+    kind: str  # "user" or "key"
+    id: int
+    name: str
+    permissions: frozenset = field(default_factory=frozenset)
+    role: str | None = None
+
+    @property
+    def actor(self) -> str:
+        return f"{self.kind}:{self.name}"
+
+    def can(self, permission: str) -> bool:
+        return permission in self.permissions
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password)
+
+
+def new_api_key() -> tuple[str, str, str]:
+    """Return (the key shown once, its display prefix, its stored hash)."""
+    secret = secrets.token_urlsafe(32)
+    key = API_KEY_PREFIX + secret
+    return key, key[: len(API_KEY_PREFIX) + 6], hash_api_key(key)
+
+
+def hash_api_key(key: str) -> str:
+    # Keys carry 256 random bits, so a fast hash is enough: nothing to brute-force.
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def check_login(cur, username: str, password: str, max_failures: int, lockout_seconds: int):
+    """Return the user row, or None; raise TooManyRequests while the name is locked out."""
+    key = username.strip().lower()
+    if q.login_locked(cur, key):
+        raise TooManyRequests("登录失败次数过多，请稍后再试")
+    user = q.get_user_by_username(cur, key)
+    ok = check_password_hash(user["password_hash"] if user else _DUMMY_HASH, password)
+    if ok and user and not user["disabled"]:
+        q.clear_login_failures(cur, key)
+        return user
+    q.record_login_failure(cur, key, max_failures, lockout_seconds)
+    return None
+
+
+def start_session(user) -> None:
+    session.clear()
+    session["uid"] = user["id"]
+    session["pwc"] = user["password_changed_at"].isoformat()
+    session.permanent = True
+
+
+def _session_principal(cur):
+    uid = session.get("uid")
+    if uid is None:
+        return None
+    user = q.get_user(cur, uid)
+    if not user or user["disabled"] or user["password_changed_at"].isoformat() != session.get("pwc"):
+        session.clear()
+        return None
+    return Principal("user", user["id"], user["username"], ROLES[user["role"]], user["role"])
+
+
+def _key_principal(cur, header: str):
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.startswith(API_KEY_PREFIX):
+        raise Unauthorized("malformed Authorization header; send 'Bearer <API key>'")
+    row = q.get_api_key_by_hash(cur, hash_api_key(token.strip()))
+    if row is None:
+        raise Unauthorized("unknown or revoked API key")
+    perms = frozenset().union(*(SCOPES.get(s, frozenset()) for s in row["scopes"]))
+    return Principal("key", row["id"], row["name"], perms)
+
+
+def current_principal():
+    """Resolve the caller once per request (API key first, then the web session)."""
+    if "principal" not in g:
+        header = request.headers.get("Authorization")
+        with db.transaction() as cur:
+            g.principal = _key_principal(cur, header) if header else _session_principal(cur)
+        g.via_session = not header and g.principal is not None
+    return g.principal
+
+
+def requires(permission: str):
+    """Guard an API view; the permission is recorded on the view for the route audit test."""
+    if permission not in ALL_PERMISSIONS:
+        raise ValueError(f"unknown permission {permission}")
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            principal = current_principal()
+            if principal is None:
+                raise Unauthorized()
+            if g.via_session and request.method not in ("GET", "HEAD", "OPTIONS"):
+                from .csrf import check_header
+                check_header()
+            if not principal.can(permission):
+                raise Forbidden(details={"required": permission})
+            return view(*args, **kwargs)
+
+        wrapper.required_permission = permission
+        return wrapper
+
+    return decorate
+
+
+def constant_time_equal(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode("utf-8"), b.encode("utf-8"))

@@ -1,0 +1,112 @@
+"""Command line: `python -m service.cli COMMAND` (the same commands under `flask --app service`).
+
+serve · migrate · create-user · demo
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from . import db as dbmod
+from . import embedded_pg, migrate as migrations
+from .config import Settings
+
+
+def _dsn(settings: Settings) -> str:
+    return settings.database_url or embedded_pg.ensure(settings.var_dir)
+
+
+@click.group()
+def main():
+    """Pingyi (评议) service commands."""
+
+
+@main.command("migrate")
+def migrate_cmd():
+    """Apply pending database migrations."""
+    settings = Settings.from_env()
+    with dbmod.connect(_dsn(settings)) as conn:
+        try:
+            done = migrations.migrate(conn)
+        except migrations.MigrationError as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo("applied: " + ", ".join(done) if done else "migrations: up to date")
+
+
+@main.command("create-user")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["admin", "organiser", "auditor", "viewer"]), default="organiser")
+@click.option("--password", envvar="PINGYI_NEW_PASSWORD", help="default: prompt (or $PINGYI_NEW_PASSWORD)")
+def create_user_cmd(username, role, password):
+    """Create a user account."""
+    from marshmallow import ValidationError
+
+    from . import accounts
+    from .errors import APIError
+    from .schemas import UserIn
+
+    if password is None:
+        password = click.prompt("password", hide_input=True, confirmation_prompt=True)
+    try:
+        data = UserIn().load({"username": username, "password": password, "role": role})
+    except ValidationError as exc:
+        raise click.ClickException(str(exc.messages)) from None
+    settings = Settings.from_env()
+    with dbmod.connect(_dsn(settings)) as conn:
+        migrations.migrate(conn)
+        with conn.cursor(cursor_factory=dbmod.psycopg2.extras.RealDictCursor) as cur:
+            try:
+                accounts.create_user(cur, None, data)
+            except APIError as exc:
+                raise click.ClickException(exc.message) from None
+        conn.commit()
+    click.echo(f"created {role} {username}")
+
+
+@main.command("demo")
+def demo_cmd():
+    """Create the demo admin and campaign if the database has no users yet."""
+    from .demo import ensure_demo
+
+    settings = Settings.from_env()
+    with dbmod.connect(_dsn(settings)) as conn:
+        migrations.migrate(conn)
+        ensure_demo(conn, click.echo)
+
+
+@main.command("serve")
+@click.option("--host", default=lambda: os.environ.get("HOST", "127.0.0.1"), show_default="127.0.0.1")
+@click.option("--port", default=lambda: int(os.environ.get("PORT", "8000")), type=int, show_default="8000")
+@click.option("--workers", default=lambda: int(os.environ.get("WEB_CONCURRENCY", "0")), type=int,
+              help="gunicorn workers (default: 2 × cores, at most 8)")
+@click.option("--no-demo", is_flag=True, help="do not create the demo admin and campaign on first start")
+def serve_cmd(host, port, workers, no_demo):
+    """Migrate, create demo data on first start, and serve with gunicorn."""
+    from .demo import ensure_demo
+    from .server import run
+
+    settings = Settings.from_env()
+    dsn = _dsn(settings)
+    with dbmod.connect(dsn) as conn:
+        applied = migrations.migrate(conn)
+        if applied:
+            click.echo("applied migrations: " + ", ".join(applied))
+        if not no_demo:
+            ensure_demo(conn, click.echo)
+    # Workers inherit the database address instead of starting a server of their own.
+    os.environ["DATABASE_URL"] = dsn
+    workers = workers or min(8, 2 * (os.cpu_count() or 1))
+    click.echo(f"serving on http://{host}:{port} with {workers} workers")
+    sys.stdout.flush()
+    run(host, port, workers)
+
+
+def register(app) -> None:
+    for command in main.commands.values():
+        app.cli.add_command(command)
+
+
+if __name__ == "__main__":
+    main()

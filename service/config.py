@@ -1,0 +1,94 @@
+"""Typed settings read once from the environment.
+
+Every variable is documented in docs/configuration.md; keep the two in step.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or malformed; raised at start-up, never later."""
+
+
+def _int(env, name, default):
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str
+    database_url: str | None
+    var_dir: Path
+    secret_key: str
+    base_url: str
+    db_pool_min: int
+    db_pool_max: int
+    json_max_bytes: int
+    upload_max_bytes: int
+    login_max_failures: int
+    login_lockout_seconds: int
+    session_cookie_secure: bool
+    log_level: str
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    @classmethod
+    def from_env(cls, env=None) -> "Settings":
+        env = os.environ if env is None else env
+        mode = env.get("PINGYI_ENV", "development")
+        if mode not in ("development", "production", "test"):
+            raise ConfigError("PINGYI_ENV must be development, production or test")
+        var_dir = Path(env.get("PINGYI_VAR_DIR", "var")).resolve()
+        secret = env.get("SECRET_KEY", "")
+        if not secret:
+            if mode == "production":
+                raise ConfigError("SECRET_KEY must be set in production")
+            secret = _local_secret(var_dir)
+        elif len(secret) < 32:
+            raise ConfigError("SECRET_KEY must be at least 32 characters")
+        if mode == "production" and not env.get("DATABASE_URL"):
+            raise ConfigError("DATABASE_URL must be set in production")
+        return cls(
+            env=mode,
+            database_url=env.get("DATABASE_URL") or None,
+            var_dir=var_dir,
+            secret_key=secret,
+            base_url=env.get("BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+            db_pool_min=_int(env, "DB_POOL_MIN", 1),
+            db_pool_max=_int(env, "DB_POOL_MAX", 10),
+            json_max_bytes=_int(env, "JSON_MAX_BYTES", 256 * 1024),
+            upload_max_bytes=_int(env, "UPLOAD_MAX_BYTES", 4 * 1024 * 1024),
+            login_max_failures=_int(env, "LOGIN_MAX_FAILURES", 5),
+            login_lockout_seconds=_int(env, "LOGIN_LOCKOUT_SECONDS", 300),
+            session_cookie_secure=env.get("SESSION_COOKIE_SECURE", "") == "1"
+            or mode == "production",
+            log_level=env.get("LOG_LEVEL", "INFO"),
+        )
+
+
+def _local_secret(var_dir: Path) -> str:
+    """A per-installation key kept in var/, so sessions survive restarts in development."""
+    path = var_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process won the race
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as f:
+        f.write(key)
+    return key

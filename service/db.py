@@ -1,0 +1,85 @@
+"""Connection pool and the one-transaction-per-request helper.
+
+Views open `with db.transaction() as cur:`; the commit happens when the block
+ends, before the response is built. The teardown only rolls back and releases.
+"""
+from __future__ import annotations
+
+import contextlib
+import threading
+
+import psycopg2
+import psycopg2.extras
+import psycopg2.pool
+from flask import current_app, g
+
+_pools: dict[str, psycopg2.pool.ThreadedConnectionPool] = {}
+_pools_lock = threading.Lock()
+
+
+def get_pool(dsn: str, minconn: int = 1, maxconn: int = 10):
+    # Created lazily, after gunicorn forks, so no socket is shared between workers.
+    pool = _pools.get(dsn)
+    if pool is None:
+        with _pools_lock:
+            pool = _pools.get(dsn)
+            if pool is None:
+                pool = psycopg2.pool.ThreadedConnectionPool(
+                    minconn, maxconn, dsn, application_name="pingyi"
+                )
+                _pools[dsn] = pool
+    return pool
+
+
+def close_pools() -> None:
+    with _pools_lock:
+        for pool in _pools.values():
+            pool.closeall()
+        _pools.clear()
+
+
+def _request_conn():
+    if "db_conn" not in g:
+        settings = current_app.config["SETTINGS"]
+        pool = get_pool(current_app.config["DATABASE_DSN"], settings.db_pool_min,
+                        settings.db_pool_max)
+        g.db_pool = pool
+        g.db_conn = pool.getconn()
+    return g.db_conn
+
+
+@contextlib.contextmanager
+def transaction():
+    """Yield a dict cursor inside one transaction; commit on success, roll back on error."""
+    conn = _request_conn()
+    try:
+        with conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
+            yield cur
+        conn.commit()
+    except BaseException:
+        conn.rollback()
+        raise
+
+
+def teardown(_exc=None) -> None:
+    conn = g.pop("db_conn", None)
+    if conn is None:
+        return
+    pool = g.pop("db_pool")
+    broken = conn.closed != 0
+    if not broken:
+        try:
+            conn.rollback()
+        except psycopg2.Error:
+            broken = True
+    pool.putconn(conn, close=broken)
+
+
+@contextlib.contextmanager
+def connect(dsn: str):
+    """A standalone connection for the CLI and tests (outside a request)."""
+    conn = psycopg2.connect(dsn, application_name="pingyi-cli")
+    try:
+        yield conn
+    finally:
+        conn.close()

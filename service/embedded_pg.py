@@ -1,0 +1,47 @@
+"""The embedded PostgreSQL (the `pgserver` wheel), used when DATABASE_URL is unset."""
+from __future__ import annotations
+
+import logging
+import warnings
+from pathlib import Path
+
+import psycopg2
+
+log = logging.getLogger("pingyi.embedded_pg")
+logging.getLogger("pgserver").setLevel(logging.WARNING)  # it logs every command at INFO
+DATABASE = "pingyi"
+_servers = {}
+
+
+def ensure(var_dir: Path, database: str = DATABASE, cleanup_mode: str | None = "stop") -> str:
+    """Start (or join) the server in var_dir/pgdata and make sure the database exists; return its DSN.
+
+    With cleanup_mode "stop" the server stops when the last process that started or
+    joined it exits; forked workers do not count, so they never stop it.
+    """
+    with warnings.catch_warnings():
+        # platformdirs warns at import when XDG_RUNTIME_DIR is unset (servers, CI); harmless here.
+        warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+        import pgserver
+
+    pgdata = (var_dir / "pgdata").resolve()
+    pgdata.mkdir(parents=True, exist_ok=True)
+    server = _servers.get(pgdata)
+    if server is None:
+        server = pgserver.get_server(pgdata, cleanup_mode=cleanup_mode)
+        _servers[pgdata] = server
+    create_database(server.get_uri("postgres"), database)
+    return server.get_uri(database)
+
+
+def create_database(admin_dsn: str, database: str) -> None:
+    conn = psycopg2.connect(admin_dsn)
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,))
+            if cur.fetchone() is None:
+                cur.execute(f'CREATE DATABASE "{database}" ENCODING \'UTF8\' TEMPLATE template0')
+                log.info("created database %s", database)
+    finally:
+        conn.close()

@@ -1,0 +1,132 @@
+"""Typed errors and the one table that maps them to HTTP.
+
+API requests always get `{"error": {"code", "message", "details"}}`; pages get a
+friendly page in Chinese. A 500 says only "internal error" and a request id.
+"""
+from __future__ import annotations
+
+import logging
+import secrets
+
+from flask import Flask, jsonify, render_template, request
+from marshmallow import ValidationError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger("pingyi.errors")
+
+
+class APIError(Exception):
+    status = 400
+    code = "bad_request"
+    message = "bad request"
+
+    def __init__(self, message: str | None = None, details: dict | None = None, code: str | None = None):
+        super().__init__(message or self.message)
+        self.message = message or self.message
+        self.details = details or {}
+        if code:
+            self.code = code
+
+    def to_dict(self) -> dict:
+        return {"error": {"code": self.code, "message": self.message, "details": self.details}}
+
+
+class MalformedJSON(APIError):
+    status, code, message = 400, "malformed_json", "the request body is not valid JSON"
+
+
+class Unauthorized(APIError):
+    status, code, message = 401, "unauthorized", "authentication required"
+
+
+class Forbidden(APIError):
+    status, code, message = 403, "forbidden", "you lack the permission for this action"
+
+
+class NotFound(APIError):
+    status, code, message = 404, "not_found", "no such resource"
+
+
+class Conflict(APIError):
+    status, code, message = 409, "conflict", "the request conflicts with the current state"
+
+
+class InvalidTransition(Conflict):
+    code = "invalid_transition"
+
+
+class CampaignNotEditable(Conflict):
+    code = "campaign_not_editable"
+
+
+class PayloadTooLarge(APIError):
+    status, code, message = 413, "payload_too_large", "the request body is too large"
+
+
+class UnsupportedMediaType(APIError):
+    status, code, message = 415, "unsupported_media_type", "send JSON with Content-Type: application/json"
+
+
+class Invalid(APIError):
+    status, code, message = 422, "validation_failed", "the request has invalid fields"
+
+
+class TooManyRequests(APIError):
+    status, code, message = 429, "too_many_requests", "too many attempts; try again later"
+
+
+_HTTP_CODES = {
+    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+    405: "method_not_allowed", 409: "conflict", 413: "payload_too_large",
+    415: "unsupported_media_type", 429: "too_many_requests",
+}
+
+_PAGE_TEXT = {
+    400: ("请求有误", "提交的内容无法处理，请返回检查后重试。"),
+    401: ("请先登录", "此页面需要登录后访问。"),
+    403: ("无权访问", "您的账号没有执行此操作的权限。"),
+    404: ("页面不存在", "您访问的页面不存在或已被移除。"),
+    405: ("请求方式不支持", "此页面不支持该操作。"),
+    409: ("操作与当前状态冲突", "该操作不适用于当前状态。"),
+    413: ("内容过大", "上传的内容超过了大小限制。"),
+    422: ("内容未通过校验", "请检查填写的内容。"),
+    429: ("尝试次数过多", "请稍后再试。"),
+    500: ("服务器内部错误", "服务暂时出现问题，请稍后再试。"),
+}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _respond(status: int, code: str, message: str, details: dict | None = None):
+    if wants_json():
+        resp = jsonify({"error": {"code": code, "message": message, "details": details or {}}})
+        resp.status_code = status
+        return resp
+    title, text = _PAGE_TEXT.get(status, _PAGE_TEXT[500] if status >= 500 else _PAGE_TEXT[400])
+    return render_template("error.html", status=status, title=title, text=text,
+                           message=message if status < 500 else None,
+                           details=details), status
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(APIError)
+    def _api_error(exc: APIError):
+        return _respond(exc.status, exc.code, exc.message, exc.details)
+
+    @app.errorhandler(ValidationError)
+    def _validation(exc: ValidationError):
+        return _respond(422, Invalid.code, Invalid.message, {"fields": exc.messages})
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        status = exc.code or 500
+        return _respond(status, _HTTP_CODES.get(status, "http_error"), exc.description or exc.name)
+
+    @app.errorhandler(Exception)
+    def _internal(exc: Exception):
+        request_id = secrets.token_hex(8)
+        # The path may hold a ballot token (/b/…); log only the endpoint name.
+        log.exception("internal error request_id=%s endpoint=%s", request_id, request.endpoint)
+        return _respond(500, "internal", "internal error", {"request_id": request_id})

@@ -1,0 +1,135 @@
+"""Admin pages for campaigns: list, create, edit the draft, import subjects, transitions."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+
+from ballots import lifecycle
+from ballots.sections import (MAJORITY_BASES, MAJORITY_LABELS, QUORUM_BASES, SCALE_LABELS, SECTION_LABELS,
+                              WEIGHT_BASES)
+from .. import campaigns as ops
+from .. import db
+from ..auth import CAMPAIGNS_READ, CAMPAIGNS_WRITE
+from ..errors import Invalid
+from ..imports import parse_subjects
+from ..queries import campaigns as q
+from ..queries.events import list_events
+from ..schemas import CampaignIn, CampaignPatch, GroupIn, RoundIn, SectionIn, SubjectIn
+from . import form_action, page
+from .forms import campaign_form, group_form, round_form, section_form, subject_form
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+PARTS = {"groups": "voter_groups", "subjects": "subjects", "rounds": "rounds", "sections": "sections"}
+
+
+def _detail(campaign_id, **_):
+    return url_for("admin.campaign", campaign_id=campaign_id)
+
+
+@bp.get("/")
+@page(CAMPAIGNS_READ)
+def index():
+    with db.transaction() as cur:
+        rows = q.list_campaigns(cur)
+    return render_template("admin/index.html", campaigns=rows)
+
+
+@bp.post("/campaigns")
+@page(CAMPAIGNS_WRITE)
+@form_action(lambda **_: url_for("admin.index"))
+def create_campaign():
+    data = CampaignIn().load(campaign_form(request.form, with_rules=False))
+    with db.transaction() as cur:
+        row = ops.create_campaign(cur, g.user, data)
+    flash("测评活动已创建", "info")
+    return redirect(url_for("admin.campaign", campaign_id=row["id"]))
+
+
+@bp.get("/campaigns/<int:campaign_id>")
+@page(CAMPAIGNS_READ)
+def campaign(campaign_id):
+    with db.transaction() as cur:
+        c = ops.definition(cur, campaign_id)
+        events = list_events(cur, campaign_id, limit=50)
+    ops.annotate_sections(c)
+    return render_template(
+        "admin/campaign.html", c=c, events=events, editable=c["state"] == "draft",
+        can_write=g.user.can(CAMPAIGNS_WRITE), next_state=lifecycle.NEXT.get(c["state"]),
+        action_labels=lifecycle.ACTION_LABELS, section_labels=SECTION_LABELS, scale_labels=SCALE_LABELS,
+        majority_labels=MAJORITY_LABELS, majority_bases=MAJORITY_BASES, quorum_bases=QUORUM_BASES,
+        weight_bases=WEIGHT_BASES,
+    )
+
+
+@bp.post("/campaigns/<int:campaign_id>/edit")
+@page(CAMPAIGNS_WRITE)
+@form_action(_detail)
+def edit_campaign(campaign_id):
+    data = CampaignPatch().load(campaign_form(request.form, with_rules=True))
+    with db.transaction() as cur:
+        ops.update_campaign(cur, g.user, campaign_id, data)
+    flash("已保存", "info")
+    return redirect(_detail(campaign_id))
+
+
+_FORMS = {"groups": (GroupIn, group_form), "subjects": (SubjectIn, subject_form),
+          "rounds": (RoundIn, round_form), "sections": (SectionIn, section_form)}
+_ADDED = {"groups": "已添加参评群体", "subjects": "已添加被测评对象", "rounds": "已添加轮次",
+          "sections": "已添加题目"}
+
+
+@bp.post("/campaigns/<int:campaign_id>/<any(groups, subjects, rounds, sections):part>")
+@page(CAMPAIGNS_WRITE)
+@form_action(_detail)
+def add_part(campaign_id, part):
+    schema, parse = _FORMS[part]
+    data = schema().load(parse(request.form))
+    with db.transaction() as cur:
+        ops.add_part(cur, g.user, PARTS[part], campaign_id, data)
+    flash(_ADDED[part], "info")
+    return redirect(_detail(campaign_id) + f"#{part}")
+
+
+@bp.post("/campaigns/<int:campaign_id>/<any(groups, subjects, rounds, sections):part>/<int:part_id>/delete")
+@page(CAMPAIGNS_WRITE)
+@form_action(_detail)
+def delete_part(campaign_id, part, part_id):
+    with db.transaction() as cur:
+        ops.delete_part(cur, g.user, PARTS[part], campaign_id, part_id)
+    flash("已删除", "info")
+    return redirect(_detail(campaign_id) + f"#{part}")
+
+
+@bp.post("/campaigns/<int:campaign_id>/subjects/import")
+@page(CAMPAIGNS_WRITE)
+@form_action(_detail)
+def import_subjects(campaign_id):
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise Invalid("请选择要导入的 CSV 或 XLSX 文件")
+    limit = current_app.config["SETTINGS"].upload_max_bytes
+    rows = parse_subjects(upload.filename, upload.read(limit + 1))
+    with db.transaction() as cur:
+        added = ops.import_subjects(cur, g.user, campaign_id, rows)
+    flash(f"已导入 {len(added)} 个被测评对象", "info")
+    return redirect(_detail(campaign_id) + "#subjects")
+
+
+@bp.post("/campaigns/<int:campaign_id>/transition")
+@page(CAMPAIGNS_WRITE)
+@form_action(_detail)
+def transition(campaign_id):
+    target = request.form.get("to", "")
+    with db.transaction() as cur:
+        row = ops.transition(cur, g.user, campaign_id, target)
+    flash(f"状态已变为「{lifecycle.LABELS[row['state']]}」", "info")
+    return redirect(_detail(campaign_id))
+
+
+@bp.post("/campaigns/<int:campaign_id>/delete")
+@page(CAMPAIGNS_WRITE)
+@form_action(_detail)
+def delete_campaign(campaign_id):
+    with db.transaction() as cur:
+        ops.delete_campaign(cur, g.user, campaign_id)
+    flash("测评活动已删除", "info")
+    return redirect(url_for("admin.index"))

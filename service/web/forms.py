@@ -1,0 +1,109 @@
+"""HTML form fields → the dicts the marshmallow schemas load.
+
+Browsers send strings; these turn numbers and checkboxes into their types (leaving a
+bad number as text, so the schema reports it) and leave validation to the schemas.
+"""
+from __future__ import annotations
+
+
+def _num(value, integer=False):
+    value = (value or "").strip()
+    if value == "":
+        return None
+    try:
+        return int(value) if integer else float(value)
+    except ValueError:
+        return value
+
+
+def _lines(value):
+    return [line.strip() for line in (value or "").splitlines() if line.strip()]
+
+
+def _ids(form, name):
+    ids = [_num(v, integer=True) for v in form.getlist(name) if v.strip()]
+    return ids or None
+
+
+def _drop_none(d):
+    return {k: v for k, v in d.items() if v is not None}
+
+
+def campaign_form(form, with_rules):
+    data = {"title": form.get("title", "").strip(), "description": form.get("description", "").strip()}
+    if with_rules:
+        quorum_share = _num(form.get("quorum_share"))
+        data["rules"] = _drop_none({
+            "weight_base": form.get("weight_base") or None,
+            "quorum": {"share": quorum_share, "base": form.get("quorum_base", "issued")}
+            if quorum_share is not None else None,
+            "majority": {"threshold": form.get("majority_threshold", "more_than_half"),
+                         "base": form.get("majority_base", "valid")},
+            "pass_line": _num(form.get("pass_line")),
+            "laggard_share": _num(form.get("laggard_share")),
+            "small_group_k": _num(form.get("small_group_k"), integer=True),
+            "publicity_days": _num(form.get("publicity_days"), integer=True),
+        })
+    return data
+
+
+def group_form(form):
+    return _drop_none({
+        "name": form.get("name", "").strip(),
+        "weight": _num(form.get("weight")) if form.get("weight", "").strip() else "",
+        "criteria": form.get("criteria", "").strip(),
+        "eligible": _num(form.get("eligible"), integer=True),
+        "position": _num(form.get("position"), integer=True),
+    })
+
+
+def subject_form(form):
+    return _drop_none({
+        "name": form.get("name", "").strip(),
+        "kind": form.get("kind", ""),
+        "category": form.get("category", "").strip(),
+        "unit": form.get("unit", "").strip(),
+        "commitment": form.get("commitment", "").strip(),
+        "position": _num(form.get("position"), integer=True),
+    })
+
+
+def round_form(form):
+    return _drop_none({
+        "title": form.get("title", "").strip(),
+        "kind": form.get("kind", ""),
+        "position": _num(form.get("position"), integer=True),
+    })
+
+
+def section_form(form):
+    kind = form.get("type", "")
+    config = {}
+    if kind in ("rating", "choose", "approve", "score"):
+        config["category"] = form.get("category", "").strip()
+    if kind == "rating":
+        config["scale"] = form.get("scale", "satisfaction")
+        config["criteria"] = _lines(form.get("criteria"))
+        cap = _num(form.get("cap_share"))
+        if cap is not None and form.get("cap_option"):
+            config["caps"] = [{"option": form.get("cap_option"), "max_share": cap}]
+    elif kind == "choose":
+        config["max_choices"] = _num(form.get("max_choices"), integer=True)
+        config["quota"] = _num(form.get("quota"), integer=True)
+        config["write_ins"] = form.get("write_ins") == "on"
+    elif kind == "score":
+        config["criteria"] = _lines(form.get("criteria"))
+        config["identical_invalid"] = form.get("identical_invalid") == "on"
+        trim = _num(form.get("trim_above"), integer=True)
+        config["trim_above"] = trim
+    elif kind == "text":
+        config["max_length"] = _num(form.get("max_length"), integer=True) or 500
+    return {
+        "round_id": _num(form.get("round_id"), integer=True),
+        "type": kind,
+        "title": form.get("title", "").strip(),
+        "config": _drop_none(config) if kind != "score" else config,
+        "subject_ids": _ids(form, "subject_ids"),
+        "group_ids": _ids(form, "group_ids"),
+        "position": _num(form.get("position"), integer=True) or 0,
+    }

@@ -1,0 +1,21 @@
+// Progressive help for the admin pages; every form works without it.
+(function () {
+  "use strict";
+  var type = document.getElementById("section-type");
+  function showFieldsFor(value) {
+    document.querySelectorAll("#add-section [data-for]").forEach(function (el) {
+      var on = el.getAttribute("data-for").split(" ").indexOf(value) !== -1;
+      el.hidden = !on;
+      el.querySelectorAll("input, select, textarea").forEach(function (i) { i.disabled = !on; });
+    });
+  }
+  if (type) {
+    type.addEventListener("change", function () { showFieldsFor(type.value); });
+    showFieldsFor(type.value);
+  }
+  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+    form.addEventListener("submit", function (ev) {
+      if (!window.confirm(form.getAttribute("data-confirm"))) { ev.preventDefault(); }
+    });
+  });
+})();

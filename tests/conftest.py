@@ -1,0 +1,210 @@
+"""Fixtures: a real PostgreSQL (embedded pgserver unless TEST_DATABASE_URL is set), the real
+migrations, a clean database per test, and factories that return callables."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import psycopg2
+import psycopg2.extras
+import pytest
+
+from service import create_app
+from service import embedded_pg, migrate
+from service.config import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+OUTPUT = ROOT / "test-output"
+PASSWORD = "correct horse battery"
+
+
+def _worker():
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+@pytest.fixture(scope="session")
+def admin_dsn(tmp_path_factory):
+    """A DSN for a maintenance database on a real PostgreSQL server."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    var = tmp_path_factory.mktemp("pg")
+    dsn = embedded_pg.ensure(var, database="postgres", cleanup_mode="delete")
+    return dsn
+
+
+@pytest.fixture(scope="session")
+def database(admin_dsn):
+    """A fresh database for this test process, with the real migrations applied."""
+    name = f"pingyi_test_{_worker()}"
+    conn = psycopg2.connect(admin_dsn)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        cur.execute(f'CREATE DATABASE "{name}" TEMPLATE template0 ENCODING \'UTF8\'')
+    conn.close()
+    dsn = _with_database(admin_dsn, name)
+    with psycopg2.connect(dsn) as mconn:
+        migrate.migrate(mconn)
+    return dsn
+
+
+def _with_database(dsn, name):
+    from psycopg2.extensions import make_dsn, parse_dsn
+    params = parse_dsn(dsn)
+    params["dbname"] = name
+    return make_dsn(**params)
+
+
+@pytest.fixture(scope="session")
+def settings(database, tmp_path_factory):
+    env = {
+        "PINGYI_ENV": "test",
+        "DATABASE_URL": database,
+        "SECRET_KEY": secrets.token_urlsafe(40),
+        "PINGYI_VAR_DIR": str(tmp_path_factory.mktemp("var")),
+        "LOGIN_MAX_FAILURES": "5",
+        "LOG_LEVEL": "WARNING",
+    }
+    return Settings.from_env(env)
+
+
+@pytest.fixture(scope="session")
+def app(settings):
+    app = create_app({"SETTINGS": settings, "TESTING": True})
+    return app
+
+
+@pytest.fixture
+def conn(database):
+    c = psycopg2.connect(database, cursor_factory=psycopg2.extras.RealDictCursor)
+    yield c
+    c.close()
+
+
+_TABLES_SQL = """
+SELECT string_agg(format('%I', tablename), ', ')
+FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations'
+"""
+
+
+@pytest.fixture(autouse=True)
+def _clean_tables(request):
+    if "database" not in request.fixturenames and "app" not in request.fixturenames \
+            and "client" not in request.fixturenames:
+        yield
+        return
+    dsn = request.getfixturevalue("database")
+    with psycopg2.connect(dsn) as c, c.cursor() as cur:
+        cur.execute(_TABLES_SQL)
+        tables = cur.fetchone()[0]
+        cur.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+    c.close()
+    yield
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def make_user(database):
+    from service.auth import hash_password
+
+    def make(role="admin", username=None, password=PASSWORD, disabled=False):
+        username = username or f"{role}{secrets.token_hex(3)}"
+        with psycopg2.connect(database, cursor_factory=psycopg2.extras.RealDictCursor) as c:
+            with c.cursor() as cur:
+                cur.execute(
+                    """INSERT INTO users (username, password_hash, role, disabled)
+                       VALUES (%s, %s, %s, %s) RETURNING *""",
+                    (username, hash_password(password), role, disabled))
+                row = dict(cur.fetchone())
+        c.close()
+        row["password"] = password
+        return row
+    return make
+
+
+@pytest.fixture
+def make_key(database):
+    from service.auth import new_api_key
+
+    def make(*scopes, name="test system"):
+        key, prefix, key_hash = new_api_key()
+        with psycopg2.connect(database) as c, c.cursor() as cur:
+            cur.execute("INSERT INTO api_keys (name, prefix, key_hash, scopes) VALUES (%s, %s, %s, %s)",
+                        (name, prefix, key_hash, list(scopes)))
+        c.close()
+        return {"Authorization": f"Bearer {key}"}
+    return make
+
+
+@pytest.fixture
+def login(client):
+    """Sign a test client in through the real form; return its CSRF token."""
+    def do(user, c=None):
+        c = c or client
+        c.get("/login")
+        token = _csrf(c)
+        resp = c.post("/login", data={"username": user["username"], "password": user["password"],
+                                      "csrf_token": token})
+        assert resp.status_code == 302, resp.data
+        return _csrf(c)
+    return do
+
+
+def _csrf(c):
+    with c.session_transaction() as s:
+        if "csrf" not in s:
+            s["csrf"] = secrets.token_urlsafe(32)
+        return s["csrf"]
+
+
+@pytest.fixture
+def organiser_key(make_key):
+    return make_key("organise")
+
+
+@pytest.fixture
+def make_campaign(client, organiser_key):
+    """Create a campaign through the API; `ready=True` adds what announcing needs."""
+    def make(ready=True, **overrides):
+        body = {"title": "2026 年度优秀党员评选", "description": "测试"}
+        body.update(overrides)
+        r = client.post("/api/v1/campaigns", json=body, headers=organiser_key)
+        assert r.status_code == 201, r.json
+        cid = r.json["id"]
+        if ready:
+            api = lambda path, payload: client.post(f"/api/v1/campaigns/{cid}/{path}", json=payload,  # noqa: E731
+                                                    headers=organiser_key).json
+            api("groups", {"name": "教师", "weight": 0.6, "criteria": "比教学看师德、比科研看成果"})
+            api("groups", {"name": "学生", "weight": 0.4, "criteria": "比理想看责任、比学习看成绩"})
+            for i, name in enumerate(["王丽华", "李建国", "张敏", "刘洋"]):
+                api("subjects", {"name": name, "kind": "person", "category": "教职工优秀党员",
+                                 "unit": "临床医学系", "commitment": f"承诺{i}"})
+            rnd = api("rounds", {"title": "师生推荐", "kind": "recommendation"})
+            api("sections", {"round_id": rnd["id"], "type": "choose", "title": "推荐优秀党员",
+                             "config": {"max_choices": 2, "quota": 2}})
+        return cid
+    return make
+
+
+def table_fingerprint(dsn) -> dict:
+    """Row count and content hash of every table: compare before and after to prove nothing changed."""
+    out = {}
+    with psycopg2.connect(dsn) as c, c.cursor() as cur:
+        cur.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")
+        for (table,) in cur.fetchall():
+            cur.execute(f'SELECT count(*), md5(coalesce(string_agg(t::text, \'|\' ORDER BY t::text), \'\')) '
+                        f'FROM "{table}" t')
+            out[table] = cur.fetchone()
+    c.close()
+    return out
+
+
+@pytest.fixture
+def fingerprint(database):
+    return lambda: table_fingerprint(database)

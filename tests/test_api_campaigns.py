@@ -1,0 +1,131 @@
+"""Campaign definition over the JSON API: the parts, the state machine, editability."""
+from __future__ import annotations
+
+
+def test_create_and_read_a_full_definition(client, organiser_key, make_campaign):
+    cid = make_campaign()
+    r = client.get(f"/api/v1/campaigns/{cid}", headers=organiser_key)
+    assert r.status_code == 200
+    c = r.json
+    assert c["state"] == "draft"
+    assert [g["name"] for g in c["groups"]] == ["教师", "学生"]
+    assert c["groups"][0]["weight"] == 0.6
+    assert len(c["subjects"]) == 4
+    assert c["rounds"][0]["sections"][0]["config"] == {"max_choices": 2, "quota": 2, "write_ins": False,
+                                                      "category": ""}
+    assert c["rules"]["majority"] == {"threshold": "more_than_half", "base": "valid"}
+    assert c["readiness"] == []
+
+
+def test_every_section_type_and_rule_is_stored(client, organiser_key, make_campaign):
+    cid = make_campaign()
+    rnd = client.post(f"/api/v1/campaigns/{cid}/rounds", json={"title": "测评", "kind": "evaluation"},
+                      headers=organiser_key).json
+    sections = [
+        {"type": "rating", "title": "满意度", "config": {"scale": "member", "criteria": ["带头学习提高"],
+                                                       "caps": [{"option": "优秀", "max_share": 0.3333}]}},
+        {"type": "rating", "title": "自定义", "config": {"options": [
+            {"label": "好", "points": 90}, {"label": "差", "points": 10, "favourable": False}]}},
+        {"type": "choose", "title": "推荐", "config": {"max_choices": 3, "quota": 2, "write_ins": True}},
+        {"type": "approve", "title": "确认", "config": {}},
+        {"type": "score", "title": "打分", "config": {"caps": [{"at_least": 90, "max_count": 3}],
+                                                    "floors": [{"below": 70, "min_count": 2}],
+                                                    "identical_invalid": True, "trim_above": 5}},
+        {"type": "text", "title": "意见建议", "config": {"max_length": 300}},
+    ]
+    for s in sections:
+        r = client.post(f"/api/v1/campaigns/{cid}/sections", json={"round_id": rnd["id"], **s},
+                        headers=organiser_key)
+        assert r.status_code == 201, r.json
+        for key, value in s["config"].items():
+            got = r.json["config"][key]
+            if key == "options":
+                assert [o["label"] for o in got] == [o["label"] for o in value]
+            else:
+                assert got == value
+    rules = {"weight_base": "all", "quorum": {"share": 0.6667, "base": "eligible"},
+             "majority": {"threshold": "two_thirds", "base": "cast"}, "pass_line": 0.85,
+             "laggard_share": 0.25, "small_group_k": 3, "publicity_days": 7}
+    r = client.patch(f"/api/v1/campaigns/{cid}", json={"rules": rules}, headers=organiser_key)
+    assert r.status_code == 200 and r.json["rules"] == rules
+
+
+def test_lifecycle_runs_forward_and_refuses_skips(client, organiser_key, make_campaign):
+    cid = make_campaign()
+    url = f"/api/v1/campaigns/{cid}/transitions"
+    r = client.post(url, json={"to": "open"}, headers=organiser_key)
+    assert r.status_code == 409
+    assert r.json["error"]["code"] == "invalid_transition"
+    assert "draft" in r.json["error"]["message"] and r.json["error"]["details"]["state"] == "draft"
+    for state in ["announced", "open", "closed", "published", "archived"]:
+        r = client.post(url, json={"to": state}, headers=organiser_key)
+        assert r.status_code == 200, r.json
+        assert r.json["state"] == state
+    r = client.post(url, json={"to": "archived"}, headers=organiser_key)
+    assert r.status_code == 409 and "archived" in r.json["error"]["message"]
+    events = client.get(f"/api/v1/campaigns/{cid}/events", headers=organiser_key).json
+    assert [e["details"].get("to") for e in events if e["action"] == "campaign.transition"] == \
+        ["archived", "published", "closed", "open", "announced"]
+
+
+def test_an_incomplete_draft_cannot_be_announced(client, organiser_key, make_campaign):
+    cid = make_campaign(ready=False)
+    r = client.post(f"/api/v1/campaigns/{cid}/transitions", json={"to": "announced"}, headers=organiser_key)
+    assert r.status_code == 409 and r.json["error"]["code"] == "not_ready"
+    assert "至少需要一个参评群体" in r.json["error"]["details"]["problems"]
+    assert client.get(f"/api/v1/campaigns/{cid}", headers=organiser_key).json["state"] == "draft"
+
+
+def test_only_a_draft_is_editable(client, organiser_key, make_campaign, fingerprint):
+    cid = make_campaign()
+    client.post(f"/api/v1/campaigns/{cid}/transitions", json={"to": "announced"}, headers=organiser_key)
+    detail = client.get(f"/api/v1/campaigns/{cid}", headers=organiser_key).json
+    before = fingerprint()
+    attempts = [
+        ("patch", f"/api/v1/campaigns/{cid}", {"title": "改"}),
+        ("post", f"/api/v1/campaigns/{cid}/groups", {"name": "机关", "weight": 0.2}),
+        ("put", f"/api/v1/campaigns/{cid}/groups/{detail['groups'][0]['id']}", {"name": "x", "weight": 1}),
+        ("delete", f"/api/v1/campaigns/{cid}/subjects/{detail['subjects'][0]['id']}", None),
+        ("post", f"/api/v1/campaigns/{cid}/rounds", {"title": "r", "kind": "evaluation"}),
+        ("delete", f"/api/v1/campaigns/{cid}", None),
+    ]
+    for method, url, body in attempts:
+        r = getattr(client, method)(url, json=body, headers=organiser_key)
+        assert r.status_code == 409, (url, r.json)
+        assert r.json["error"]["code"] == "campaign_not_editable"
+        assert "announced" in r.json["error"]["message"]
+    assert fingerprint() == before
+
+
+def test_parts_replace_delete_and_references(client, organiser_key, make_campaign):
+    cid = make_campaign()
+    c = client.get(f"/api/v1/campaigns/{cid}", headers=organiser_key).json
+    g0 = c["groups"][0]
+    r = client.put(f"/api/v1/campaigns/{cid}/groups/{g0['id']}",
+                   json={"name": "教职工", "weight": 0.5, "criteria": "比教学看师德"}, headers=organiser_key)
+    assert r.status_code == 200 and r.json["name"] == "教职工" and r.json["weight"] == 0.5
+    dup = client.post(f"/api/v1/campaigns/{cid}/groups", json={"name": "学生", "weight": 1}, headers=organiser_key)
+    assert dup.status_code == 409 and dup.json["error"]["code"] == "duplicate"
+    s0 = c["subjects"][0]
+    rnd = c["rounds"][0]
+    sec = client.post(f"/api/v1/campaigns/{cid}/sections", headers=organiser_key, json={
+        "round_id": rnd["id"], "type": "approve", "title": "确认", "subject_ids": [s0["id"]]})
+    assert sec.status_code == 201
+    used = client.delete(f"/api/v1/campaigns/{cid}/subjects/{s0['id']}", headers=organiser_key)
+    assert used.status_code == 409 and used.json["error"]["code"] == "in_use"
+    foreign = client.post(f"/api/v1/campaigns/{cid}/sections", headers=organiser_key, json={
+        "round_id": rnd["id"], "type": "approve", "title": "x", "subject_ids": [999999]})
+    assert foreign.status_code == 422 and "subject_ids" in foreign.json["error"]["details"]["fields"]
+    assert client.delete(f"/api/v1/campaigns/{cid}/sections/{sec.json['id']}", headers=organiser_key).status_code == 204
+    assert client.delete(f"/api/v1/campaigns/{cid}/subjects/{s0['id']}", headers=organiser_key).status_code == 204
+    gone = client.delete(f"/api/v1/campaigns/{cid}/subjects/{s0['id']}", headers=organiser_key)
+    assert gone.status_code == 404
+
+
+def test_parts_of_another_campaign_are_not_found(client, organiser_key, make_campaign):
+    a, b = make_campaign(), make_campaign()
+    group_of_a = client.get(f"/api/v1/campaigns/{a}", headers=organiser_key).json["groups"][0]["id"]
+    r = client.put(f"/api/v1/campaigns/{b}/groups/{group_of_a}", json={"name": "x", "weight": 1},
+                   headers=organiser_key)
+    assert r.status_code == 404
+    assert client.get("/api/v1/campaigns/424242", headers=organiser_key).status_code == 404
