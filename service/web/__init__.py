@@ -4,7 +4,7 @@ from __future__ import annotations
 import functools
 from urllib.parse import urlparse
 
-from flask import Flask, abort, flash, g, redirect, request, url_for
+from flask import Flask, flash, g, redirect, request, url_for
 from marshmallow import ValidationError
 
 from .. import csrf
@@ -116,9 +116,15 @@ def safe_next(target: str | None) -> str:
 def register(app: Flask) -> None:
     from . import accounts, admin, auth_views, public
 
-    for bp in (auth_views.bp, admin.bp, accounts.bp, public.bp):
-        bp.before_request(csrf.check_form)
+    blueprints = (auth_views.bp, admin.bp, accounts.bp, public.bp)
+    for bp in blueprints:
         app.register_blueprint(bp)
+    page_blueprints = {bp.name for bp in blueprints}
+
+    @app.before_request
+    def _csrf_on_pages():
+        if request.blueprint in page_blueprints:
+            csrf.check_form()
 
     @app.context_processor
     def _globals():
@@ -128,4 +134,3 @@ def register(app: Flask) -> None:
                 "principal": g.get("principal")}
 
     app.add_template_filter(lambda d: d.strftime("%Y-%m-%d %H:%M") if d else "", "datetime")
-    _ = abort

@@ -1,0 +1,36 @@
+# The two commands of the README: `make run` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PORT   ?= 8000
+HOST   ?= 127.0.0.1
+PYTEST_ARGS ?=
+
+.PHONY: run test system-deps migrate bench clean
+
+$(VENV)/.installed: requirements.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+$(VENV)/.dev-installed: $(VENV)/.installed requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+## make run: install, start the embedded PostgreSQL (unless DATABASE_URL is set), migrate, serve
+run: $(VENV)/.installed
+	HOST=$(HOST) PORT=$(PORT) $(PY) -m service serve
+
+## make test: the same set-up plus dev requirements and system packages, then the whole suite
+test: $(VENV)/.dev-installed system-deps
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+system-deps:
+	@bash scripts/system-deps.sh
+
+migrate: $(VENV)/.installed
+	$(PY) -m service migrate
+
+clean:
+	rm -rf $(VENV) test-output .pytest_cache

@@ -1,0 +1,93 @@
+"""The migration runner against a real PostgreSQL: apply, re-run, refuse edited files."""
+from __future__ import annotations
+
+import shutil
+
+import psycopg2
+import pytest
+
+from service import migrate
+
+
+@pytest.fixture
+def empty_db(admin_dsn):
+    from tests.conftest import _with_database, _worker
+    name = f"pingyi_migr_{_worker()}"
+    admin = psycopg2.connect(admin_dsn)
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        cur.execute(f'CREATE DATABASE "{name}"')
+    conn = psycopg2.connect(_with_database(admin_dsn, name))
+    yield conn
+    conn.close()
+    with admin.cursor() as cur:
+        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.close()
+
+
+def tables(conn):
+    with conn.cursor() as cur:
+        cur.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")
+        rows = [r[0] for r in cur.fetchall()]
+    conn.rollback()
+    return rows
+
+
+def test_applies_to_an_empty_database_then_is_a_no_op(empty_db):
+    assert tables(empty_db) == []
+    applied = migrate.migrate(empty_db)
+    assert applied == [m.name for m in migrate.load()]
+    assert {"users", "campaigns", "voter_groups", "subjects", "rounds", "sections", "events",
+            "schema_migrations"} <= set(tables(empty_db))
+    assert migrate.migrate(empty_db) == []
+    assert migrate.pending(empty_db) == []
+
+
+def test_a_changed_applied_file_is_refused(empty_db, tmp_path):
+    folder = tmp_path / "migrations"
+    shutil.copytree(migrate.MIGRATIONS_DIR, folder)
+    migrate.migrate(empty_db, folder)
+    first = sorted(folder.glob("*.sql"))[0]
+    first.write_text(first.read_text() + "\n-- an innocent-looking edit\n")
+    with pytest.raises(migrate.MigrationError) as exc:
+        migrate.migrate(empty_db, folder)
+    assert first.name in str(exc.value) and "changed after it was applied" in str(exc.value)
+
+
+def test_a_new_file_is_applied_and_a_failing_one_rolls_back(empty_db, tmp_path):
+    folder = tmp_path / "migrations"
+    shutil.copytree(migrate.MIGRATIONS_DIR, folder)
+    migrate.migrate(empty_db, folder)
+    (folder / "9000_extra.sql").write_text("CREATE TABLE extra (id int);")
+    assert migrate.migrate(empty_db, folder) == ["9000_extra.sql"]
+    (folder / "9001_broken.sql").write_text("CREATE TABLE half (id int); SELECT no_such_function();")
+    with pytest.raises(migrate.MigrationError, match="9001_broken.sql failed"):
+        migrate.migrate(empty_db, folder)
+    assert "half" not in tables(empty_db)
+    assert [m.name for m in migrate.pending(empty_db, folder)] == ["9001_broken.sql"]
+
+
+def test_badly_named_or_missing_files_are_refused(empty_db, tmp_path):
+    folder = tmp_path / "migrations"
+    shutil.copytree(migrate.MIGRATIONS_DIR, folder)
+    (folder / "2_oops.sql").write_text("SELECT 1;")
+    with pytest.raises(migrate.MigrationError, match="NNNN_slug"):
+        migrate.load(folder)
+    (folder / "2_oops.sql").unlink()
+    migrate.migrate(empty_db, folder)
+    sorted(folder.glob("*.sql"))[0].unlink()
+    with pytest.raises(migrate.MigrationError, match="missing"):
+        migrate.migrate(empty_db, folder)
+
+
+def test_readyz_reports_pending_migrations(client, database, tmp_path, monkeypatch):
+    assert client.get("/readyz").json == {"status": "ok"}
+    folder = tmp_path / "migrations"
+    shutil.copytree(migrate.MIGRATIONS_DIR, folder)
+    (folder / "9999_later.sql").write_text("SELECT 1;")
+    real_load = migrate.load
+    monkeypatch.setattr(migrate, "load", lambda directory=folder: real_load(folder))
+    r = client.get("/readyz")
+    assert r.status_code == 503 and r.json["pending_migrations"] == ["9999_later.sql"]
+    assert client.get("/healthz").status_code == 200
