@@ -72,8 +72,8 @@ class Settings:
             upload_max_bytes=_int(env, "UPLOAD_MAX_BYTES", 4 * 1024 * 1024),
             login_max_failures=_int(env, "LOGIN_MAX_FAILURES", 5),
             login_lockout_seconds=_int(env, "LOGIN_LOCKOUT_SECONDS", 300),
-            session_cookie_secure=env.get("SESSION_COOKIE_SECURE", "") == "1"
-            or mode == "production",
+            session_cookie_secure=env.get("SESSION_COOKIE_SECURE",
+                                          "1" if mode == "production" else "0") == "1",
             log_level=env.get("LOG_LEVEL", "INFO"),
         )
 

@@ -125,7 +125,8 @@ def test_admin_pages_on_a_desktop(live_server, desktop, make_user, shots, client
     key = page.locator("#new-key").inner_text()
     assert key.startswith("pgy_")
     shots(page, "08-api-key-shown-once")
-    page.reload()
+    page.goto(live_server + "/admin/api-keys")
     assert key not in page.content()
+    assert page.locator("tbody tr").count() == 1
     page.goto(live_server + "/admin/users")
     shots(page, "09-users")
