@@ -34,19 +34,25 @@ def admin_dsn(tmp_path_factory):
     return dsn
 
 
-@pytest.fixture(scope="session")
-def database(admin_dsn):
-    """A fresh database for this test process, with the real migrations applied."""
-    name = f"pingyi_test_{_worker()}"
+def recreate_database(admin_dsn, name, drop_only=False):
+    """Drop the database if it exists and (unless drop_only) create it empty; return its DSN."""
     conn = psycopg2.connect(admin_dsn)
     conn.autocommit = True
     with conn.cursor() as cur:
         cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        cur.execute(f'CREATE DATABASE "{name}" TEMPLATE template0 ENCODING \'UTF8\'')
+        if not drop_only:
+            cur.execute(f'CREATE DATABASE "{name}" TEMPLATE template0 ENCODING \'UTF8\'')
     conn.close()
-    dsn = _with_database(admin_dsn, name)
+    return _with_database(admin_dsn, name)
+
+
+@pytest.fixture(scope="session")
+def database(admin_dsn):
+    """A fresh database for this test process, with the real migrations applied."""
+    dsn = recreate_database(admin_dsn, f"pingyi_test_{_worker()}")
     with psycopg2.connect(dsn) as mconn:
         migrate.migrate(mconn)
+    mconn.close()
     return dsn
 
 

@@ -7,23 +7,16 @@ import psycopg2
 import pytest
 
 from service import migrate
+from tests.conftest import _worker, recreate_database
 
 
 @pytest.fixture
 def empty_db(admin_dsn):
-    from tests.conftest import _with_database, _worker
     name = f"pingyi_migr_{_worker()}"
-    admin = psycopg2.connect(admin_dsn)
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        cur.execute(f'CREATE DATABASE "{name}"')
-    conn = psycopg2.connect(_with_database(admin_dsn, name))
+    conn = psycopg2.connect(recreate_database(admin_dsn, name))
     yield conn
     conn.close()
-    with admin.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.close()
+    recreate_database(admin_dsn, name, drop_only=True)
 
 
 def tables(conn):

@@ -11,6 +11,14 @@ from tests.test_import import GOOD, xlsx
 pytestmark = pytest.mark.browser
 
 
+def sign_in(page, base, user):
+    page.goto(base + "/login")
+    page.get_by_label("用户名").fill(user["username"])
+    page.get_by_label("密码").fill(user["password"])
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(base + "/admin/")
+
+
 def test_organiser_defines_and_announces_a_campaign(live_server, phone, make_user, shots, tmp_path):
     page = phone
     page.on("dialog", lambda d: d.accept())
@@ -87,14 +95,10 @@ def test_organiser_defines_and_announces_a_campaign(live_server, phone, make_use
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
 
-def test_validation_messages_are_shown_in_chinese(live_server, phone, make_user, login, shots):
+def test_validation_messages_are_shown_in_chinese(live_server, phone, make_user, shots):
     page = phone
     user = make_user("organiser")
-    page.goto(live_server + "/login")
-    page.get_by_label("用户名").fill(user["username"])
-    page.get_by_label("密码").fill(user["password"])
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(live_server + "/admin/")
+    sign_in(page, live_server, user)
     page.get_by_label("标题").fill("校验测试")
     page.get_by_role("button", name="创建").click()
     page.wait_for_url(re.compile(r".*/admin/campaigns/\d+$"))
@@ -108,15 +112,10 @@ def test_validation_messages_are_shown_in_chinese(live_server, phone, make_user,
     shots(page, "07-validation-message")
 
 
-def test_admin_pages_on_a_desktop(live_server, desktop, make_user, shots, client):
-    from service.demo import create_campaign  # noqa: F401  (the demo builds a realistic campaign)
+def test_admin_pages_on_a_desktop(live_server, desktop, make_user, shots):
     page = desktop
     user = make_user("admin")
-    page.goto(live_server + "/login")
-    page.get_by_label("用户名").fill(user["username"])
-    page.get_by_label("密码").fill(user["password"])
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(live_server + "/admin/")
+    sign_in(page, live_server, user)
     page.goto(live_server + "/admin/api-keys")
     page.get_by_label("名称（调用方系统）").fill("学校门户")
     page.get_by_label("读取结果").check()
