@@ -27,7 +27,7 @@ def update_user(cur, principal, user_id, data):
     if user is None:
         raise NotFound("no such user")
     demoting = data.get("role", "admin") != "admin" or data.get("disabled") is True
-    if user["role"] == "admin" and not user["disabled"] and demoting and q.count_active_admins(cur) <= 1:
+    if user["role"] == "admin" and not user["disabled"] and demoting and q.lock_active_admins(cur) <= 1:
         raise Conflict("this is the last active admin; make another admin first", code="last_admin")
     password = data.get("password")
     row = q.update_user(cur, user_id, role=data.get("role"), disabled=data.get("disabled"),

@@ -86,7 +86,7 @@ def hash_api_key(key: str) -> str:
 def check_login(cur, username: str, password: str, max_failures: int, lockout_seconds: int):
     """Return the user row, or None; raise TooManyRequests while the name is locked out."""
     key = username.strip().lower()
-    if q.login_locked(cur, key):
+    if q.lock_login_attempt(cur, key):
         raise TooManyRequests("登录失败次数过多，请稍后再试")
     user = q.get_user_by_username(cur, key)
     ok = check_password_hash(user["password_hash"] if user else _DUMMY_HASH, password)
@@ -101,7 +101,17 @@ def start_session(user) -> None:
     session.clear()
     session["uid"] = user["id"]
     session["pwc"] = user["password_changed_at"].isoformat()
+    session["epoch"] = user["session_epoch"]
     session.permanent = True
+
+
+def end_session() -> None:
+    """Sign out here and everywhere: older cookies of this user stop counting."""
+    uid = session.get("uid")
+    session.clear()
+    if uid is not None:
+        with db.transaction() as cur:
+            q.bump_session_epoch(cur, uid)
 
 
 def _session_principal(cur):
@@ -109,7 +119,8 @@ def _session_principal(cur):
     if uid is None:
         return None
     user = q.get_user(cur, uid)
-    if not user or user["disabled"] or user["password_changed_at"].isoformat() != session.get("pwc"):
+    if (not user or user["disabled"] or user["password_changed_at"].isoformat() != session.get("pwc")
+            or user["session_epoch"] != session.get("epoch")):
         session.clear()
         return None
     return Principal("user", user["id"], user["username"], ROLES[user["role"]], user["role"])
@@ -127,9 +138,11 @@ def _key_principal(cur, header: str):
 
 
 def current_principal():
-    """Resolve the caller once per request (API key first, then the web session)."""
+    """Resolve the caller once per request: an API key on /api/, else the web session.
+
+    Pages ignore Authorization headers (a proxy's Basic auth must not break them)."""
     if "principal" not in g:
-        header = request.headers.get("Authorization")
+        header = request.headers.get("Authorization") if request.path.startswith("/api/") else None
         with db.transaction() as cur:
             g.principal = _key_principal(cur, header) if header else _session_principal(cur)
         g.via_session = not header and g.principal is not None

@@ -18,6 +18,14 @@ def _dsn(settings: Settings) -> str:
     return settings.database_url or embedded_pg.ensure(settings.var_dir)
 
 
+def _migrate(conn) -> list[str]:
+    """Apply pending migrations; a refused or failing one ends the command with its message."""
+    try:
+        return migrations.migrate(conn)
+    except migrations.MigrationError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 @click.group()
 def main():
     """Pingyi (评议) service commands."""
@@ -28,10 +36,7 @@ def migrate_cmd():
     """Apply pending database migrations."""
     settings = Settings.from_env()
     with dbmod.connect(_dsn(settings)) as conn:
-        try:
-            done = migrations.migrate(conn)
-        except migrations.MigrationError as exc:
-            raise click.ClickException(str(exc)) from None
+        done = _migrate(conn)
     click.echo("applied: " + ", ".join(done) if done else "migrations: up to date")
 
 
@@ -55,7 +60,7 @@ def create_user_cmd(username, role, password):
         raise click.ClickException(str(exc.messages)) from None
     settings = Settings.from_env()
     with dbmod.connect(_dsn(settings)) as conn:
-        migrations.migrate(conn)
+        _migrate(conn)
         with conn.cursor(cursor_factory=dbmod.psycopg2.extras.RealDictCursor) as cur:
             try:
                 accounts.create_user(cur, None, data)
@@ -72,7 +77,7 @@ def demo_cmd():
 
     settings = Settings.from_env()
     with dbmod.connect(_dsn(settings)) as conn:
-        migrations.migrate(conn)
+        _migrate(conn)
         ensure_demo(conn, click.echo)
 
 
@@ -90,7 +95,7 @@ def serve_cmd(host, port, workers, no_demo):
     settings = Settings.from_env()
     dsn = _dsn(settings)
     with dbmod.connect(dsn) as conn:
-        applied = migrations.migrate(conn)
+        applied = _migrate(conn)
         if applied:
             click.echo("applied migrations: " + ", ".join(applied))
         if not no_demo:

@@ -83,3 +83,23 @@ def connect(dsn: str):
         yield conn
     finally:
         conn.close()
+
+
+@contextlib.contextmanager
+def pooled_transaction(dsn: str):
+    """A transaction on a pool connection outside any request (e.g. while a response streams)."""
+    pool = get_pool(dsn)
+    conn = pool.getconn()
+    broken = False
+    try:
+        with conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
+            yield cur
+        conn.commit()
+    except BaseException:
+        try:
+            conn.rollback()
+        except psycopg2.Error:
+            broken = True
+        raise
+    finally:
+        pool.putconn(conn, close=broken or conn.closed != 0)

@@ -9,7 +9,7 @@ import io
 
 from marshmallow import ValidationError
 
-from .errors import Invalid
+from .errors import Invalid, PayloadTooLarge
 from .schemas import SubjectIn
 
 HEADINGS = {
@@ -45,7 +45,10 @@ def _rows_from_csv(data: bytes):
             text = data.decode("gb18030")  # what Excel on Chinese Windows saves
         except UnicodeDecodeError:
             raise Invalid("the CSV file is neither UTF-8 nor GB18030 text", code="import_failed") from None
-    return list(csv.reader(io.StringIO(text)))
+    try:
+        return list(csv.reader(io.StringIO(text)))
+    except csv.Error as exc:
+        raise Invalid(f"the CSV file cannot be read: {exc}", code="import_failed") from None
 
 
 def _rows_from_xlsx(data: bytes):
@@ -55,9 +58,18 @@ def _rows_from_xlsx(data: bytes):
     except Exception:  # openpyxl raises many types for a bad file
         raise Invalid("the file is not a readable XLSX workbook", code="import_failed") from None
     try:
-        return [list(r) for r in wb.worksheets[0].iter_rows(values_only=True, max_row=MAX_ROWS + 1)]
+        # one row more than allowed (after the headings), so that too long a sheet is noticed
+        return [list(r) for r in wb.worksheets[0].iter_rows(values_only=True, max_row=MAX_ROWS + 2)]
     finally:
         wb.close()
+
+
+def read_upload(upload, limit: int) -> bytes:
+    """The whole uploaded file, or PayloadTooLarge: never a silently shortened file."""
+    data = upload.read(limit + 1)
+    if len(data) > limit:
+        raise PayloadTooLarge(details={"limit_bytes": limit})
+    return data
 
 
 def parse_subjects(filename: str, data: bytes):

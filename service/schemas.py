@@ -4,10 +4,26 @@ Numbers and booleans are strict: "5" is not 5 and "true" is not true.
 """
 from __future__ import annotations
 
+import re
+
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from ballots.sections import (DEFAULT_RULES, MAJORITY_BASES, MAJORITY_THRESHOLDS, QUORUM_BASES,
                               SCALES, SECTION_TYPES, WEIGHT_BASES)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class CleanString(fields.String):
+    """Text without NUL or other control characters (tab and line breaks are fine):
+    PostgreSQL cannot store NUL, and the rest only ever hides something."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if _CONTROL.search(text):
+            raise ValidationError("Control characters are not allowed.")
+        return text
 
 
 class StrictInteger(fields.Integer):
@@ -34,7 +50,7 @@ class StrictBoolean(fields.Boolean):
 def Text(max_len, required=False, min_len=0, **kw):  # noqa: N802 - a field factory
     if not required:
         kw.setdefault("load_default", "")
-    return fields.String(required=required, validate=validate.Length(min=min_len, max=max_len), **kw)
+    return CleanString(required=required, validate=validate.Length(min=min_len, max=max_len), **kw)
 
 
 Share = lambda **kw: StrictFloat(validate=validate.Range(min=0, max=1), **kw)  # noqa: E731
@@ -46,17 +62,17 @@ Ids = lambda **kw: fields.List(StrictInteger(validate=validate.Range(min=1)),  #
 
 class QuorumSchema(Schema):
     share = Share(required=True)
-    base = fields.String(required=True, validate=validate.OneOf(list(QUORUM_BASES)))
+    base = CleanString(required=True, validate=validate.OneOf(list(QUORUM_BASES)))
 
 
 class MajoritySchema(Schema):
-    threshold = fields.String(required=True, validate=validate.OneOf(list(MAJORITY_THRESHOLDS)))
-    base = fields.String(required=True, validate=validate.OneOf(list(MAJORITY_BASES)))
+    threshold = CleanString(required=True, validate=validate.OneOf(list(MAJORITY_THRESHOLDS)))
+    base = CleanString(required=True, validate=validate.OneOf(list(MAJORITY_BASES)))
 
 
 class RulesSchema(Schema):
     """Campaign-wide rules; fields left out take the defaults of DOMAIN.md."""
-    weight_base = fields.String(validate=validate.OneOf(list(WEIGHT_BASES)))
+    weight_base = CleanString(validate=validate.OneOf(list(WEIGHT_BASES)))
     quorum = fields.Nested(QuorumSchema, allow_none=True)
     majority = fields.Nested(MajoritySchema)
     pass_line = Share()
@@ -79,8 +95,8 @@ class CampaignIn(Schema):
 
 class CampaignPatch(Schema):
     """Only the fields sent change; `rules`, when sent, replaces the rules whole."""
-    title = fields.String(validate=validate.Length(min=1, max=200))
-    description = fields.String(validate=validate.Length(max=5000))
+    title = CleanString(validate=validate.Length(min=1, max=200))
+    description = CleanString(validate=validate.Length(max=5000))
     rules = fields.Nested(RulesSchema)
 
 
@@ -94,7 +110,7 @@ class GroupIn(Schema):
 
 class SubjectIn(Schema):
     name = Text(100, required=True, min_len=1)
-    kind = fields.String(required=True, validate=validate.OneOf(["organisation", "person"]))
+    kind = CleanString(required=True, validate=validate.OneOf(["organisation", "person"]))
     category = Text(50)
     unit = Text(100)
     commitment = Text(2000, metadata={"description": "public commitment (公开承诺) shown on the ballot"})
@@ -103,7 +119,7 @@ class SubjectIn(Schema):
 
 class RoundIn(Schema):
     title = Text(100, required=True, min_len=1)
-    kind = fields.String(required=True, validate=validate.OneOf(["evaluation", "recommendation"]))
+    kind = CleanString(required=True, validate=validate.OneOf(["evaluation", "recommendation"]))
     position = StrictInteger(load_default=0, validate=validate.Range(min=0, max=1000))
 
 
@@ -121,7 +137,7 @@ class OptionCap(Schema):
 
 
 class RatingConfig(Schema):
-    scale = fields.String(load_default="satisfaction", validate=validate.OneOf(list(SCALES)))
+    scale = CleanString(load_default="satisfaction", validate=validate.OneOf(list(SCALES)))
     options = fields.List(fields.Nested(ScaleOption), validate=validate.Length(min=2, max=10))
     criteria = fields.List(Text(50, min_len=1), load_default=list, validate=validate.Length(max=20))
     caps = fields.List(fields.Nested(OptionCap), load_default=list, validate=validate.Length(max=10))
@@ -184,7 +200,7 @@ SECTION_CONFIGS = {"rating": RatingConfig, "choose": ChooseConfig, "approve": Ap
 
 class SectionIn(Schema):
     round_id = StrictInteger(required=True, validate=validate.Range(min=1))
-    type = fields.String(required=True, validate=validate.OneOf(list(SECTION_TYPES)))
+    type = CleanString(required=True, validate=validate.OneOf(list(SECTION_TYPES)))
     title = Text(200, required=True, min_len=1)
     config = fields.Dict(load_default=dict, metadata={
         "description": "depends on type: see RatingConfig, ChooseConfig, ApproveConfig, ScoreConfig, TextConfig"})
@@ -194,6 +210,9 @@ class SectionIn(Schema):
 
     @post_load
     def load_config(self, data, **_):
+        for column in ("subject_ids", "group_ids"):
+            if data.get(column) == []:
+                data[column] = None  # an empty list means "all", like leaving it out
         try:
             data["config"] = SECTION_CONFIGS[data["type"]]().load(data["config"])
         except ValidationError as exc:
@@ -204,30 +223,89 @@ class SectionIn(Schema):
 
 
 class TransitionIn(Schema):
-    to = fields.String(required=True, validate=validate.OneOf(
+    to = CleanString(required=True, validate=validate.OneOf(
         ["announced", "open", "closed", "published", "archived"]))
+
+
+# --- issuance ---------------------------------------------------------------------------
+
+MAX_BATCH = 20000
+BATCH_FORMATS = ["slips-2x4", "slips-3x6", "paper", "png", "svg"]
+
+
+class BatchIn(Schema):
+    round_id = StrictInteger(required=True, validate=validate.Range(min=1))
+    group_id = StrictInteger(required=True, validate=validate.Range(min=1))
+    size = StrictInteger(required=True, validate=validate.Range(min=1, max=MAX_BATCH))
+    label = Text(100, metadata={"description": "the meeting, e.g. 教师大会 11 月 28 日"})
+    layout = CleanString(load_default="slips-2x4", validate=validate.OneOf(BATCH_FORMATS), metadata={
+        "description": "slips-2x4 / slips-3x6: A4 sheets of cut-out slips; paper: a full paper ballot per "
+                       "token; png / svg: one ballot's QR code as an image (size must be 1)"})
+
+    @validates_schema
+    def images_are_single(self, data, **_):
+        if data.get("layout") in ("png", "svg") and data.get("size") != 1:
+            raise ValidationError("png and svg hold one ballot: size must be 1", "size")
+
+
+class VoidCodeIn(Schema):
+    code = CleanString(required=True, validate=validate.Length(min=1, max=100))
+
+
+class HandoutIn(Schema):
+    voter_ref = CleanString(required=True, validate=validate.Length(min=1, max=200), metadata={
+        "description": "the portal's opaque, stable id of its signed-in user; stored only as a keyed hash"})
+    group_id = StrictInteger(required=True, validate=validate.Range(min=1))
+
+
+class HandoutOut(Schema):
+    url = CleanString()
+    code = CleanString(metadata={"description": "the typable form of the ballot code"})
+
+
+class BatchOut(Schema):
+    id = fields.Integer()
+    round_id = fields.Integer()
+    group_id = fields.Integer()
+    label = CleanString()
+    kind = CleanString(metadata={"description": "print or handout"})
+    layout = CleanString(allow_none=True)
+    size = fields.Integer(metadata={"description": "ballots issued"})
+    printed = fields.Integer(metadata={"description": "slips written to the PDF so far"})
+    unused = fields.Integer()
+    voided = fields.Integer()
+    cast = fields.Integer(metadata={"description": "issued − unused − voided"})
+    pooled = fields.Integer(metadata={"description": "hand-out tokens not yet handed out"})
+    created_by = CleanString()
+    created_at = fields.DateTime()
+    voided_at = fields.DateTime(allow_none=True)
+
+
+class VoidCodeOut(Schema):
+    batch_id = fields.Integer()
+    voided = fields.Boolean()
 
 
 # --- accounts ---------------------------------------------------------------------------
 
 class UserIn(Schema):
-    username = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_.@-]{2,64}$"))
-    password = fields.String(required=True, load_only=True, validate=validate.Length(min=10, max=200))
-    role = fields.String(required=True, validate=validate.OneOf(["admin", "organiser", "auditor", "viewer"]))
+    username = CleanString(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_.@-]{2,64}\Z"))
+    password = CleanString(required=True, load_only=True, validate=validate.Length(min=10, max=200))
+    role = CleanString(required=True, validate=validate.OneOf(["admin", "organiser", "auditor", "viewer"]))
     display_name = Text(50)
 
 
 class UserPatch(Schema):
-    password = fields.String(load_only=True, validate=validate.Length(min=10, max=200))
-    role = fields.String(validate=validate.OneOf(["admin", "organiser", "auditor", "viewer"]))
-    display_name = fields.String(validate=validate.Length(max=50))
+    password = CleanString(load_only=True, validate=validate.Length(min=10, max=200))
+    role = CleanString(validate=validate.OneOf(["admin", "organiser", "auditor", "viewer"]))
+    display_name = CleanString(validate=validate.Length(max=50))
     disabled = StrictBoolean()
 
 
 class ApiKeyIn(Schema):
     name = Text(100, required=True, min_len=1)
     scopes = fields.List(
-        fields.String(validate=validate.OneOf(["results", "turnout", "handout", "audit", "organise", "admin"])),
+        CleanString(validate=validate.OneOf(["results", "turnout", "handout", "audit", "organise", "admin"])),
         required=True, validate=validate.Length(min=1, max=6))
 
 
@@ -235,21 +313,21 @@ class ApiKeyIn(Schema):
 
 class UserOut(Schema):
     id = fields.Integer()
-    username = fields.String()
-    display_name = fields.String()
-    role = fields.String()
+    username = CleanString()
+    display_name = CleanString()
+    role = CleanString()
     disabled = fields.Boolean()
     created_at = fields.DateTime()
 
 
 class ApiKeyOut(Schema):
     id = fields.Integer()
-    name = fields.String()
-    prefix = fields.String()
-    scopes = fields.List(fields.String())
+    name = CleanString()
+    prefix = CleanString()
+    scopes = fields.List(CleanString())
     created_at = fields.DateTime()
     revoked_at = fields.DateTime(allow_none=True)
-    key = fields.String(metadata={"description": "the key itself: present only in the creation response"})
+    key = CleanString(metadata={"description": "the key itself: present only in the creation response"})
 
 
 class GroupOut(GroupIn):
@@ -263,8 +341,8 @@ class SubjectOut(SubjectIn):
 class SectionOut(Schema):
     id = fields.Integer()
     round_id = fields.Integer()
-    type = fields.String()
-    title = fields.String()
+    type = CleanString()
+    title = CleanString()
     config = fields.Dict()
     subject_ids = fields.List(fields.Integer(), allow_none=True)
     group_ids = fields.List(fields.Integer(), allow_none=True)
@@ -278,9 +356,9 @@ class RoundOut(RoundIn):
 
 class CampaignOut(Schema):
     id = fields.Integer()
-    title = fields.String()
-    description = fields.String()
-    state = fields.String()
+    title = CleanString()
+    description = CleanString()
+    state = CleanString()
     rules = fields.Dict()
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
@@ -291,7 +369,7 @@ class CampaignDetailOut(CampaignOut):
     groups = fields.List(fields.Nested(GroupOut))
     subjects = fields.List(fields.Nested(SubjectOut))
     rounds = fields.List(fields.Nested(RoundOut))
-    readiness = fields.List(fields.String(), metadata={"description": "what keeps a draft from being announced"})
+    readiness = fields.List(CleanString(), metadata={"description": "what keeps a draft from being announced"})
 
 
 class ImportReport(Schema):
@@ -301,7 +379,7 @@ class ImportReport(Schema):
 
 class EventOut(Schema):
     id = fields.Integer()
-    actor = fields.String()
-    action = fields.String()
+    actor = CleanString()
+    action = CleanString()
     details = fields.Dict()
     created_at = fields.DateTime()

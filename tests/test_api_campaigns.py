@@ -87,6 +87,9 @@ def test_only_a_draft_is_editable(client, organiser_key, make_campaign, fingerpr
         ("put", f"/api/v1/campaigns/{cid}/groups/{detail['groups'][0]['id']}", {"name": "x", "weight": 1}),
         ("delete", f"/api/v1/campaigns/{cid}/subjects/{detail['subjects'][0]['id']}", None),
         ("post", f"/api/v1/campaigns/{cid}/rounds", {"title": "r", "kind": "evaluation"}),
+        ("put", f"/api/v1/campaigns/{cid}/sections/{detail['rounds'][0]['sections'][0]['id']}",
+         {"round_id": detail["rounds"][0]["id"], "type": "text", "title": "t"}),
+        ("delete", f"/api/v1/campaigns/{cid}/sections/{detail['rounds'][0]['sections'][0]['id']}", None),
         ("delete", f"/api/v1/campaigns/{cid}", None),
     ]
     for method, url, body in attempts:
@@ -94,6 +97,25 @@ def test_only_a_draft_is_editable(client, organiser_key, make_campaign, fingerpr
         assert r.status_code == 409, (url, r.json)
         assert r.json["error"]["code"] == "campaign_not_editable"
         assert "announced" in r.json["error"]["message"]
+    from tests.test_import import GOOD, upload, xlsx
+    r = upload(client, cid, organiser_key, xlsx(GOOD), "x.xlsx")
+    assert r.status_code == 409 and r.json["error"]["code"] == "campaign_not_editable"
+    assert fingerprint() == before
+
+
+def test_admin_forms_cannot_edit_an_announced_campaign(client, organiser_key, make_campaign, make_user, login,
+                                                       fingerprint):
+    cid = make_campaign()
+    client.post(f"/api/v1/campaigns/{cid}/transitions", json={"to": "announced"}, headers=organiser_key)
+    token = login(make_user("organiser"))
+    before = fingerprint()
+    for url, form in ((f"/admin/campaigns/{cid}/edit", {"title": "改"}),
+                      (f"/admin/campaigns/{cid}/groups", {"name": "机关", "weight": "0.2"}),
+                      (f"/admin/campaigns/{cid}/subjects/1/delete", {}),
+                      (f"/admin/campaigns/{cid}/delete", {})):
+        r = client.post(url, data={**form, "csrf_token": token})
+        assert r.status_code == 302
+        assert "活动已公告，不能再修改" in client.get(r.headers["Location"]).get_data(as_text=True), url
     assert fingerprint() == before
 
 

@@ -31,6 +31,7 @@ def url_for(doc, world):
     url = "/api/v1" + doc.rule
     url = url.replace("<int:campaign_id>", str(world["cid"]))
     url = url.replace("<int:user_id>", str(world["user"])).replace("<int:key_id>", str(world["key"]))
+    url = url.replace("<int:round_id>", str(world["round"])).replace("<int:batch_id>", "1")
     if "<int:part_id>" in url:
         kind = doc.rule.split("/")[-2]
         url = url.replace("<int:part_id>", str(world["ids"][kind]))
@@ -46,6 +47,9 @@ VALID = {
     S.UserIn: {"username": "abc", "password": "0123456789", "role": "viewer"},
     S.UserPatch: {"role": "viewer"},
     S.ApiKeyIn: {"name": "n", "scopes": ["results"]},
+    S.BatchIn: {"round_id": 1, "group_id": 1, "size": 3},
+    S.VoidCodeIn: {"code": "0001-AAAA"},
+    S.HandoutIn: {"voter_ref": "20261234", "group_id": 1},
 }
 
 
@@ -81,6 +85,8 @@ def test_bad_bodies_are_refused_and_change_nothing(client, app, world, fingerpri
         assert err["code"] == code and err["message"] and isinstance(err["details"], dict)
 
     expect(send(data="{not json", content_type="application/json"), 400, "malformed_json")
+    expect(send(data="[" * 100000, content_type="application/json"), 400, "malformed_json")
+    expect(send(data='{"a": 1, "a": 2}', content_type="application/json"), 400, "malformed_json")
     expect(send(data=b"\xff\xfe", content_type="application/json"), 400, "malformed_json")
     expect(send(data='["a list"]', content_type="application/json"), 422, "validation_failed")
     expect(send(data="title=x", content_type="application/x-www-form-urlencoded"), 415,
@@ -102,6 +108,12 @@ def test_bad_bodies_are_refused_and_change_nothing(client, app, world, fingerpri
         r = send(json={**sample, name: wrong_value(field)})
         expect(r, 422, "validation_failed")
         assert name in json.dumps(r.json["error"]["details"]["fields"]), name
+    for name, field in doc.body().fields.items():
+        if isinstance(field, fields.String) and not field.dump_only:
+            for bad in ("a\u0000b", "bell\u0007"):
+                r = send(json={**sample, name: bad})
+                expect(r, 422, "validation_failed")
+                assert name in json.dumps(r.json["error"]["details"]["fields"]), name
     for name, field in doc.body().fields.items():
         if field.required:
             r = send(json={k: v for k, v in sample.items() if k != name})
@@ -134,6 +146,12 @@ def test_nested_rules_and_section_configs_are_checked(client, world, fingerprint
         ("post", f"/api/v1/campaigns/{cid}/subjects", {"name": "x", "kind": "robot"}, "kind"),
         ("post", "/api/v1/campaigns", {"title": ""}, "title"),
         ("post", "/api/v1/users", {"username": "a b", "password": "0123456789", "role": "viewer"}, "username"),
+        ("post", "/api/v1/users", {"username": "bob\n", "password": "0123456789", "role": "viewer"}, "username"),
+        ("patch", f"/api/v1/users/{world['user']}", {"display_name": "x\u0000"}, "display_name"),
+        ("post", f"/api/v1/campaigns/{cid}/sections",
+         {"round_id": world["round"], "type": "rating", "title": "x", "config": {"criteria": ["a\u0000"]}},
+         "criteria"),
+        ("post", f"/api/v1/campaigns/{cid}/groups", {"name": "x", "weight": 1, "criteria": "\u0000"}, "criteria"),
         ("post", "/api/v1/users", {"username": "ab", "password": "short", "role": "viewer"}, "password"),
         ("post", "/api/v1/api-keys", {"name": "x", "scopes": ["everything"]}, "scopes"),
     ]

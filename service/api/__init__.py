@@ -30,9 +30,23 @@ class EndpointDoc:
     many: bool
     tag: str
     multipart: bool = False
+    produces: tuple = ()
 
 
 REGISTRY: list[EndpointDoc] = []
+
+
+class _DuplicateKey(Exception):
+    pass
+
+
+def _no_duplicate_keys(pairs):
+    obj = {}
+    for key, value in pairs:
+        if key in obj:
+            raise _DuplicateKey(key)
+        obj[key] = value
+    return obj
 
 
 def json_body(schema_cls):
@@ -47,8 +61,10 @@ def json_body(schema_cls):
     if len(raw) > limit:
         raise PayloadTooLarge(details={"limit_bytes": limit})
     try:
-        data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+        data = json.loads(raw.decode("utf-8"), object_pairs_hook=_no_duplicate_keys)
+    except _DuplicateKey as exc:
+        raise MalformedJSON(f"the key {exc.args[0]!r} appears twice in one object") from None
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise MalformedJSON() from None
     if not isinstance(data, dict):
         raise Invalid("the body must be a JSON object", {"fields": {"_schema": ["expected an object"]}})
@@ -56,7 +72,7 @@ def json_body(schema_cls):
 
 
 def endpoint(rule, method, *, summary, permission, body=None, response=None, status=200,
-             many=False, tag="campaigns", multipart=False):
+             many=False, tag="campaigns", multipart=False, produces=()):
     def decorate(view):
         @functools.wraps(view)
         def wrapper(**kwargs):
@@ -70,10 +86,10 @@ def endpoint(rule, method, *, summary, permission, body=None, response=None, sta
         guarded = requires(permission)(wrapper)
         bp.add_url_rule(rule, endpoint=view.__name__, view_func=guarded, methods=[method])
         REGISTRY.append(EndpointDoc(rule, method, summary, permission, body, response, status,
-                                    many, tag, multipart))
+                                    many, tag, multipart, tuple(produces)))
         return guarded
 
     return decorate
 
 
-from . import accounts, campaigns, openapi  # noqa: E402,F401  (registers the routes)
+from . import accounts, ballots, campaigns, openapi  # noqa: E402,F401  (registers the routes)

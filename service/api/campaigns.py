@@ -7,7 +7,7 @@ from .. import campaigns as ops
 from .. import db
 from ..auth import CAMPAIGNS_READ, CAMPAIGNS_WRITE, current_principal
 from ..errors import Invalid, PayloadTooLarge
-from ..imports import parse_subjects
+from ..imports import parse_subjects, read_upload
 from ..queries import campaigns as q
 from ..queries.events import list_events
 from ..schemas import (CampaignDetailOut, CampaignIn, CampaignOut, CampaignPatch, EventOut, GroupIn,
@@ -77,7 +77,7 @@ def import_subjects(campaign_id):
     if upload is None or request.mimetype != "multipart/form-data":
         raise Invalid("send the file as multipart/form-data in the field `file`",
                       {"fields": {"file": ["Missing data for required field."]}})
-    rows = parse_subjects(upload.filename, upload.read(limit + 1))
+    rows = parse_subjects(upload.filename, read_upload(upload, limit))
     with db.transaction() as cur:
         added = ops.import_subjects(cur, current_principal(), campaign_id, rows)
     return {"imported": len(added), "subjects": added}

@@ -68,6 +68,8 @@ def build_spec(version: str) -> dict:
         if doc.response is not None:
             ref = {"$ref": f"#/components/schemas/{_schema_name(doc.response)}"}
             ok["content"] = {"application/json": {"schema": {"type": "array", "items": ref} if doc.many else ref}}
+        elif doc.produces:
+            ok["content"] = {mt: {"schema": {"type": "string", "format": "binary"}} for mt in doc.produces}
         elif doc.status != 204:
             ok["content"] = {"application/json": {"schema": {"type": "object"}}}
         op["responses"][str(doc.status)] = ok

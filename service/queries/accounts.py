@@ -1,7 +1,8 @@
 """SQL for users, login throttling and API keys. Functions take `cur` first and never commit."""
 from __future__ import annotations
 
-_USER_COLS = "id, username, display_name, password_hash, role, disabled, created_at, password_changed_at"
+_USER_COLS = ("id, username, display_name, password_hash, role, disabled, created_at, password_changed_at, "
+              "session_epoch")
 
 
 def get_user(cur, user_id):
@@ -17,6 +18,10 @@ def get_user_by_username(cur, username):
 def list_users(cur):
     cur.execute(f"SELECT {_USER_COLS} FROM users ORDER BY id")
     return cur.fetchall()
+
+
+def bump_session_epoch(cur, user_id):
+    cur.execute("UPDATE users SET session_epoch = session_epoch + 1 WHERE id = %s", (user_id,))
 
 
 def count_users(cur):
@@ -50,34 +55,44 @@ def update_user(cur, user_id, *, role=None, disabled=None, display_name=None, pa
     return cur.fetchone()
 
 
-def count_active_admins(cur):
-    cur.execute("SELECT count(*) AS n FROM users WHERE role = 'admin' AND NOT disabled")
-    return cur.fetchone()["n"]
+def lock_active_admins(cur):
+    """Lock the active admins' rows for this transaction and return how many there are, so two
+    demotions at once cannot both see "another admin is left"."""
+    cur.execute("SELECT id FROM users WHERE role = 'admin' AND NOT disabled ORDER BY id FOR UPDATE")
+    return len(cur.fetchall())
 
 
-def login_locked(cur, username_key):
+def lock_login_attempt(cur, username_key):
+    """Take the account name's throttle row (creating it) and hold it for this transaction,
+    so parallel attempts on one name are counted one after another. True while locked out."""
     cur.execute(
-        "SELECT 1 FROM login_throttle WHERE username_key = %s AND locked_until > now()",
+        """INSERT INTO login_throttle (username_key, failures) VALUES (%s, 0)
+           ON CONFLICT (username_key) DO NOTHING""",
         (username_key,),
     )
-    return cur.fetchone() is not None
+    cur.execute(
+        """SELECT locked_until > now() AS locked FROM login_throttle
+           WHERE username_key = %s FOR UPDATE""",
+        (username_key,),
+    )
+    return bool(cur.fetchone()["locked"])
 
 
 def record_login_failure(cur, username_key, max_failures, lockout_seconds):
     cur.execute(
-        """INSERT INTO login_throttle AS t (username_key, failures)
-           VALUES (%s, 1)
-           ON CONFLICT (username_key) DO UPDATE
-           SET failures = CASE WHEN t.locked_until <= now() THEN 1 ELSE t.failures + 1 END,
-               locked_until = CASE WHEN t.locked_until <= now() THEN NULL ELSE t.locked_until END""",
-        (username_key,),
-    )
-    cur.execute(
         """UPDATE login_throttle
-           SET locked_until = now() + make_interval(secs => %s), failures = 0
-           WHERE username_key = %s AND failures >= %s""",
-        (lockout_seconds, username_key, max_failures),
+           SET failures = CASE WHEN failures + 1 >= %(max)s THEN 0 ELSE failures + 1 END,
+               locked_until = CASE WHEN failures + 1 >= %(max)s
+                                   THEN now() + make_interval(secs => %(secs)s) END,
+               last_failure_at = now()
+           WHERE username_key = %(key)s""",
+        {"max": max_failures, "secs": lockout_seconds, "key": username_key},
     )
+    # Names nobody has got wrong for a day need no row.
+    cur.execute(
+        """DELETE FROM login_throttle
+           WHERE last_failure_at < now() - interval '1 day'
+             AND (locked_until IS NULL OR locked_until < now())""")
 
 
 def clear_login_failures(cur, username_key):

@@ -58,11 +58,15 @@ def flatten_messages(messages, prefix="") -> list[str]:
     return out
 
 
+_CODE_MESSAGES = {"payload_too_large": "文件超过大小上限", "campaign_not_editable": "活动已公告，不能再修改",
+                  "duplicate": "已存在同名项目", "in_use": "该项目正被某个题目使用，请先修改题目"}
+
+
 def flash_error(exc) -> None:
     if isinstance(exc, ValidationError):
         lines = flatten_messages(exc.messages)
     else:
-        lines = [exc.message] + flatten_messages(exc.details.get("fields") or exc.details.get("rows")
+        lines = [_CODE_MESSAGES.get(exc.code, exc.message)] + flatten_messages(exc.details.get("fields") or exc.details.get("rows")
                                                  or exc.details.get("problems") or [])
     for line in lines[:20]:
         flash(line, "error")

@@ -10,7 +10,7 @@ from .. import campaigns as ops
 from .. import db
 from ..auth import CAMPAIGNS_READ, CAMPAIGNS_WRITE
 from ..errors import Invalid
-from ..imports import parse_subjects
+from ..imports import parse_subjects, read_upload
 from ..queries import campaigns as q
 from ..queries.events import list_events
 from ..schemas import CampaignIn, CampaignPatch, GroupIn, RoundIn, SectionIn, SubjectIn
@@ -107,7 +107,7 @@ def import_subjects(campaign_id):
     if upload is None or not upload.filename:
         raise Invalid("请选择要导入的 CSV 或 XLSX 文件")
     limit = current_app.config["SETTINGS"].upload_max_bytes
-    rows = parse_subjects(upload.filename, upload.read(limit + 1))
+    rows = parse_subjects(upload.filename, read_upload(upload, limit))
     with db.transaction() as cur:
         added = ops.import_subjects(cur, g.user, campaign_id, rows)
     flash(f"已导入 {len(added)} 个被测评对象", "info")

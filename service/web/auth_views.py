@@ -1,10 +1,10 @@
 """Sign in and sign out."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
 from .. import db
-from ..auth import check_login, current_principal, start_session
+from ..auth import check_login, current_principal, end_session, start_session
 from ..errors import TooManyRequests
 from ..queries.events import insert_event
 from . import safe_next
@@ -19,7 +19,7 @@ def login():
             return redirect(safe_next(request.args.get("next")))
         return render_template("login.html", next=request.args.get("next", ""))
     settings = current_app.config["SETTINGS"]
-    username = request.form.get("username", "")[:64]
+    username = request.form.get("username", "")[:64].replace("\x00", "")
     password = request.form.get("password", "")[:200]
     try:
         with db.transaction() as cur:
@@ -39,6 +39,6 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    session.clear()
+    end_session()
     flash("已退出登录", "info")
     return redirect(url_for("auth_pages.login"))

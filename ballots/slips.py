@@ -1,0 +1,323 @@
+"""Printable ballots: A4 sheets of cut-out slips, and full-page paper ballots.
+
+Each slip carries the campaign title and voter group, its own QR code (the ballot URL),
+the typable code, a line of instructions and crop marks. What is the same on every slip
+is drawn once as a form XObject; per slip only the QR image and the code are new, and
+pages are written as they are made (`pdf.Writer`), so memory does not grow with N.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Iterator
+
+from . import qr
+from .pdf import A4, Canvas, Writer, song_width, wrap
+from .tokens import grouped
+
+LAYOUTS = {"slips-2x4": (2, 4), "slips-3x6": (3, 6)}
+FORMATS = tuple(LAYOUTS) + ("paper",)
+QUIET = 4
+
+
+@dataclass
+class Heading:
+    """What every ballot of a batch says about itself."""
+    title: str
+    group: str
+    round_title: str
+    vote_url: str  # where to type the code by hand, e.g. pingyi.example.edu.cn/vote
+    criteria: str = ""
+    sections: list = field(default_factory=list)  # for paper ballots: [{"type", "title", "config", "rows"}]
+
+
+def ballot_url(base_url: str, token: str) -> str:
+    """The URL in the QR code: upper case throughout, so QR's compact alphanumeric mode holds it."""
+    return f"{base_url.upper()}/B/{token}"
+
+
+def _qr_image(writer: Writer, base_url: str, token: str) -> tuple[int, int]:
+    m = qr.matrix(ballot_url(base_url, token), mask=0)
+    side = len(m) + 2 * QUIET
+    return writer.image_1bit(qr.pack_rows(m, QUIET), side), side
+
+
+def _corner_marks(c: Canvas, w: float, h: float, arm: float = 9):
+    for x, dx in ((0, 1), (w, -1)):
+        for y, dy in ((0, 1), (h, -1)):
+            c.line(x, y, x + dx * arm, y, width=0.4, gray=0.35)
+            c.line(x, y, x, y + dy * arm, width=0.4, gray=0.35)
+
+
+def _cell_2x4(head: Heading, w: float, h: float):
+    """Static content of a large slip, and where its QR code and code go."""
+    c = Canvas()
+    _corner_marks(c, w, h)
+    y = h - 26
+    for line in wrap(head.title, 12, w - 36, max_lines=2):
+        c.text_centered(w / 2, y, line, 12, fake_bold=True)
+        y -= 15
+    c.text_centered(w / 2, y - 1, f"{head.group}｜{head.round_title}", 9.5)
+    qr_size = 104
+    qr_y = y - 10 - qr_size
+    c.text_centered(w / 2, 30, "请用微信或手机相机扫码投票，每张票只能投一次", 7.5)
+    c.text_centered(w / 2, 19, f"无法扫码时，访问 {head.vote_url} 输入上方票码", 7.5)
+    return c, ((w - qr_size) / 2, qr_y, qr_size), (w / 2, qr_y - 13, 10)
+
+
+def _cell_3x6(head: Heading, w: float, h: float):
+    c = Canvas()
+    _corner_marks(c, w, h, arm=7)
+    qr_size = 86
+    qr_x, qr_y = 8, h - 10 - qr_size
+    text_x, text_w = qr_x + qr_size + 6, w - qr_size - 24
+    y = h - 20
+    for line in wrap(head.title, 8.5, text_w, max_lines=3):
+        c.text(text_x, y, line, 8.5, fake_bold=True)
+        y -= 11
+    for line in wrap(f"{head.group}｜{head.round_title}", 7.5, text_w, max_lines=2):
+        c.text(text_x, y - 2, line, 7.5)
+        y -= 10
+    y -= 6
+    for line in wrap(f"微信扫码投票，一票一次。无法扫码访问 {head.vote_url} 输入票码", 6.5, text_w, max_lines=4):
+        c.text(text_x, y, line, 6.5)
+        y -= 8.5
+    return c, (qr_x, qr_y, qr_size), (w / 2, qr_y - 12, 8)
+
+
+_CELLS = {"slips-2x4": _cell_2x4, "slips-3x6": _cell_3x6}
+
+
+def iter_pdf(tokens: Iterable[str], base_url: str, head: Heading, layout: str,
+             progress: Callable[[int], None] | None = None) -> Iterator[bytes]:
+    """The PDF of a batch in the given layout, as chunks of about a page each."""
+    if layout == "paper":
+        return _paper(tokens, base_url, head, progress)
+    return _slips(tokens, base_url, head, layout, progress)
+
+
+def write_pdf(out, tokens, base_url, head, layout, progress=None) -> None:
+    for chunk in iter_pdf(tokens, base_url, head, layout, progress):
+        out.write(chunk)
+
+
+def _slips(tokens, base_url, head, layout, progress) -> Iterator[bytes]:
+    cols, rows = LAYOUTS[layout]
+    writer = Writer(title=head.title)
+    page_w, page_h = A4
+    margin_x, margin_y = 0.0, 0.0
+    cw, ch = (page_w - 2 * margin_x) / cols, (page_h - 2 * margin_y) / rows
+    cell, (qx, qy, qs), (code_x, code_y, code_size) = _CELLS[layout](head, cw, ch)
+    cell_id = writer.form_xobject(cell, cw, ch)
+    per_page = cols * rows
+    done = 0
+    batch: list[str] = []
+
+    def flush():
+        nonlocal done
+        page = Canvas()
+        xobjects = {"Cell": cell_id}
+        for i, token in enumerate(batch):
+            col, row = i % cols, i // cols
+            ox, oy = margin_x + col * cw, page_h - margin_y - (row + 1) * ch
+            page.ops.append(f"q 1 0 0 1 {ox:.2f} {oy:.2f} cm /Cell Do Q")
+            image_id, _side = _qr_image(writer, base_url, token)
+            xobjects[f"Q{i}"] = image_id
+            page.image(f"Q{i}", ox + qx, oy + qy, qs)
+            page.text_centered(ox + code_x, oy + code_y, grouped(token), code_size, font="courier")
+        writer.page(page, xobjects)
+        done += len(batch)
+        batch.clear()
+        if progress:
+            progress(done)
+
+    for token in tokens:
+        batch.append(token)
+        if len(batch) == per_page:
+            flush()
+            yield writer.take()
+    if batch:
+        flush()
+    writer.close()
+    yield writer.take()
+
+
+# --- full-page paper ballots ----------------------------------------------------------------
+
+_NUMERALS = "一二三四五六七八九十"
+_LEFT, _RIGHT, _TOP, _BOTTOM = 50.0, A4[0] - 50.0, A4[1] - 40.0, 56.0
+_ROW = 21.0
+
+
+class _Flow:
+    """Lays the ballot form out top to bottom over as many template pages as it needs."""
+
+    def __init__(self):
+        self.pages: list[Canvas] = []
+        self.new_page()
+
+    def new_page(self):
+        self.c = Canvas()
+        self.pages.append(self.c)
+        self.y = _TOP
+
+    def need(self, height: float) -> bool:
+        if self.y - height < _BOTTOM:
+            self.new_page()
+            return True
+        return False
+
+
+def _options(section) -> list[str]:
+    from .sections import scale_options
+    if section["type"] == "rating":
+        return [o["label"] for o in scale_options(section["config"])]
+    if section["type"] == "approve":
+        return ["赞成", "不赞成", "弃权"]
+    return []
+
+
+def _row_labels(section) -> list[str]:
+    criteria = section["config"].get("criteria") or []
+    labels = []
+    for row in section["rows"]:
+        name = row["name"] + (f"（{row['unit']}）" if row.get("unit") else "")
+        labels += [f"{name}：{c}" for c in criteria] if criteria else [name]
+    return labels
+
+
+def _grid(flow: _Flow, labels: list[str], columns: list[str], col_w: float, box: tuple[float, float]):
+    def header():
+        flow.need(_ROW)
+        x = _RIGHT - col_w * len(columns)
+        flow.c.rect(_LEFT, flow.y - _ROW, _RIGHT - _LEFT, _ROW, width=0.5, fill=0.93)
+        flow.c.text(_LEFT + 6, flow.y - 14, "对象", 9.5, fake_bold=True)
+        for i, name in enumerate(columns):
+            flow.c.text_centered(x + col_w * (i + 0.5), flow.y - 14, name, 9.5, fake_bold=True)
+        flow.y -= _ROW
+
+    header()
+    name_w = _RIGHT - _LEFT - col_w * len(columns) - 10
+    for label in labels:
+        if flow.need(_ROW):
+            header()
+        c, y = flow.c, flow.y
+        c.rect(_LEFT, y - _ROW, _RIGHT - _LEFT, _ROW, width=0.4)
+        c.text(_LEFT + 6, y - 14, wrap(label, 10, name_w, max_lines=1)[0], 10)
+        x = _RIGHT - col_w * len(columns)
+        for i in range(len(columns)):
+            c.line(x + col_w * i, y, x + col_w * i, y - _ROW, width=0.4)
+            bw, bh = box
+            c.rect(x + col_w * (i + 0.5) - bw / 2, y - _ROW / 2 - bh / 2, bw, bh, width=0.7)
+        flow.y -= _ROW
+
+
+def _instruction(section) -> str:
+    t, cfg = section["type"], section["config"]
+    if t == "rating":
+        caps = "；".join(f"「{c['option']}」不超过 {round(c['max_share'] * 100)}%" for c in cfg.get("caps", []))
+        return "每行选一项，在方框内划“√”；不填为弃权。" + (caps + "。" if caps else "")
+    if t == "approve":
+        return "每人选一项，在方框内划“√”。"
+    if t == "choose":
+        n = cfg["max_choices"]
+        extra = "，可在空行另选他人（计入限选人数）" if cfg.get("write_ins") else ""
+        return f"限选 {n} 人，在方框内划“√”{extra}；超过 {n} 人此项无效。"
+    if t == "score":
+        return f"在方框内填写 {cfg.get('min', 0):g} 至 {cfg.get('max', 100):g} 之间的分数。"
+    return f"请填写意见建议（不超过 {cfg.get('max_length', 500)} 字）。"
+
+
+def _section(flow: _Flow, number: int, section) -> None:
+    flow.need(50)
+    c = flow.c
+    c.text(_LEFT, flow.y - 14, f"{_NUMERALS[number % 10]}、{section['title']}", 12, fake_bold=True)
+    flow.y -= 20
+    for line in wrap(_instruction(section), 9, _RIGHT - _LEFT):
+        flow.c.text(_LEFT, flow.y - 11, line, 9)
+        flow.y -= 13
+    flow.y -= 4
+    t = section["type"]
+    if t in ("rating", "approve"):
+        columns = _options(section)
+        _grid(flow, _row_labels(section), columns, 56 if len(columns) <= 4 else 44, (10, 10))
+    elif t == "score":
+        _grid(flow, _row_labels(section), ["得分"], 70, (48, 15))
+    elif t == "choose":
+        width = (_RIGHT - _LEFT) / 2
+        rows = section["rows"]
+        for i in range(0, len(rows), 2):
+            flow.need(_ROW)
+            for j, row in enumerate(rows[i:i + 2]):
+                x = _LEFT + j * width
+                flow.c.rect(x, flow.y - 15, 10, 10, width=0.7)
+                label = row["name"] + (f"（{row['unit']}）" if row.get("unit") else "")
+                flow.c.text(x + 16, flow.y - 14, wrap(label, 10, width - 24, max_lines=1)[0], 10)
+            flow.y -= _ROW
+        if section["config"].get("write_ins"):
+            for _ in range(min(section["config"]["max_choices"], 5)):
+                flow.need(_ROW)
+                flow.c.rect(_LEFT, flow.y - 15, 10, 10, width=0.7)
+                flow.c.text(_LEFT + 16, flow.y - 14, "另选他人：", 10)
+                flow.c.line(_LEFT + 70, flow.y - 16, _LEFT + 300, flow.y - 16, width=0.5)
+                flow.y -= _ROW
+    else:
+        for _ in range(5):
+            flow.need(_ROW)
+            flow.c.line(_LEFT, flow.y - 16, _RIGHT, flow.y - 16, width=0.4, gray=0.4)
+            flow.y -= _ROW
+    flow.y -= 12
+
+
+def _paper_template(head: Heading) -> list[Canvas]:
+    flow = _Flow()
+    c = flow.c
+    y = _TOP - 12
+    for line in wrap(head.title, 16, _RIGHT - _LEFT - 160, max_lines=2):
+        c.text(_LEFT, y, line, 16, fake_bold=True)
+        y -= 21
+    c.text(_LEFT, y - 2, f"{head.round_title}票｜参评群体：{head.group}", 11)
+    y -= 18
+    if head.criteria:
+        for line in wrap(f"评价标准：{head.criteria}", 9.5, _RIGHT - _LEFT - 160, max_lines=2):
+            c.text(_LEFT, y, line, 9.5)
+            y -= 13
+    c.text(_LEFT, y - 4, "本票不记名。可用手机扫描右上角二维码在线填写；纸质填写后投入票箱。", 9)
+    flow.y = min(y - 18, _TOP - 110)
+    c.line(_LEFT, flow.y, _RIGHT, flow.y, width=0.8)
+    flow.y -= 10
+    for number, section in enumerate(head.sections):
+        _section(flow, number, section)
+    return flow.pages
+
+
+def _paper(tokens, base_url, head, progress) -> Iterator[bytes]:
+    """One full paper ballot per token (the form itself), its QR code in the top corner."""
+    writer = Writer(title=head.title)
+    templates = _paper_template(head)
+    forms = [writer.form_xobject(t, *A4) for t in templates]
+    total = len(forms)
+    done = 0
+    for token in tokens:
+        code = grouped(token)
+        for i, form in enumerate(forms):
+            page = Canvas()
+            page.form("T")
+            xobjects = {"T": form}
+            if i == 0:
+                image_id, _ = _qr_image(writer, base_url, token)
+                xobjects["Q"] = image_id
+                page.image("Q", _RIGHT - 92, _TOP - 92, 92)
+                page.text_centered(_RIGHT - 46, _TOP - 102, "扫码在线填写", 7.5)
+            page.text(_LEFT, 32, "票码", 8)
+            page.text(_LEFT + song_width("票码 ", 8), 32, code, 8.5, font="courier")
+            if total > 1:
+                page.text(_RIGHT - 60, 32, f"第 {i + 1} / {total} 页", 8)
+            writer.page(page, xobjects)
+        done += 1
+        if progress and done % 10 == 0:
+            progress(done)
+        yield writer.take()
+    if progress:
+        progress(done)
+    writer.close()
+    yield writer.take()

@@ -1,0 +1,127 @@
+"""SQL for batches, unused and voided tokens, the hand-out pool and hand-outs.
+
+Functions take `cur` first and never commit. Tokens appear here only as SHA-256 hashes.
+"""
+from __future__ import annotations
+
+import io
+
+_BATCH_COLS = """b.id, b.campaign_id, b.round_id, b.group_id, b.label, b.kind, b.layout, b.size,
+                 b.printed, b.created_by, b.created_at, b.voided_at"""
+_COUNTS = """
+    (SELECT count(*) FROM ballot_tokens t WHERE t.batch_id = b.id) AS unused,
+    (SELECT count(*) FROM voided_tokens v WHERE v.batch_id = b.id) AS voided,
+    (SELECT count(*) FROM handout_pool p WHERE p.batch_id = b.id) AS pooled"""
+
+
+def insert_batch(cur, campaign_id, round_id, group_id, label, kind, layout, size, actor):
+    cur.execute(
+        f"""INSERT INTO batches AS b (campaign_id, round_id, group_id, label, kind, layout, size, created_by)
+            VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
+            RETURNING {_BATCH_COLS}""",
+        (campaign_id, round_id, group_id, label, kind, layout, size, actor),
+    )
+    return cur.fetchone()
+
+
+def copy_tokens(cur, hashes, campaign_id, round_id, group_id, batch_id):
+    """COPY the hashes in: 10,000 rows in a few milliseconds."""
+    buf = io.StringIO()
+    for h in hashes:
+        buf.write(f"\\\\x{h.hex()}\t{campaign_id}\t{round_id}\t{group_id}\t{batch_id}\n")
+    buf.seek(0)
+    cur.copy_expert("COPY ballot_tokens (token_hash, campaign_id, round_id, group_id, batch_id) FROM STDIN", buf)
+
+
+def copy_pool(cur, seeds, campaign_id, round_id, group_id, batch_id):
+    buf = io.StringIO()
+    for s in seeds:
+        buf.write(f"\\\\x{s.hex()}\t{campaign_id}\t{round_id}\t{group_id}\t{batch_id}\n")
+    buf.seek(0)
+    cur.copy_expert("COPY handout_pool (seed, campaign_id, round_id, group_id, batch_id) FROM STDIN", buf)
+
+
+def get_batch(cur, campaign_id, batch_id):
+    cur.execute(f"SELECT {_BATCH_COLS}, {_COUNTS} FROM batches b WHERE b.campaign_id = %s AND b.id = %s",
+                (campaign_id, batch_id))
+    return cur.fetchone()
+
+
+def list_batches(cur, campaign_id):
+    cur.execute(f"SELECT {_BATCH_COLS}, {_COUNTS} FROM batches b WHERE b.campaign_id = %s ORDER BY b.id",
+                (campaign_id,))
+    return cur.fetchall()
+
+
+def set_printed(cur, batch_id, printed):
+    cur.execute("UPDATE batches SET printed = %s WHERE id = %s", (printed, batch_id))
+
+
+def void_batch(cur, batch_id):
+    """Move every unused token of the batch to voided_tokens and empty its hand-out pool."""
+    cur.execute(
+        """WITH moved AS (
+               DELETE FROM ballot_tokens WHERE batch_id = %(b)s
+               RETURNING token_hash, campaign_id, batch_id)
+           INSERT INTO voided_tokens (token_hash, campaign_id, batch_id)
+           SELECT token_hash, campaign_id, batch_id FROM moved""",
+        {"b": batch_id},
+    )
+    cur.execute("DELETE FROM handout_pool WHERE batch_id = %s", (batch_id,))
+    cur.execute("UPDATE batches SET voided_at = now() WHERE id = %s AND voided_at IS NULL", (batch_id,))
+
+
+def void_token(cur, campaign_id, token_hash):
+    """Void one unused token; return its batch id, or None when it is not an unused token here."""
+    cur.execute(
+        """WITH moved AS (
+               DELETE FROM ballot_tokens WHERE token_hash = %s AND campaign_id = %s
+               RETURNING token_hash, campaign_id, batch_id)
+           INSERT INTO voided_tokens (token_hash, campaign_id, batch_id)
+           SELECT token_hash, campaign_id, batch_id FROM moved
+           RETURNING batch_id""",
+        (token_hash, campaign_id),
+    )
+    row = cur.fetchone()
+    return row["batch_id"] if row else None
+
+
+def is_voided(cur, token_hash):
+    cur.execute("SELECT campaign_id, batch_id FROM voided_tokens WHERE token_hash = %s", (token_hash,))
+    return cur.fetchone()
+
+
+def get_unused_token(cur, token_hash):
+    cur.execute("SELECT campaign_id, round_id, group_id FROM ballot_tokens WHERE token_hash = %s", (token_hash,))
+    return cur.fetchone()
+
+
+def insert_handout(cur, round_id, ref_hash, campaign_id):
+    """Record that this reference received a ballot; None when it already had one."""
+    cur.execute(
+        """INSERT INTO handouts (round_id, ref_hash, campaign_id) VALUES (%s, %s, %s)
+           ON CONFLICT DO NOTHING
+           RETURNING round_id""",
+        (round_id, ref_hash, campaign_id),
+    )
+    return cur.fetchone()
+
+
+def claim_pool_seed(cur, round_id, group_id):
+    cur.execute(
+        """DELETE FROM handout_pool
+           WHERE seed = (SELECT seed FROM handout_pool
+                         WHERE round_id = %s AND group_id = %s
+                         LIMIT 1
+                         FOR UPDATE SKIP LOCKED)
+           RETURNING seed""",
+        (round_id, group_id),
+    )
+    row = cur.fetchone()
+    return bytes(row["seed"]) if row else None
+
+
+def count_handouts(cur, campaign_id):
+    cur.execute("SELECT round_id, count(*) AS n FROM handouts WHERE campaign_id = %s GROUP BY round_id",
+                (campaign_id,))
+    return {r["round_id"]: r["n"] for r in cur.fetchall()}
