@@ -10,7 +10,7 @@ __version__ = "0.1.0"
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    from . import cli, csrf, db, embedded_pg, errors, health
+    from . import cli, csrf, db, embedded_pg, errors, health, redact
     from .api import bp as api_bp
     from .api.openapi import spec_bp
     from .config import Settings
@@ -19,6 +19,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
     settings = (test_config or {}).get("SETTINGS") or Settings.from_env()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    redact.install()
     dsn = settings.database_url or embedded_pg.ensure(settings.var_dir)
     app.config.update(
         SETTINGS=settings,

@@ -8,9 +8,7 @@ from __future__ import annotations
 import secrets
 from urllib.parse import urlsplit
 
-import psycopg2
-
-from ballots import lifecycle, tokens as tk
+from ballots import tokens as tk
 from ballots.slips import Heading
 from . import campaigns as camps
 from .errors import Conflict, Invalid, NotFound
@@ -175,9 +173,3 @@ def lookup(cur, text):
         return "voided", token, voided
     return "used", token, {"round_id": round_id}
 
-
-def transition_allows_issue(state: str) -> bool:
-    return state in ISSUING_STATES
-
-
-_ = (psycopg2, lifecycle)

@@ -27,6 +27,7 @@ def run(host: str, port: int, workers: int) -> None:
         "timeout": 60,
         "graceful_timeout": 10,
         "control_socket_disable": True,
+        "logger_class": "service.redact.GunicornLogger",
         "accesslog": "-",
         "errorlog": "-",
         # Only method, path without query, status, size and duration; never addresses.

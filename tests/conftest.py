@@ -198,6 +198,44 @@ def make_campaign(client, organiser_key):
     return make
 
 
+@pytest.fixture(scope="session")
+def gunicorn_server(database, settings, tmp_path_factory):
+    """The real server: `python -m service serve` (gunicorn, several workers) on the test database.
+    Its output (access and error logs) is kept in test-output/gunicorn.log for the log checks."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    OUTPUT.mkdir(exist_ok=True)
+    log_path = OUTPUT / "gunicorn.log"
+    log = open(log_path, "w")
+    env = {**os.environ, "DATABASE_URL": database, "SECRET_KEY": settings.secret_key,
+           "PINGYI_VAR_DIR": str(tmp_path_factory.mktemp("gvar")), "BASE_URL": f"http://127.0.0.1:{port}",
+           "PINGYI_ENV": "test", "LOG_LEVEL": "INFO"}
+    proc = subprocess.Popen([sys.executable, "-m", "service", "serve", "--no-demo", "--port", str(port),
+                             "--workers", "3"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while True:
+        try:
+            if urllib.request.urlopen(base + "/readyz", timeout=2).status == 200:
+                break
+        except OSError:
+            if time.time() > deadline or proc.poll() is not None:
+                proc.kill()
+                raise RuntimeError("gunicorn did not start: " + log_path.read_text()[-2000:])
+            time.sleep(0.3)
+    yield type("Server", (), {"url": base, "log_path": log_path})
+    proc.terminate()
+    proc.wait(30)
+    log.close()
+
+
 def table_fingerprint(dsn) -> dict:
     """Row count and content hash of every table: compare before and after to prove nothing changed."""
     out = {}

@@ -10,7 +10,7 @@ from service.auth import ROLES, SCOPES
 
 # Routes meant for everyone. Anything else must name a permission.
 PUBLIC = {"/", "/login", "/logout", "/c/<int:campaign_id>", "/healthz", "/readyz", "/api/openapi.json",
-          "/static/<path:filename>"}
+          "/static/<path:filename>", "/vote", "/b/<token>", "/B/<token>"}
 
 
 def _url(rule):

@@ -19,6 +19,7 @@ FIELD_LABELS = {
     "rules": "规则", "pass_line": "达标线", "laggard_share": "后进比例", "small_group_k": "最少公布人数",
     "min": "最低分", "max": "最高分", "trim_above": "去掉最高最低分的人数门槛", "file": "文件",
     "caps": "比例上限", "options": "选项", "scale": "量表", "position": "顺序", "publicity_days": "公示天数",
+    "group_id": "参评群体", "size": "张数", "label": "批次说明", "layout": "版式", "code": "票码",
 }
 MESSAGES = {
     "Missing data for required field.": "必填",
@@ -59,7 +60,9 @@ def flatten_messages(messages, prefix="") -> list[str]:
 
 
 _CODE_MESSAGES = {"payload_too_large": "文件超过大小上限", "campaign_not_editable": "活动已公告，不能再修改",
-                  "duplicate": "已存在同名项目", "in_use": "该项目正被某个题目使用，请先修改题目"}
+                  "duplicate": "已存在同名项目", "in_use": "该项目正被某个题目使用，请先修改题目",
+                  "wrong_state": "只有在“已公告”或“投票中”时才能发放或作废选票",
+                  "already_voided": "已经作废过了", "not_voidable": "该票已使用，或不是本活动发出的选票"}
 
 
 def flash_error(exc) -> None:
@@ -118,9 +121,9 @@ def safe_next(target: str | None) -> str:
 
 
 def register(app: Flask) -> None:
-    from . import accounts, admin, auth_views, public
+    from . import accounts, admin, auth_views, issuing, public, voting
 
-    blueprints = (auth_views.bp, admin.bp, accounts.bp, public.bp)
+    blueprints = (auth_views.bp, admin.bp, accounts.bp, issuing.bp, public.bp, voting.bp)
     for bp in blueprints:
         app.register_blueprint(bp)
     page_blueprints = {bp.name for bp in blueprints}

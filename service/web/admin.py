@@ -7,7 +7,7 @@ from ballots import lifecycle
 from ballots.sections import (MAJORITY_BASES, MAJORITY_LABELS, QUORUM_BASES, SCALE_LABELS, SECTION_LABELS,
                               WEIGHT_BASES)
 from .. import campaigns as ops
-from .. import db
+from .. import db, issuance
 from ..auth import CAMPAIGNS_READ, CAMPAIGNS_WRITE
 from ..errors import Invalid
 from ..imports import parse_subjects, read_upload
@@ -18,6 +18,8 @@ from . import form_action, page
 from .forms import campaign_form, group_form, round_form, section_form, subject_form
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+LAYOUT_LABELS = {"slips-2x4": "裁切票条 A4 每页 8 张", "slips-3x6": "裁切票条 A4 每页 18 张",
+                 "paper": "纸质选票（每票一整页）", "png": "单张二维码图片 PNG", "svg": "单张二维码图片 SVG"}
 PARTS = {"groups": "voter_groups", "subjects": "subjects", "rounds": "rounds", "sections": "sections"}
 
 
@@ -50,9 +52,13 @@ def campaign(campaign_id):
     with db.transaction() as cur:
         c = ops.definition(cur, campaign_id)
         events = list_events(cur, campaign_id, limit=50)
+        batches = issuance.batches(cur, campaign_id)
     ops.annotate_sections(c)
     return render_template(
-        "admin/campaign.html", c=c, events=events, editable=c["state"] == "draft",
+        "admin/campaign.html", c=c, events=events, editable=c["state"] == "draft", batches=batches,
+        issuing=c["state"] in issuance.ISSUING_STATES, layouts=LAYOUT_LABELS,
+        groups_by_id={gr["id"]: gr["name"] for gr in c["groups"]},
+        rounds_by_id={r["id"]: r["title"] for r in c["rounds"]},
         can_write=g.user.can(CAMPAIGNS_WRITE), next_state=lifecycle.NEXT.get(c["state"]),
         action_labels=lifecycle.ACTION_LABELS, section_labels=SECTION_LABELS, scale_labels=SCALE_LABELS,
         majority_labels=MAJORITY_LABELS, majority_bases=MAJORITY_BASES, quorum_bases=QUORUM_BASES,

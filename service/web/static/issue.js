@@ -1,0 +1,53 @@
+// Issue a batch without leaving the page: download the PDF while showing how many slips
+// the server has written. Without JavaScript the form posts and the browser downloads.
+(function () {
+  "use strict";
+  var form = document.getElementById("issue-batch");
+  if (!form || !window.fetch || !window.Blob) { return; }
+  var box = form.querySelector(".progress");
+  var bar = box.querySelector("progress");
+  var text = box.querySelector(".progress-text");
+  var button = form.querySelector("button[type=submit]");
+
+  function show(done, total) {
+    bar.max = total; bar.value = done;
+    text.textContent = "已生成 " + done + " / " + total + " 张";
+  }
+
+  form.addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    button.disabled = true;
+    box.hidden = false;
+    text.textContent = "正在生成选票…";
+    var timer = null;
+    fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin" })
+      .then(function (resp) {
+        var batch = resp.headers.get("X-Batch-Id");
+        if (!resp.ok || !batch) { window.location.href = resp.url; return null; }
+        var total = parseInt(resp.headers.get("X-Batch-Size"), 10);
+        var progressUrl = form.action + "/" + batch + "/progress";
+        show(0, total);
+        timer = window.setInterval(function () {
+          fetch(progressUrl, { credentials: "same-origin" }).then(function (r) { return r.json(); })
+            .then(function (p) { show(p.printed, p.size); }).catch(function () {});
+        }, 400);
+        var name = /filename\*=UTF-8''([^;]+)/.exec(resp.headers.get("Content-Disposition") || "");
+        return resp.blob().then(function (blob) {
+          window.clearInterval(timer);
+          show(total, total);
+          var link = document.createElement("a");
+          link.href = URL.createObjectURL(blob);
+          link.download = name ? decodeURIComponent(name[1]) : "ballots.pdf";
+          document.body.appendChild(link);
+          link.click();
+          text.textContent = "已生成 " + total + " 张，文件已下载。票码不会再次显示，请妥善保存。";
+          window.setTimeout(function () { window.location.reload(); }, 2500);
+        });
+      })
+      .catch(function () {
+        if (timer) { window.clearInterval(timer); }
+        text.textContent = "生成失败：网络中断。请刷新页面查看批次；未拿到文件的批次请整批作废后重新生成。";
+        button.disabled = false;
+      });
+  });
+})();

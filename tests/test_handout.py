@@ -1,0 +1,84 @@
+"""Portal hand-out: one ballot per voter reference and round, even under a burst of requests,
+with only a keyed hash of the reference kept and nothing linking it to the ballot."""
+from __future__ import annotations
+
+import json
+import threading
+import urllib.error
+import urllib.request
+
+import pytest
+
+
+@pytest.fixture
+def portal(client, organiser_key, make_campaign, make_key):
+    cid = make_campaign()
+    client.post(f"/api/v1/campaigns/{cid}/transitions", json={"to": "announced"}, headers=organiser_key)
+    c = client.get(f"/api/v1/campaigns/{cid}", headers=organiser_key).json
+    url = f"/api/v1/campaigns/{cid}/rounds/{c['rounds'][0]['id']}/ballots:handout"
+    return {"cid": cid, "url": url, "group": c["groups"][1]["id"], "key": make_key("handout")}
+
+
+def test_one_ballot_per_reference(client, portal):
+    first = client.post(portal["url"], json={"voter_ref": "S2026001", "group_id": portal["group"]},
+                        headers=portal["key"])
+    assert first.status_code == 201
+    assert first.json["url"].split("/b/")[1].replace("-", "") == first.json["code"].replace("-", "")
+    again = client.post(portal["url"], json={"voter_ref": "S2026001", "group_id": portal["group"]},
+                        headers=portal["key"])
+    assert again.status_code == 409 and again.json["error"]["code"] == "already_handed_out"
+    other = client.post(portal["url"], json={"voter_ref": "S2026002", "group_id": portal["group"]},
+                        headers=portal["key"])
+    assert other.status_code == 201 and other.json["code"] != first.json["code"]
+    token = first.json["url"].split("/b/")[1]
+    page = client.get(f"/b/{token}")
+    assert page.status_code == 200 and "学生" in page.get_data(as_text=True)
+
+
+def test_handout_needs_its_scope_and_an_issuing_state(client, make_campaign, organiser_key, make_key):
+    cid = make_campaign()
+    c = client.get(f"/api/v1/campaigns/{cid}", headers=organiser_key).json
+    url = f"/api/v1/campaigns/{cid}/rounds/{c['rounds'][0]['id']}/ballots:handout"
+    body = {"voter_ref": "T1", "group_id": c["groups"][0]["id"]}
+    assert client.post(url, json=body, headers=organiser_key).status_code == 403
+    r = client.post(url, json=body, headers=make_key("handout"))
+    assert r.status_code == 409 and r.json["error"]["code"] == "wrong_state"
+
+
+def test_the_pool_refills_itself(client, portal, conn):
+    for i in range(60):  # more than one pool refill (50)
+        r = client.post(portal["url"], json={"voter_ref": f"T{i}", "group_id": portal["group"]},
+                        headers=portal["key"])
+        assert r.status_code == 201
+    with conn.cursor() as cur:
+        cur.execute("SELECT kind, size FROM batches WHERE campaign_id = %s ORDER BY id", (portal["cid"],))
+        assert [tuple(r.values()) for r in cur.fetchall()] == [("handout", 50), ("handout", 50)]
+        cur.execute("SELECT count(*) AS n FROM handouts")
+        assert cur.fetchone()["n"] == 60
+        cur.execute("SELECT count(*) AS n FROM handout_pool")
+        assert cur.fetchone()["n"] == 40
+
+
+def test_twenty_simultaneous_handouts_for_one_reference_give_one_ballot(gunicorn_server, portal, conn):
+    statuses, barrier = [], threading.Barrier(20)
+    body = json.dumps({"voter_ref": "同一位老师", "group_id": portal["group"]}).encode()
+
+    def ask():
+        req = urllib.request.Request(gunicorn_server.url + portal["url"], data=body, method="POST",
+                                     headers={**portal["key"], "Content-Type": "application/json"})
+        barrier.wait()
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                statuses.append(r.status)
+        except urllib.error.HTTPError as e:
+            statuses.append(e.code)
+
+    threads = [threading.Thread(target=ask) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(statuses) == [201] + [409] * 19
+    with conn.cursor() as cur:
+        cur.execute("SELECT count(*) AS n FROM handouts")
+        assert cur.fetchone()["n"] == 1

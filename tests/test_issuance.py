@@ -1,0 +1,233 @@
+"""Ballot issuance: printed batches whose every QR code decodes to its ballot, voiding, and
+the guarantees around tokens (forgeries refused without a query, nothing stored in plain)."""
+from __future__ import annotations
+
+import hashlib
+import io
+import subprocess
+
+import pytest
+import zxingcpp
+from PIL import Image, ImageFilter
+
+from ballots import qr
+from ballots.tokens import ALPHABET, normalise
+from service import db as dbmod
+
+
+@pytest.fixture
+def announced(client, organiser_key, make_campaign):
+    cid = make_campaign()
+    client.post(f"/api/v1/campaigns/{cid}/transitions", json={"to": "announced"}, headers=organiser_key)
+    c = client.get(f"/api/v1/campaigns/{cid}", headers=organiser_key).json
+    return {"id": cid, "round": c["rounds"][0]["id"], "groups": [g["id"] for g in c["groups"]]}
+
+
+@pytest.fixture
+def issue(client, organiser_key, announced):
+    def do(size=10, layout="slips-2x4", group=0, label="教师大会"):
+        r = client.post(f"/api/v1/campaigns/{announced['id']}/batches", headers=organiser_key, json={
+            "round_id": announced["round"], "group_id": announced["groups"][group], "size": size,
+            "layout": layout, "label": label})
+        assert r.status_code == 201, r.get_data(as_text=True)[:500]
+        return int(r.headers["X-Batch-Id"]), r.get_data()
+    return do
+
+
+def stored_hashes(conn, batch_id) -> set[bytes]:
+    with conn.cursor() as cur:
+        cur.execute("SELECT token_hash FROM ballot_tokens WHERE batch_id = %s", (batch_id,))
+        return {bytes(r["token_hash"]) for r in cur.fetchall()}
+
+
+def decode_pdf(pdf: bytes, tmp_path, dpi=150) -> list[str]:
+    """Rasterise every page with pdftoppm and decode every QR code on it with zxing-cpp."""
+    (tmp_path / "b.pdf").write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-r", str(dpi), "-png", str(tmp_path / "b.pdf"), str(tmp_path / "p")], check=True)
+    texts = []
+    for page in sorted(tmp_path.glob("p-*.png")):
+        found = zxingcpp.read_barcodes(Image.open(page).convert("L"), formats=zxingcpp.BarcodeFormat.QRCode)
+        texts += [b.text for b in found]
+    return texts
+
+
+def token_of(url: str, base_url: str) -> str:
+    prefix = base_url.upper() + "/B/"
+    assert url.startswith(prefix), url
+    return normalise(url[len(prefix):])
+
+
+@pytest.mark.parametrize("layout,size", [("slips-2x4", 19), ("slips-3x6", 40), ("paper", 3)])
+def test_every_qr_code_in_the_pdf_decodes_to_an_issued_ballot(issue, conn, app, tmp_path, layout, size):
+    batch_id, pdf = issue(size, layout)
+    assert pdf.startswith(b"%PDF-") and pdf.rstrip().endswith(b"%%EOF")
+    urls = decode_pdf(pdf, tmp_path)
+    base = app.config["SETTINGS"].base_url
+    tokens = [token_of(u, base) for u in urls]
+    assert len(tokens) == size  # one code per ballot, each decoded once
+    assert {hashlib.sha256(t.encode()).digest() for t in tokens} == stored_hashes(conn, batch_id)
+
+
+def test_a_single_png_survives_a_phone_cameras_view(issue, conn, app):
+    batch_id, png = issue(1, "png")
+    image = Image.open(io.BytesIO(png)).convert("L").resize((300, 300), Image.Resampling.BILINEAR)
+    image = image.filter(ImageFilter.GaussianBlur(1.0)).rotate(10, expand=True, fillcolor=255)
+    (found,) = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
+    token = token_of(found.text, app.config["SETTINGS"].base_url)
+    assert {hashlib.sha256(token.encode()).digest()} == stored_hashes(conn, batch_id)
+
+
+def test_a_single_svg_holds_the_code(issue):
+    _batch, svg = issue(1, "svg")
+    text = svg.decode()
+    assert text.startswith("<svg") or text.startswith("<?xml")
+    assert text.count("<path") == 1 and "-" in text  # the grouped code as caption
+
+
+def test_the_ballot_url_on_a_30_character_host_is_version_4_or_less_at_level_m():
+    import qrcode
+    from ballots.slips import ballot_url
+    from ballots.tokens import Minter
+    host = "https://" + "pingyi.example-university.edu.cn"[:30]
+    assert len(host) - len("https://") == 30
+    url = ballot_url(host, Minter(b"k" * 32).mint(123456))
+    assert qr.smallest_version(len(url)) <= 4
+    reference = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M)
+    reference.add_data(url)
+    reference.make(fit=True)
+    assert reference.version <= 4  # the qrcode library agrees, choosing its own mode
+    assert qr.matrix(url, mask=0) == qr.Encoder(qr.smallest_version(len(url)), "M", 0).matrix(url)
+
+
+def test_forged_and_mutated_codes_are_refused_without_a_database_query(client, issue, app, tmp_path,
+                                                                       monkeypatch):
+    _batch, pdf = issue(4, "slips-3x6")
+    base = app.config["SETTINGS"].base_url
+    valid = [token_of(u, base) for u in decode_pdf(pdf, tmp_path)]
+    import secrets as s
+    queries = {"n": 0}
+    real = dbmod._request_conn
+
+    def counting():
+        queries["n"] += 1
+        return real()
+    monkeypatch.setattr(dbmod, "_request_conn", counting)
+
+    forged = ["".join(s.choice(ALPHABET) for _ in range(28)) for _ in range(10_000)]
+    mutated = []
+    for i in range(10_000):
+        t = valid[i % len(valid)]
+        pos = s.randbelow(28)
+        mutated.append(t[:pos] + s.choice(ALPHABET.replace(t[pos], "")) + t[pos + 1:])
+    for code in forged + mutated:
+        r = client.get(f"/b/{code}")
+        assert r.status_code == 404
+    assert queries["n"] == 0
+    assert client.get(f"/b/{valid[0]}").status_code == 200
+    assert queries["n"] > 0  # the counter does see the database when a code checks out
+
+
+def test_batches_are_listed_with_counts_and_can_be_voided(client, organiser_key, announced, issue, app, tmp_path,
+                                                        conn):
+    b1, pdf = issue(8)
+    b2, _ = issue(3, group=1, label="学生座谈")
+    url = f"/api/v1/campaigns/{announced['id']}"
+    listed = {b["id"]: b for b in client.get(url + "/batches", headers=organiser_key).json}
+    assert listed[b1]["size"] == 8 and listed[b1]["unused"] == 8 and listed[b1]["printed"] == 8
+    assert listed[b2]["label"] == "学生座谈" and listed[b2]["cast"] == 0
+    code = token_of(decode_pdf(pdf, tmp_path)[0], app.config["SETTINGS"].base_url)
+    lost = "-".join(code[i:i + 4] for i in range(0, 28, 4)).lower()
+    r = client.post(url + "/ballots:void", json={"code": lost}, headers=organiser_key)
+    assert r.status_code == 200 and r.json == {"batch_id": b1, "voided": True}
+    again = client.post(url + "/ballots:void", json={"code": lost}, headers=organiser_key)
+    assert again.status_code == 409 and again.json["error"]["code"] == "already_voided"
+    assert client.get(f"/b/{code}").status_code == 409  # the voter sees "voided"
+    bad = client.post(url + "/ballots:void", json={"code": "0001-XXXX"}, headers=organiser_key)
+    assert bad.status_code == 422
+    r = client.post(url + f"/batches/{b2}:void", headers=organiser_key)
+    assert r.status_code == 200 and r.json["voided"] == 3 and r.json["unused"] == 0 and r.json["voided_at"]
+    assert client.post(url + f"/batches/{b2}:void", headers=organiser_key).status_code == 409
+    one = client.get(url + f"/batches/{b1}", headers=organiser_key).json
+    assert (one["unused"], one["voided"], one["cast"]) == (7, 1, 0)
+    events = [e["action"] for e in client.get(url + "/events", headers=organiser_key).json]
+    for action in ("batch.issued", "batch.printed", "ballot.voided", "batch.voided"):
+        assert action in events
+
+
+def test_issuing_needs_an_announced_or_open_campaign(client, organiser_key, make_campaign, fingerprint):
+    cid = make_campaign()
+    c = client.get(f"/api/v1/campaigns/{cid}", headers=organiser_key).json
+    body = {"round_id": c["rounds"][0]["id"], "group_id": c["groups"][0]["id"], "size": 5}
+    before = fingerprint()
+    r = client.post(f"/api/v1/campaigns/{cid}/batches", json=body, headers=organiser_key)
+    assert r.status_code == 409 and r.json["error"]["code"] == "wrong_state" and "draft" in r.json["error"]["message"]
+    assert fingerprint() == before
+    for state in ("announced", "open", "closed"):
+        client.post(f"/api/v1/campaigns/{cid}/transitions", json={"to": state}, headers=organiser_key)
+    r = client.post(f"/api/v1/campaigns/{cid}/batches", json=body, headers=organiser_key)
+    assert r.status_code == 409 and "closed" in r.json["error"]["message"]
+
+
+def test_foreign_rounds_groups_and_oversized_batches_are_refused(client, organiser_key, announced, make_campaign,
+                                                                fingerprint):
+    other = make_campaign()
+    og = client.get(f"/api/v1/campaigns/{other}", headers=organiser_key).json["groups"][0]["id"]
+    url = f"/api/v1/campaigns/{announced['id']}/batches"
+    before = fingerprint()
+    r = client.post(url, json={"round_id": announced["round"], "group_id": og, "size": 5}, headers=organiser_key)
+    assert r.status_code == 422 and "group_id" in r.json["error"]["details"]["fields"]
+    r = client.post(url, json={"round_id": announced["round"], "group_id": announced["groups"][0],
+                               "size": 20001}, headers=organiser_key)
+    assert r.status_code == 422
+    r = client.post(url, json={"round_id": announced["round"], "group_id": announced["groups"][0],
+                               "size": 2, "layout": "png"}, headers=organiser_key)
+    assert r.status_code == 422 and "size" in r.json["error"]["details"]["fields"]
+    assert fingerprint() == before
+
+
+def test_the_vote_page_turns_a_typed_code_into_the_ballot(client, issue, app, tmp_path):
+    _b, pdf = issue(2, "slips-3x6")
+    code = token_of(decode_pdf(pdf, tmp_path)[0], app.config["SETTINGS"].base_url)
+    page = client.get("/vote")
+    assert "输入票码" in page.get_data(as_text=True)
+    from tests.conftest import _csrf
+    typed = " ".join(code[i:i + 4] for i in range(0, 28, 4)).lower().replace("1", "l").replace("0", "o")
+    r = client.post("/vote", data={"code": typed, "csrf_token": _csrf(client)})
+    assert r.status_code == 303 and r.headers["Location"].endswith(f"/b/{code}")
+    ballot = client.get(r.headers["Location"])
+    assert ballot.status_code == 200 and "投票尚未开始" in ballot.get_data(as_text=True)
+    assert ballot.headers["Cache-Control"] == "no-store" and ballot.headers["Referrer-Policy"] == "no-referrer"
+    wrong = client.post("/vote", data={"code": code[:-1] + ("A" if code[-1] != "A" else "B"),
+                                       "csrf_token": _csrf(client)})
+    assert wrong.status_code == 400 and "票码无效" in wrong.get_data(as_text=True)
+
+
+def test_the_pdf_is_written_page_by_page():
+    """The writer hands out chunks as it goes: the first arrives before all slips are made."""
+    from ballots.slips import Heading, iter_pdf
+
+    made = {"n": 0}
+
+    def tokens():
+        from ballots.tokens import Minter
+        m = Minter(b"k" * 32)
+        for _ in range(80):
+            made["n"] += 1
+            yield m.mint(5)
+    chunks = iter_pdf(tokens(), "HTTPS://X.CN", Heading("标题", "教师", "测评", "x.cn/vote"), "slips-2x4")
+    first = next(chunks)
+    assert first.startswith(b"%PDF-") and made["n"] <= 9
+    rest = b"".join(chunks)
+    assert made["n"] == 80 and rest.endswith(b"%%EOF\n")
+
+
+def test_pdf_xref_offsets_are_right(issue):
+    """Every object the cross-reference table points at starts where it says."""
+    import re
+    _b, pdf = issue(9, "slips-2x4")
+    xref = pdf.rindex(b"\nxref\n") + 1
+    count = int(re.match(rb"xref\n0 (\d+)\n", pdf[xref:]).group(1))
+    entries = pdf[xref:].split(b"\n")[3:3 + count - 1]
+    for n, entry in enumerate(entries, start=1):
+        offset = int(entry[:10])
+        assert pdf[offset:].startswith(b"%d 0 obj" % n), n

@@ -1,0 +1,95 @@
+"""No table and no log holds a plain token or a plain portal reference: after a run through the
+real server, every table is dumped and searched, and so is the server's log."""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import urllib.parse
+import urllib.request
+
+import psycopg2
+
+from tests.test_issuance import decode_pdf, token_of
+
+
+def _post(base, path, body, headers):
+    req = urllib.request.Request(base + path, data=json.dumps(body).encode(), method="POST",
+                                 headers={**headers, "Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        return r.status, r.headers, r.read()
+
+
+def dump_all_tables(dsn) -> str:
+    out = []
+    with psycopg2.connect(dsn) as conn, conn.cursor() as cur:
+        cur.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        for (table,) in cur.fetchall():
+            cur.execute(f'SELECT * FROM "{table}"')
+            for row in cur.fetchall():
+                out.append(" ".join(bytes(v).hex() if isinstance(v, memoryview) else str(v) for v in row))
+    conn.close()
+    return "\n".join(out)
+
+
+def forms_of(secret: str, unkeyed_hash_ok: bool = False) -> list[str]:
+    """Every way a secret could sit in a dump: as typed, grouped, lower case, as hex, hashed without a key.
+    (A token's unkeyed SHA-256 is what the database is meant to hold: 80 random bits cannot be guessed
+    from it. A portal reference, guessable, must be hashed with a key.)"""
+    grouped = "-".join(secret[i:i + 4] for i in range(0, len(secret), 4))
+    forms = [secret, grouped, secret.lower(), secret.encode().hex(), hashlib.md5(secret.encode()).hexdigest()]
+    return forms if unkeyed_hash_ok else forms + [hashlib.sha256(secret.encode()).hexdigest()]
+
+
+def test_no_plain_token_or_reference_in_tables_or_logs(gunicorn_server, client, organiser_key, make_campaign,
+                                                      make_key, database, tmp_path, caplog):
+    base = gunicorn_server.url
+    cid = make_campaign()
+    client.post(f"/api/v1/campaigns/{cid}/transitions", json={"to": "announced"}, headers=organiser_key)
+    c = client.get(f"/api/v1/campaigns/{cid}", headers=organiser_key).json
+    rid, gid = c["rounds"][0]["id"], c["groups"][0]["id"]
+
+    status, headers, pdf = _post(base, f"/api/v1/campaigns/{cid}/batches",
+                                 {"round_id": rid, "group_id": gid, "size": 12, "layout": "slips-3x6"},
+                                 organiser_key)
+    assert status == 201
+    tokens = [token_of(u, base) for u in decode_pdf(pdf, tmp_path)]
+    assert len(tokens) == 12
+    refs = ["20260001", "zhang.wei@example.edu.cn"]
+    handout_key = make_key("handout")
+    for ref in refs:
+        status, _, body = _post(base, f"/api/v1/campaigns/{cid}/rounds/{rid}/ballots:handout",
+                                {"voter_ref": ref, "group_id": gid}, handout_key)
+        assert status == 201
+        tokens.append(json.loads(body)["url"].rsplit("/", 1)[1])
+    for t in tokens[:5] + tokens[-2:]:  # voters open their ballots: the paths reach the access log
+        urllib.request.urlopen(f"{base}/b/{t}", timeout=10).read()
+        urllib.request.urlopen(f"{base}/B/{t}?from=qr", timeout=10).read()
+    _post(base, f"/api/v1/campaigns/{cid}/ballots:void", {"code": tokens[6]}, organiser_key)
+
+    dump = dump_all_tables(database)
+    log = gunicorn_server.log_path.read_text() + caplog.text
+    assert "/b/…" in log or "/B/…" in log  # the access log did see the requests, redacted
+    for secret in tokens + refs:
+        for form in forms_of(secret, unkeyed_hash_ok=secret in tokens):
+            assert form not in dump, f"a form of a secret is stored: {form}"
+        for form in forms_of(secret):
+            assert form not in log, f"a form of a secret is logged: {form}"
+    for t in tokens[:12]:  # the printed tokens are stored, as hashes, until used or voided
+        assert hashlib.sha256(t.encode()).hexdigest() in dump
+    assert urllib.parse.quote(refs[1]) not in log
+
+
+def test_the_schema_keeps_only_hashes(conn):
+    with conn.cursor() as cur:
+        cur.execute("""SELECT table_name, column_name, data_type FROM information_schema.columns
+                       WHERE table_schema = 'public'""")
+        columns = cur.fetchall()
+    names = {(c["table_name"], c["column_name"]): c["data_type"] for c in columns}
+    for (table, column), kind in names.items():
+        if re.search(r"(^|_)(token|ref|reference|code|seed|voter)(_|$)", column):
+            assert kind == "bytea", (table, column, kind)
+    assert names[("ballot_tokens", "token_hash")] == "bytea"
+    assert names[("handouts", "ref_hash")] == "bytea"
+    assert ("handouts", "batch_id") not in names and ("handouts", "created_at") not in names
+    assert not any(t == "ballot_tokens" and c in ("created_at", "used_at", "id") for t, c in names)
