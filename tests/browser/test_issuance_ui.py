@@ -1,0 +1,60 @@
+"""An organiser issues a batch in the admin page, watches it being made, downloads the PDF;
+its first page is rasterised and saved to look at, and its codes decode to issued ballots."""
+from __future__ import annotations
+
+import hashlib
+import subprocess
+
+import pytest
+
+from tests.browser.test_admin_ui import sign_in
+from tests.conftest import OUTPUT
+from tests.test_issuance import decode_pdf, stored_hashes, token_of
+
+pytestmark = pytest.mark.browser
+
+
+def test_issue_a_batch_and_download_its_pdf(live_server, desktop, make_user, client, organiser_key,
+                                            make_campaign, shots, tmp_path, conn, app):
+    cid = make_campaign()
+    client.post(f"/api/v1/campaigns/{cid}/transitions", json={"to": "announced"}, headers=organiser_key)
+    page = desktop
+    sign_in(page, live_server, make_user("organiser"))
+    page.goto(f"{live_server}/admin/campaigns/{cid}#ballots")
+    form = page.locator("#issue-batch")
+    form.get_by_label("参评群体").select_option(label="学生")
+    form.get_by_label("张数").fill("36")
+    form.get_by_label("版式").select_option("slips-3x6")
+    form.get_by_label("批次说明（会议）").fill("学生代表座谈会")
+    with page.expect_download() as info:
+        form.get_by_role("button", name="生成并下载").click()
+    download = info.value
+    assert download.suggested_filename.endswith(".pdf")
+    pdf_path = tmp_path / "batch.pdf"
+    download.save_as(pdf_path)
+    page.get_by_text("文件已下载").wait_for()
+    shots(page, "10-issued-batch-progress")
+    page.wait_for_load_state()
+    page.reload()
+    row = page.locator("#ballots tbody tr").first
+    assert "学生代表座谈会" in row.inner_text() and "36/36" in row.inner_text()
+    shots(page, "11-batch-list")
+
+    pdf = pdf_path.read_bytes()
+    (tmp_path / "pages").mkdir()
+    tokens = [token_of(u, app.config["SETTINGS"].base_url) for u in decode_pdf(pdf, tmp_path / "pages")]
+    batch_id = int(row.inner_text().split()[0].lstrip("#"))
+    assert {hashlib.sha256(t.encode()).digest() for t in tokens} == stored_hashes(conn, batch_id)
+    assert len(tokens) == 36
+
+    (OUTPUT / "screenshots").mkdir(parents=True, exist_ok=True)
+    subprocess.run(["pdftoppm", "-r", "100", "-f", "1", "-l", "1", "-png", "-singlefile", str(pdf_path),
+                    str(OUTPUT / "screenshots" / "12-slips-3x6-page1")], check=True)
+    paper = client.post(f"/api/v1/campaigns/{cid}/batches", headers=organiser_key, json={
+        "round_id": client.get(f"/api/v1/campaigns/{cid}", headers=organiser_key).json["rounds"][0]["id"],
+        "group_id": client.get(f"/api/v1/campaigns/{cid}", headers=organiser_key).json["groups"][0]["id"],
+        "size": 1, "layout": "paper"}).get_data()
+    (tmp_path / "paper.pdf").write_bytes(paper)
+    subprocess.run(["pdftoppm", "-r", "100", "-f", "1", "-l", "1", "-png", "-singlefile", str(tmp_path / "paper.pdf"),
+                    str(OUTPUT / "screenshots" / "13-paper-ballot")], check=True)
+    assert (OUTPUT / "screenshots" / "12-slips-3x6-page1.png").stat().st_size > 20000
