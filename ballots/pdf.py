@@ -21,6 +21,12 @@ _SONG_ASCII = [
 _SONG_W = "[1 [" + " ".join(map(str, _SONG_ASCII)) + "]]"
 
 
+def printable(text: str) -> str:
+    """What the UCS-2 CID font can draw: characters beyond the Basic Multilingual Plane
+    (emoji, rare CJK Extension B names) become □ instead of garbage."""
+    return "".join(c if ord(c) <= 0xFFFF and not 0xD800 <= ord(c) <= 0xDFFF else "\u25a1" for c in text)
+
+
 def song_width(text: str, size: float) -> float:
     total = 0
     for ch in text:
@@ -36,7 +42,7 @@ def courier_width(text: str, size: float) -> float:
 def wrap(text: str, size: float, width: float, max_lines: int | None = None) -> list[str]:
     """Break Chinese text (any character may break) into lines no wider than `width`."""
     lines, line, line_w = [], "", 0.0
-    for ch in text:
+    for ch in printable(text):
         w = song_width(ch, size)
         if line and line_w + w > width:
             lines.append(line)
@@ -73,7 +79,7 @@ class Canvas:
         if not s:
             return
         if font == "song":
-            data = "<" + s.encode("utf-16-be").hex().upper() + ">"
+            data = "<" + printable(s).encode("utf-16-be").hex().upper() + ">"
             name = "FS"
         else:
             data = _pdfstr(s).decode("latin-1")

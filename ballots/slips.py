@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator
 
+from urllib.parse import urlsplit
+
 from . import qr
 from .pdf import A4, Canvas, Writer, song_width, wrap
 from .tokens import grouped
@@ -31,8 +33,11 @@ class Heading:
 
 
 def ballot_url(base_url: str, token: str) -> str:
-    """The URL in the QR code: upper case throughout, so QR's compact alphanumeric mode holds it."""
-    return f"{base_url.upper()}/B/{token}"
+    """The URL in the QR code. Scheme, host and the /B/ path are upper case (URLs allow it there),
+    so with no base path the whole address fits QR's compact alphanumeric mode; a base path
+    keeps its case, and the code falls back to byte mode."""
+    parts = urlsplit(base_url)
+    return f"{parts.scheme.upper()}://{parts.netloc.upper()}{parts.path.rstrip('/')}/B/{token}"
 
 
 def _qr_image(writer: Writer, base_url: str, token: str) -> tuple[int, int]:
@@ -49,19 +54,21 @@ def _corner_marks(c: Canvas, w: float, h: float, arm: float = 9):
 
 
 def _cell_2x4(head: Heading, w: float, h: float):
-    """Static content of a large slip, and where its QR code and code go."""
+    """Static content of a large slip, and where its QR code and code go: instructions and
+    code from the bottom up, title from the top down, the QR code as large as fits between."""
     c = Canvas()
     _corner_marks(c, w, h)
+    c.text_centered(w / 2, 30, "请用微信或手机相机扫码投票，每张票只能投一次", 7.5)
+    c.text_centered(w / 2, 19, wrap(f"无法扫码时，访问 {head.vote_url} 输入上方票码", 7.5, w - 24, 1)[0], 7.5)
+    code_y = 44
     y = h - 26
     for line in wrap(head.title, 12, w - 36, max_lines=2):
         c.text_centered(w / 2, y, line, 12, fake_bold=True)
         y -= 15
-    c.text_centered(w / 2, y - 1, f"{head.group}｜{head.round_title}", 9.5)
-    qr_size = 104
-    qr_y = y - 10 - qr_size
-    c.text_centered(w / 2, 30, "请用微信或手机相机扫码投票，每张票只能投一次", 7.5)
-    c.text_centered(w / 2, 19, f"无法扫码时，访问 {head.vote_url} 输入上方票码", 7.5)
-    return c, ((w - qr_size) / 2, qr_y, qr_size), (w / 2, qr_y - 13, 10)
+    c.text_centered(w / 2, y - 1, wrap(f"{head.group}｜{head.round_title}", 9.5, w - 36, 1)[0], 9.5)
+    qr_top = y - 9
+    qr_size = min(104.0, qr_top - (code_y + 10))
+    return c, ((w - qr_size) / 2, qr_top - qr_size, qr_size), (w / 2, code_y, 10)
 
 
 def _cell_3x6(head: Heading, w: float, h: float):
@@ -143,7 +150,17 @@ def _slips(tokens, base_url, head, layout, progress) -> Iterator[bytes]:
 
 # --- full-page paper ballots ----------------------------------------------------------------
 
-_NUMERALS = "一二三四五六七八九十"
+_DIGITS = "零一二三四五六七八九"
+
+
+def chinese_numeral(n: int) -> str:
+    """1 → 一, 10 → 十, 12 → 十二, 20 → 二十, 35 → 三十五 (sections rarely pass 99)."""
+    if n < 10:
+        return _DIGITS[n]
+    if n < 100:
+        tens, ones = divmod(n, 10)
+        return ("" if tens == 1 else _DIGITS[tens]) + "十" + (_DIGITS[ones] if ones else "")
+    return str(n)
 _LEFT, _RIGHT, _TOP, _BOTTOM = 50.0, A4[0] - 50.0, A4[1] - 40.0, 56.0
 _ROW = 21.0
 
@@ -186,29 +203,37 @@ def _row_labels(section) -> list[str]:
 
 
 def _grid(flow: _Flow, labels: list[str], columns: list[str], col_w: float, box: tuple[float, float]):
+    """A table: a label column (wrapped to three lines) and one answer box per column."""
+    header_lines = [wrap(name, 8.5, col_w - 4, max_lines=2) for name in columns]
+    header_h = max(_ROW, 8 + 11 * max((len(h) for h in header_lines), default=1))
+
     def header():
-        flow.need(_ROW)
+        flow.need(header_h + _ROW)
         x = _RIGHT - col_w * len(columns)
-        flow.c.rect(_LEFT, flow.y - _ROW, _RIGHT - _LEFT, _ROW, width=0.5, fill=0.93)
+        flow.c.rect(_LEFT, flow.y - header_h, _RIGHT - _LEFT, header_h, width=0.5, fill=0.93)
         flow.c.text(_LEFT + 6, flow.y - 14, "对象", 9.5, fake_bold=True)
-        for i, name in enumerate(columns):
-            flow.c.text_centered(x + col_w * (i + 0.5), flow.y - 14, name, 9.5, fake_bold=True)
-        flow.y -= _ROW
+        for i, lines in enumerate(header_lines):
+            for j, line in enumerate(lines):
+                flow.c.text_centered(x + col_w * (i + 0.5), flow.y - 13 - 11 * j, line, 8.5, fake_bold=True)
+        flow.y -= header_h
 
     header()
     name_w = _RIGHT - _LEFT - col_w * len(columns) - 10
     for label in labels:
-        if flow.need(_ROW):
+        lines = wrap(label, 10, name_w, max_lines=3)
+        row_h = max(_ROW, 8 + 13 * len(lines))
+        if flow.need(row_h):
             header()
         c, y = flow.c, flow.y
-        c.rect(_LEFT, y - _ROW, _RIGHT - _LEFT, _ROW, width=0.4)
-        c.text(_LEFT + 6, y - 14, wrap(label, 10, name_w, max_lines=1)[0], 10)
+        c.rect(_LEFT, y - row_h, _RIGHT - _LEFT, row_h, width=0.4)
+        for j, line in enumerate(lines):
+            c.text(_LEFT + 6, y - 14 - 13 * j, line, 10)
         x = _RIGHT - col_w * len(columns)
         for i in range(len(columns)):
-            c.line(x + col_w * i, y, x + col_w * i, y - _ROW, width=0.4)
+            c.line(x + col_w * i, y, x + col_w * i, y - row_h, width=0.4)
             bw, bh = box
-            c.rect(x + col_w * (i + 0.5) - bw / 2, y - _ROW / 2 - bh / 2, bw, bh, width=0.7)
-        flow.y -= _ROW
+            c.rect(x + col_w * (i + 0.5) - bw / 2, y - row_h / 2 - bh / 2, bw, bh, width=0.7)
+        flow.y -= row_h
 
 
 def _instruction(section) -> str:
@@ -229,9 +254,10 @@ def _instruction(section) -> str:
 
 def _section(flow: _Flow, number: int, section) -> None:
     flow.need(50)
-    c = flow.c
-    c.text(_LEFT, flow.y - 14, f"{_NUMERALS[number % 10]}、{section['title']}", 12, fake_bold=True)
-    flow.y -= 20
+    for line in wrap(f"{chinese_numeral(number + 1)}、{section['title']}", 12, _RIGHT - _LEFT, max_lines=3):
+        flow.c.text(_LEFT, flow.y - 14, line, 12, fake_bold=True)
+        flow.y -= 17
+    flow.y -= 3
     for line in wrap(_instruction(section), 9, _RIGHT - _LEFT):
         flow.c.text(_LEFT, flow.y - 11, line, 9)
         flow.y -= 13
@@ -239,7 +265,8 @@ def _section(flow: _Flow, number: int, section) -> None:
     t = section["type"]
     if t in ("rating", "approve"):
         columns = _options(section)
-        _grid(flow, _row_labels(section), columns, 56 if len(columns) <= 4 else 44, (10, 10))
+        col_w = min(56.0, (_RIGHT - _LEFT) * 0.62 / max(len(columns), 1))
+        _grid(flow, _row_labels(section), columns, col_w, (10, 10))
     elif t == "score":
         _grid(flow, _row_labels(section), ["得分"], 70, (48, 15))
     elif t == "choose":
@@ -275,13 +302,17 @@ def _paper_template(head: Heading) -> list[Canvas]:
     for line in wrap(head.title, 16, _RIGHT - _LEFT - 160, max_lines=2):
         c.text(_LEFT, y, line, 16, fake_bold=True)
         y -= 21
-    c.text(_LEFT, y - 2, f"{head.round_title}票｜参评群体：{head.group}", 11)
-    y -= 18
+    for line in wrap(f"{head.round_title}票｜参评群体：{head.group}", 11, _RIGHT - _LEFT - 160, max_lines=2):
+        c.text(_LEFT, y - 2, line, 11)
+        y -= 15
+    y -= 3
     if head.criteria:
         for line in wrap(f"评价标准：{head.criteria}", 9.5, _RIGHT - _LEFT - 160, max_lines=2):
             c.text(_LEFT, y, line, 9.5)
             y -= 13
-    c.text(_LEFT, y - 4, "本票不记名。可用手机扫描右上角二维码在线填写；纸质填写后投入票箱。", 9)
+    for line in wrap("本票不记名。可用手机扫描右上角二维码在线填写；纸质填写后投入票箱。", 9, _RIGHT - _LEFT - 160):
+        c.text(_LEFT, y - 4, line, 9)
+        y -= 12
     flow.y = min(y - 18, _TOP - 110)
     c.line(_LEFT, flow.y, _RIGHT, flow.y, width=0.8)
     flow.y -= 10

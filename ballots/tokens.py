@@ -17,11 +17,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import unicodedata
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _VALUE = {c: i for i, c in enumerate(ALPHABET)}
-_TYPING = str.maketrans({"I": "1", "L": "1", "O": "0", "-": None, " ": None, "\u2010": None,
-                         "\u2014": None, "\uff0d": None})
+_TYPING = str.maketrans({"I": "1", "L": "1", "O": "0"})
 ROUND_CHARS, RANDOM_CHARS, MAC_CHARS = 4, 16, 8
 LENGTH = ROUND_CHARS + RANDOM_CHARS + MAC_CHARS
 RANDOM_BYTES = RANDOM_CHARS * 5 // 8  # 10 bytes = 80 bits
@@ -90,12 +90,20 @@ class Minter:
 
 def normalise(text: str) -> str:
     """The canonical form of a scanned or typed token; TokenInvalid for the wrong shape."""
-    if not isinstance(text, str) or len(text) > 3 * LENGTH:
+    return normalise_chars(text, LENGTH)
+
+
+def normalise_chars(text: str, length: int) -> str:
+    """Typed text in the token alphabet: case, spaces and dashes ignored, I/L read as 1, O as 0."""
+    if not isinstance(text, str) or len(text) > 3 * length:
         raise TokenInvalid("not a ballot code")
-    token = text.strip().upper().translate(_TYPING)
-    if len(token) != LENGTH or any(c not in _VALUE for c in token):
+    # NFKC turns full-width letters and digits (a Chinese input method's) into ASCII.
+    folded = unicodedata.normalize("NFKC", text)
+    folded = "".join(c for c in folded if unicodedata.category(c) not in ("Pd", "Zs", "Cc", "Cf"))
+    chars = folded.upper().translate(_TYPING)
+    if len(chars) != length or any(c not in _VALUE for c in chars):
         raise TokenInvalid("not a ballot code")
-    return token
+    return chars
 
 
 def grouped(token: str) -> str:

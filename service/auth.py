@@ -27,6 +27,8 @@ RESULTS_READ = "results:read"
 TURNOUT_READ = "turnout:read"
 BALLOTS_HANDOUT = "ballots:handout"
 AUDIT_READ = "audit:read"
+# Not a permission of a user or key: the route is authorised by the ballot token in its body.
+BALLOT_TOKEN = "ballot-token"
 ALL_PERMISSIONS = frozenset({CAMPAIGNS_READ, CAMPAIGNS_WRITE, USERS_MANAGE, APIKEYS_MANAGE,
                              RESULTS_READ, TURNOUT_READ, BALLOTS_HANDOUT, AUDIT_READ})
 

@@ -15,8 +15,8 @@ from .queries.events import insert_event
 PART_NAMES = {"voter_groups": "group", "subjects": "subject", "rounds": "round", "sections": "section"}
 
 
-def get_campaign(cur, campaign_id, for_update=False):
-    row = q.get_campaign(cur, campaign_id, for_update=for_update)
+def get_campaign(cur, campaign_id, for_update=False, for_share=False):
+    row = q.get_campaign(cur, campaign_id, for_update=for_update, for_share=for_share)
     if row is None:
         raise NotFound("no such campaign", {"campaign_id": campaign_id})
     return row
@@ -172,7 +172,29 @@ def transition(cur, principal, campaign_id, target):
         if problems:
             raise Conflict("the campaign is not ready to be announced",
                            {"state": campaign["state"], "problems": problems}, code="not_ready")
+    if target == "closed":
+        from .queries.voting import shuffle_ballots
+        shuffle_ballots(cur, campaign_id)  # the stored order of ballots no longer says when they were cast
     row = q.set_state(cur, campaign_id, campaign["state"], target)
     insert_event(cur, principal.actor, "campaign.transition", campaign_id,
                  {"from": campaign["state"], "to": target})
     return row
+
+
+def after_transition(dsn: str, state: str) -> None:
+    """After a close has committed: VACUUM drops the old row versions (and the consumed tokens'
+    versions), which still carried the casting transactions' ids. Best effort."""
+    if state != "closed":
+        return
+    import logging
+
+    import psycopg2
+    try:
+        conn = psycopg2.connect(dsn)
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            for table in ("ballots", "ballot_tokens", "cast_events"):
+                cur.execute(f"VACUUM {table}")
+        conn.close()
+    except psycopg2.Error:
+        logging.getLogger("pingyi.campaigns").warning("VACUUM after close failed; autovacuum will do it")

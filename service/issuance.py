@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from ballots import tokens as tk
 from ballots.slips import Heading
 from . import campaigns as camps
-from .errors import Conflict, Invalid, NotFound
+from .errors import APIError, Conflict, Invalid, NotFound
 from .keys import keys
 from .queries import ballots as q
 from .queries import campaigns as qc
@@ -25,8 +25,13 @@ class WrongState(Conflict):
     code = "wrong_state"
 
 
+class PoolExhausted(APIError):
+    status, code, message = 503, "pool_exhausted", "no ballot could be handed out just now; try again"
+
+
 def _campaign_accepting(cur, campaign_id, what):
-    campaign = camps.get_campaign(cur, campaign_id)
+    # FOR SHARE: a concurrent close (FOR UPDATE) waits for this, or this sees it closed.
+    campaign = camps.get_campaign(cur, campaign_id, for_share=True)
     if campaign["state"] not in ISSUING_STATES:
         raise WrongState(f"{what} is possible only while the campaign is announced or open; it is "
                          f"{campaign['state']}", {"state": campaign["state"]})
@@ -46,6 +51,10 @@ def issue_batch(cur, principal, campaign_id, data):
     """Mint a printed batch: store the hashes; return (batch, tokens, heading) for the PDF."""
     campaign = _campaign_accepting(cur, campaign_id, "issuing ballots")
     rnd, group = _round_and_group(cur, campaign_id, data["round_id"], data["group_id"])
+    head = heading(cur, campaign, rnd, group, data["layout"] == "paper")
+    if data["layout"] == "paper" and not head.sections:
+        raise Invalid("this voter group answers no section in this round: there is no form to print",
+                      {"fields": {"group_id": ["no section of this round is for this group"]}})
     minted = keys().minter.mint_many(rnd["id"], data["size"])
     batch = q.insert_batch(cur, campaign_id, rnd["id"], group["id"], data["label"], "print", data["layout"],
                            data["size"], principal.actor)
@@ -53,7 +62,7 @@ def issue_batch(cur, principal, campaign_id, data):
     insert_event(cur, principal.actor, "batch.issued", campaign_id,
                  {"batch_id": batch["id"], "round_id": rnd["id"], "group_id": group["id"],
                   "size": data["size"], "layout": data["layout"], "label": data["label"]})
-    return batch, minted, heading(cur, campaign, rnd, group, data["layout"] == "paper")
+    return batch, minted, head
 
 
 def heading(cur, campaign, rnd, group, with_form: bool, base_url: str | None = None) -> Heading:
@@ -83,10 +92,16 @@ def get_batch(cur, campaign_id, batch_id):
 
 
 def _with_counts(b):
+    """issued: printed slips, or hand-out tokens actually handed out (the pool and what was
+    withdrawn from it do not count); cast = issued − unused − voided, never a counter."""
     b = dict(b)
-    b["cast"] = b["size"] - b["unused"] - b["voided"]
-    b["handed_out"] = b["size"] - b["pooled"] - (b["voided"] if b["kind"] == "handout" else 0) \
-        if b["kind"] == "handout" else None
+    if b["kind"] == "handout":
+        b["issued"] = b["size"] - b["pooled"] - b["withdrawn"]
+        unused_issued = b["unused"] - b["pooled"]
+        voided_issued = b["voided"] - b["withdrawn"]
+    else:
+        b["issued"], unused_issued, voided_issued = b["size"], b["unused"], b["voided"]
+    b["cast"] = b["issued"] - unused_issued - voided_issued
     return b
 
 
@@ -98,9 +113,16 @@ def void_batch(cur, principal, campaign_id, batch_id):
     batch = get_batch(cur, campaign_id, batch_id)
     if batch["voided_at"] is not None:
         raise Conflict("the batch is already voided", code="already_voided")
-    q.void_batch(cur, batch_id)
-    insert_event(cur, principal.actor, "batch.voided", campaign_id,
-                 {"batch_id": batch_id, "unused_voided": batch["unused"]})
+    if batch["kind"] == "handout":
+        # Ballots already handed out stay valid: only the pool is withdrawn.
+        minter, pool_key = keys().minter, keys().pool
+        seeds = q.pool_seeds(cur, batch_id)
+        hashes = [tk.token_hash(minter.mint(batch["round_id"], tk.pooled_random(pool_key, s))) for s in seeds]
+        count = q.withdraw_pool(cur, batch_id, hashes)
+    else:
+        count = batch["unused"]
+        q.void_batch(cur, batch_id)
+    insert_event(cur, principal.actor, "batch.voided", campaign_id, {"batch_id": batch_id, "voided": count})
     return get_batch(cur, campaign_id, batch_id)
 
 
@@ -158,7 +180,7 @@ def hand_out(transaction, principal, campaign_id, round_id, data):
                         (rnd["id"], group["id"]))
             if cur.fetchone() is None:
                 _refill_pool(cur, principal, campaign_id, rnd["id"], group["id"])
-    raise Conflict("no ballot could be handed out; try again", code="pool_exhausted")
+    raise PoolExhausted()
 
 
 def lookup(cur, text):

@@ -52,8 +52,11 @@ def _stream(dsn, batch, tokens, head, layout, base_url, actor):
         now = time.monotonic()
         if now - state["saved_at"] > 0.3:
             state["saved_at"] = now
-            with db.pooled_transaction(dsn) as cur:
-                set_printed(cur, batch["id"], done)
+            try:
+                with db.pooled_transaction(dsn) as cur:
+                    set_printed(cur, batch["id"], done)
+            except Exception:  # progress is a courtesy; the PDF must not stop for it
+                log.warning("could not save printing progress for batch %s", batch["id"])
 
     finished = False
     try:

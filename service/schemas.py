@@ -12,7 +12,7 @@ from ballots.sections import (DEFAULT_RULES, MAJORITY_BASES, MAJORITY_THRESHOLDS
                               SCALES, SECTION_TYPES, WEIGHT_BASES)
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 class CleanString(fields.String):
@@ -22,7 +22,7 @@ class CleanString(fields.String):
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
         if _CONTROL.search(text):
-            raise ValidationError("Control characters are not allowed.")
+            raise ValidationError("Control characters and lone surrogates are not allowed.")
         return text
 
 
@@ -270,11 +270,13 @@ class BatchOut(Schema):
     label = CleanString()
     kind = CleanString(metadata={"description": "print or handout"})
     layout = CleanString(allow_none=True)
-    size = fields.Integer(metadata={"description": "ballots issued"})
+    size = fields.Integer(metadata={"description": "tokens minted (for hand-out batches: the pool)"})
+    issued = fields.Integer(metadata={"description": "ballots in voters' hands: printed, or handed out"})
+    withdrawn = fields.Integer(metadata={"description": "hand-out tokens withdrawn from the pool by a void"})
     printed = fields.Integer(metadata={"description": "slips written to the PDF so far"})
     unused = fields.Integer()
     voided = fields.Integer()
-    cast = fields.Integer(metadata={"description": "issued − unused − voided"})
+    cast = fields.Integer(metadata={"description": "issued − unused − voided (of the issued)"})
     pooled = fields.Integer(metadata={"description": "hand-out tokens not yet handed out"})
     created_by = CleanString()
     created_at = fields.DateTime()
@@ -284,6 +286,51 @@ class BatchOut(Schema):
 class VoidCodeOut(Schema):
     batch_id = fields.Integer()
     voided = fields.Boolean()
+
+
+# --- voting -----------------------------------------------------------------------------
+
+class TokenIn(Schema):
+    token = CleanString(required=True, validate=validate.Length(min=1, max=100),
+                        metadata={"description": "the ballot code, as scanned or typed"})
+
+
+class CastIn(TokenIn):
+    answers = fields.Dict(required=True, metadata={"description": (
+        "keyed by section id: rating/approve {row: option label}, choose {chosen: [subject ids], "
+        "write_ins: [names]}, score {row: number}, text: string; a row is '<subject id>' or "
+        "'<subject id>:<criterion index>'")})
+
+
+class ReceiptOut(Schema):
+    tracker = CleanString(metadata={"description": "the receipt code: the first 80 bits of the ballot's hash"})
+    board_url = CleanString()
+
+
+class FormRowOut(Schema):
+    key = CleanString()
+    subject_id = fields.Integer()
+    name = CleanString()
+    unit = CleanString()
+    commitment = CleanString()
+    criterion = CleanString()
+
+
+class FormSectionOut(Schema):
+    id = fields.Integer()
+    type = CleanString()
+    title = CleanString()
+    config = fields.Dict()
+    options = fields.List(CleanString())
+    rows = fields.List(fields.Nested(FormRowOut))
+
+
+class BallotFormOut(Schema):
+    campaign = CleanString(attribute="campaign.title")
+    round = CleanString(attribute="round.title")
+    group = CleanString(attribute="group.name")
+    criteria = CleanString(attribute="group.criteria")
+    sections = fields.List(fields.Nested(FormSectionOut))
 
 
 # --- accounts ---------------------------------------------------------------------------

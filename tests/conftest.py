@@ -252,3 +252,10 @@ def table_fingerprint(dsn) -> dict:
 @pytest.fixture
 def fingerprint(database):
     return lambda: table_fingerprint(database)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    from service import ratelimit
+    ratelimit.reset()
+    yield

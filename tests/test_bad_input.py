@@ -50,6 +50,8 @@ VALID = {
     S.BatchIn: {"round_id": 1, "group_id": 1, "size": 3},
     S.VoidCodeIn: {"code": "0001-AAAA"},
     S.HandoutIn: {"voter_ref": "20261234", "group_id": 1},
+    S.TokenIn: {"token": "0001-AAAA"},
+    S.CastIn: {"token": "0001-AAAA", "answers": {}},
 }
 
 

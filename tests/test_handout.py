@@ -31,8 +31,8 @@ def test_one_ballot_per_reference(client, portal):
                         headers=portal["key"])
     assert other.status_code == 201 and other.json["code"] != first.json["code"]
     token = first.json["url"].split("/b/")[1]
-    page = client.get(f"/b/{token}")
-    assert page.status_code == 200 and "学生" in page.get_data(as_text=True)
+    page = client.get(f"/b/{token}")  # a real ballot, waiting for the voting to open
+    assert page.status_code == 409 and "投票尚未开始" in page.get_data(as_text=True)
 
 
 def test_handout_needs_its_scope_and_an_issuing_state(client, make_campaign, organiser_key, make_key):

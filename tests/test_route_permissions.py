@@ -6,11 +6,12 @@ import re
 
 import pytest
 
-from service.auth import ROLES, SCOPES
+from service.auth import BALLOT_TOKEN, ROLES, SCOPES
 
 # Routes meant for everyone. Anything else must name a permission.
 PUBLIC = {"/", "/login", "/logout", "/c/<int:campaign_id>", "/healthz", "/readyz", "/api/openapi.json",
-          "/static/<path:filename>", "/vote", "/b/<token>", "/B/<token>"}
+          "/static/<path:filename>", "/vote", "/b/<token>", "/B/<token>", "/receipt/<int:round_id>/<tracker>",
+          "/board/<int:round_id>"}
 
 
 def _url(rule):
@@ -18,9 +19,13 @@ def _url(rule):
                   lambda m: m.group(1).split(",")[0].strip() if m.group(1) else "1", rule.rule)
 
 
-def _routes(app, prefix):
+def _routes(app, prefix, ballot_token_routes=False):
+    """Routes under prefix; those authorised by a ballot token (voters) only when asked for."""
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith(prefix):
+            by_token = getattr(app.view_functions[rule.endpoint], "required_permission", None) == BALLOT_TOKEN
+            if by_token != ballot_token_routes:
+                continue
             for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
                 yield rule, method
 
@@ -40,6 +45,19 @@ def test_api_refuses_anonymous_callers(app, client):
         r = client.open(_url(rule), method=method, json={})
         assert r.status_code == 401, (method, rule.rule, r.status_code)
         assert r.json["error"]["code"] == "unauthorized"
+
+
+def test_ballot_token_routes_refuse_missing_and_forged_tokens(app, client):
+    routes = list(_routes(app, "/api/v1/", ballot_token_routes=True))
+    assert {r.rule for r, _ in routes} == {"/api/v1/ballots:open", "/api/v1/ballots:cast"}
+    for rule, method in routes:
+        r = client.open(_url(rule), method=method, json={})
+        assert r.status_code == 422 and "token" in r.json["error"]["details"]["fields"]
+        body = {"token": "0001-0000-0000-0000-0000-0000-0000"}
+        if rule.rule.endswith(":cast"):
+            body["answers"] = {}
+        r = client.open(_url(rule), method=method, json=body)
+        assert r.status_code == 404 and r.json["error"]["code"] == "invalid_ballot"
 
 
 def test_api_refuses_unknown_and_revoked_keys(app, client, make_key):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -45,7 +46,8 @@ def test_no_plain_token_or_reference_in_tables_or_logs(gunicorn_server, client, 
                                                       make_key, database, tmp_path, caplog):
     base = gunicorn_server.url
     cid = make_campaign()
-    client.post(f"/api/v1/campaigns/{cid}/transitions", json={"to": "announced"}, headers=organiser_key)
+    for state in ("announced", "open"):
+        client.post(f"/api/v1/campaigns/{cid}/transitions", json={"to": state}, headers=organiser_key)
     c = client.get(f"/api/v1/campaigns/{cid}", headers=organiser_key).json
     rid, gid = c["rounds"][0]["id"], c["groups"][0]["id"]
 
@@ -66,6 +68,20 @@ def test_no_plain_token_or_reference_in_tables_or_logs(gunicorn_server, client, 
         urllib.request.urlopen(f"{base}/b/{t}", timeout=10).read()
         urllib.request.urlopen(f"{base}/B/{t}?from=qr", timeout=10).read()
     _post(base, f"/api/v1/campaigns/{cid}/ballots:void", {"code": tokens[6]}, organiser_key)
+    sid = str(c["rounds"][0]["sections"][0]["id"])
+    for t in tokens[:3] + tokens[-1:]:  # and cast them
+        status, _, body = _post(base, "/api/v1/ballots:cast",
+                                {"token": t, "answers": {sid: {"chosen": [c["subjects"][0]["id"]]}}}, {})
+        assert status == 201
+    for t in tokens[:3]:  # a second cast of a used ballot, and pages of used ballots
+        try:
+            _post(base, "/api/v1/ballots:cast", {"token": t, "answers": {}}, {})
+        except urllib.error.HTTPError as exc:
+            assert exc.code == 409
+        try:
+            urllib.request.urlopen(f"{base}/b/{t}", timeout=10)
+        except urllib.error.HTTPError as exc:
+            assert exc.code == 409
 
     dump = dump_all_tables(database)
     log = gunicorn_server.log_path.read_text() + caplog.text
@@ -75,8 +91,10 @@ def test_no_plain_token_or_reference_in_tables_or_logs(gunicorn_server, client, 
             assert form not in dump, f"a form of a secret is stored: {form}"
         for form in forms_of(secret):
             assert form not in log, f"a form of a secret is logged: {form}"
-    for t in tokens[:12]:  # the printed tokens are stored, as hashes, until used or voided
+    for t in tokens[3:12]:  # the other printed tokens are kept, as hashes (voided ones too)
         assert hashlib.sha256(t.encode()).hexdigest() in dump
+    for t in tokens[:3] + tokens[-1:]:  # a used token leaves no trace at all
+        assert hashlib.sha256(t.encode()).hexdigest() not in dump
     assert urllib.parse.quote(refs[1]) not in log
 
 
@@ -93,3 +111,21 @@ def test_the_schema_keeps_only_hashes(conn):
     assert names[("handouts", "ref_hash")] == "bytea"
     assert ("handouts", "batch_id") not in names and ("handouts", "created_at") not in names
     assert not any(t == "ballot_tokens" and c in ("created_at", "used_at", "id") for t, c in names)
+
+
+def test_a_ballot_row_holds_nothing_that_could_name_its_voter(conn):
+    """Declared columns first: ballots and cast records carry no token, person, address, agent or time."""
+    with conn.cursor() as cur:
+        cur.execute("""SELECT table_name, column_name, data_type FROM information_schema.columns
+                       WHERE table_schema = 'public' AND table_name IN ('ballots', 'cast_events')""")
+        cols = {(r["table_name"], r["column_name"]): r["data_type"] for r in cur.fetchall()}
+    assert set(cols) == {("ballots", c) for c in ("id", "campaign_id", "round_id", "group_id", "answers",
+                                                  "tracker", "source")} | \
+        {("cast_events", c) for c in ("campaign_id", "round_id", "group_id")}
+    assert not any("time" in t or t in ("inet", "cidr", "date") for t in cols.values())
+    with conn.cursor() as cur:  # and nothing points at them from elsewhere except campaign parts
+        cur.execute("""SELECT conrelid::regclass::text AS t, confrelid::regclass::text AS f
+                       FROM pg_constraint WHERE contype = 'f'
+                         AND (confrelid = 'ballots'::regclass OR conrelid = 'ballots'::regclass)""")
+        links = {(r["t"], r["f"]) for r in cur.fetchall()}
+    assert links == {("ballots", "campaigns"), ("ballots", "rounds"), ("ballots", "voter_groups")}

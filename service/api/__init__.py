@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from flask import Blueprint, current_app, request
 
-from ..auth import requires
+from ..auth import BALLOT_TOKEN, requires
 from ..errors import Invalid, MalformedJSON, PayloadTooLarge, UnsupportedMediaType
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -83,7 +83,11 @@ def endpoint(rule, method, *, summary, permission, body=None, response=None, sta
                 return ("", status) if result is None else result
             return response(many=many).dump(result), status
 
-        guarded = requires(permission)(wrapper)
+        if permission == BALLOT_TOKEN:
+            wrapper.required_permission = BALLOT_TOKEN  # the token in the body is the credential
+            guarded = wrapper
+        else:
+            guarded = requires(permission)(wrapper)
         bp.add_url_rule(rule, endpoint=view.__name__, view_func=guarded, methods=[method])
         REGISTRY.append(EndpointDoc(rule, method, summary, permission, body, response, status,
                                     many, tag, multipart, tuple(produces)))
@@ -92,4 +96,4 @@ def endpoint(rule, method, *, summary, permission, body=None, response=None, sta
     return decorate
 
 
-from . import accounts, ballots, campaigns, openapi  # noqa: E402,F401  (registers the routes)
+from . import accounts, ballots, campaigns, openapi, voting  # noqa: E402,F401  (registers the routes)

@@ -56,7 +56,9 @@ def delete_campaign(campaign_id):
           permission=CAMPAIGNS_WRITE, body=TransitionIn, response=CampaignOut)
 def transition_campaign(campaign_id, data):
     with db.transaction() as cur:
-        return ops.transition(cur, current_principal(), campaign_id, data["to"])
+        row = ops.transition(cur, current_principal(), campaign_id, data["to"])
+    ops.after_transition(current_app.config["DATABASE_DSN"], row["state"])
+    return row
 
 
 @endpoint(C + "/events", "GET", summary="The campaign's recorded admin events",

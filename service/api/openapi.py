@@ -53,7 +53,7 @@ def build_spec(version: str) -> dict:
         op = {
             "summary": doc.summary,
             "tags": [doc.tag],
-            "security": [{"apiKey": []}],
+            "security": [] if doc.permission == "ballot-token" else [{"apiKey": []}],
             "x-permission": doc.permission,
             "parameters": params,
             "responses": {},

@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 
 _BATCH_COLS = """b.id, b.campaign_id, b.round_id, b.group_id, b.label, b.kind, b.layout, b.size,
-                 b.printed, b.created_by, b.created_at, b.voided_at"""
+                 b.printed, b.withdrawn, b.created_by, b.created_at, b.voided_at"""
 _COUNTS = """
     (SELECT count(*) FROM ballot_tokens t WHERE t.batch_id = b.id) AS unused,
     (SELECT count(*) FROM voided_tokens v WHERE v.batch_id = b.id) AS voided,
@@ -25,9 +25,10 @@ def insert_batch(cur, campaign_id, round_id, group_id, label, kind, layout, size
 
 
 def copy_tokens(cur, hashes, campaign_id, round_id, group_id, batch_id):
-    """COPY the hashes in: 10,000 rows in a few milliseconds."""
+    """COPY the hashes in, sorted: the rows' order says nothing of the order of the slips in
+    the PDF (or of the seeds in a hand-out pool). 10,000 rows in a few milliseconds."""
     buf = io.StringIO()
-    for h in hashes:
+    for h in sorted(hashes):
         buf.write(f"\\\\x{h.hex()}\t{campaign_id}\t{round_id}\t{group_id}\t{batch_id}\n")
     buf.seek(0)
     cur.copy_expert("COPY ballot_tokens (token_hash, campaign_id, round_id, group_id, batch_id) FROM STDIN", buf)
@@ -35,7 +36,7 @@ def copy_tokens(cur, hashes, campaign_id, round_id, group_id, batch_id):
 
 def copy_pool(cur, seeds, campaign_id, round_id, group_id, batch_id):
     buf = io.StringIO()
-    for s in seeds:
+    for s in sorted(seeds):
         buf.write(f"\\\\x{s.hex()}\t{campaign_id}\t{round_id}\t{group_id}\t{batch_id}\n")
     buf.seek(0)
     cur.copy_expert("COPY handout_pool (seed, campaign_id, round_id, group_id, batch_id) FROM STDIN", buf)
@@ -55,6 +56,27 @@ def list_batches(cur, campaign_id):
 
 def set_printed(cur, batch_id, printed):
     cur.execute("UPDATE batches SET printed = %s WHERE id = %s", (printed, batch_id))
+
+
+def pool_seeds(cur, batch_id):
+    cur.execute("SELECT seed FROM handout_pool WHERE batch_id = %s FOR UPDATE", (batch_id,))
+    return [bytes(r["seed"]) for r in cur.fetchall()]
+
+
+def withdraw_pool(cur, batch_id, hashes):
+    """Void a hand-out batch's tokens that were never handed out; those handed out stay valid."""
+    cur.execute(
+        """WITH moved AS (
+               DELETE FROM ballot_tokens WHERE batch_id = %s AND token_hash = ANY(%s)
+               RETURNING token_hash, campaign_id, batch_id)
+           INSERT INTO voided_tokens (token_hash, campaign_id, batch_id)
+           SELECT token_hash, campaign_id, batch_id FROM moved""",
+        (batch_id, list(hashes)),
+    )
+    withdrawn = cur.rowcount
+    cur.execute("DELETE FROM handout_pool WHERE batch_id = %s", (batch_id,))
+    cur.execute("UPDATE batches SET voided_at = now(), withdrawn = %s WHERE id = %s", (withdrawn, batch_id))
+    return withdrawn
 
 
 def void_batch(cur, batch_id):
@@ -112,6 +134,7 @@ def claim_pool_seed(cur, round_id, group_id):
         """DELETE FROM handout_pool
            WHERE seed = (SELECT seed FROM handout_pool
                          WHERE round_id = %s AND group_id = %s
+                         ORDER BY random()
                          LIMIT 1
                          FOR UPDATE SKIP LOCKED)
            RETURNING seed""",

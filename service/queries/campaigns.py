@@ -31,8 +31,8 @@ def insert_campaign(cur, title, description, rules, created_by):
     return cur.fetchone()
 
 
-def get_campaign(cur, campaign_id, for_update=False):
-    lock = " FOR UPDATE" if for_update else ""
+def get_campaign(cur, campaign_id, for_update=False, for_share=False):
+    lock = " FOR UPDATE" if for_update else (" FOR SHARE" if for_share else "")
     cur.execute(f"SELECT {_CAMPAIGN_COLS} FROM campaigns WHERE id = %s{lock}", (campaign_id,))
     return cur.fetchone()
 
@@ -141,3 +141,9 @@ def existing_ids(cur, table, campaign_id, ids):
 
 def touch_campaign(cur, campaign_id):
     cur.execute("UPDATE campaigns SET updated_at = now() WHERE id = %s", (campaign_id,))
+
+
+def get_part_any(cur, table, part_id):
+    """A part by its id alone (public pages that name a round directly)."""
+    cur.execute(sql.SQL("SELECT * FROM {t} WHERE id = %s").format(t=sql.Identifier(table)), (part_id,))
+    return cur.fetchone()

@@ -47,7 +47,10 @@ def progress(campaign_id, batch_id):
 def void_batch(campaign_id, batch_id):
     with db.transaction() as cur:
         b = issuance.void_batch(cur, g.user, campaign_id, batch_id)
-    flash(f"第 {batch_id} 批已作废：{b['voided']} 张未使用的选票不再有效", "info")
+    if b["kind"] == "handout":
+        flash(f"第 {batch_id} 批尚未发放的 {b['withdrawn']} 张选票已撤回；已发放的仍然有效", "info")
+    else:
+        flash(f"第 {batch_id} 批已作废：{b['voided']} 张未使用的选票不再有效", "info")
     return redirect(_back(campaign_id))
 
 

@@ -1,48 +1,160 @@
-"""The voter's side: type a code by hand (/vote), and the ballot address in the QR code (/b/<token>).
+"""The voter's side: the ballot at /b/<token> (and /B/<token>, as the QR code spells it), the
+receipt, typing a code by hand at /vote, and the public bulletin board of receipts.
 
-A forged or mistyped code is refused by its MAC before any database query.
+A forged or mistyped code is refused by its MAC before any database query, and a client
+that keeps trying is slowed down (service/ratelimit.py).
 """
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
-from ballots import lifecycle
-from ballots.tokens import TokenInvalid, grouped
-from .. import db, issuance
-from ..keys import keys
+from ballots import forms, lifecycle
+from ballots.tokens import grouped
+from .. import casting, db, ratelimit
+from ..errors import APIError
 from ..queries import campaigns as qc
+from ..queries import voting as qv
+from .i18n import language, problem, t
 
 bp = Blueprint("voting", __name__)
+_STATUS_PAGES = {"invalid_ballot": 404, "ballot_voided": 409, "ballot_used": 409, "voting_not_open": 409,
+                 "voting_closed": 409, "too_many_requests": 429}
+
+
+@bp.context_processor
+def _i18n():
+    return {"t": t, "lang": language(), "problem": problem}
+
+
+def _status(code: str, **extra):
+    return render_template("vote/status.html", code=code, **extra), _STATUS_PAGES.get(code, 400)
 
 
 @bp.route("/vote", methods=["GET", "POST"])
 def enter_code():
     if request.method == "GET":
         return render_template("vote/enter.html")
-    code = request.form.get("code", "")[:100]
     try:
-        token, _round = keys().minter.verify(code)
-    except TokenInvalid:
+        ratelimit.check()
+    except APIError:
+        return _status("too_many_requests")
+    try:
+        token, _round = casting.verify(request.form.get("code", "")[:100])
+    except casting.BallotInvalid:
+        ratelimit.failed()
         return render_template("vote/enter.html", error=True), 400
     # 303: the browser fetches the ballot with GET; the code travelled in the body, not a query string.
     return redirect(url_for("voting.ballot", token=token), code=303)
 
 
-@bp.get("/b/<token>")
+def _parse_form(sections, form) -> dict:
+    """The plain HTML form (JavaScript off) into the answers the API takes."""
+    answers = {}
+    for sec in sections:
+        prefix = f"s{sec.id}:"
+        if sec.type in ("rating", "approve", "score"):
+            value = {}
+            for row in sec.rows:
+                raw = form.get(prefix + row.key, "").strip()
+                if raw == "":
+                    continue
+                if sec.type == "score":
+                    try:
+                        value[row.key] = float(raw) if "." in raw else int(raw)
+                    except ValueError:
+                        value[row.key] = raw  # reported as out of range by the rules
+                else:
+                    value[row.key] = raw
+            answers[str(sec.id)] = value
+        elif sec.type == "choose":
+            chosen = []
+            for raw in form.getlist(prefix + "chosen"):
+                try:
+                    chosen.append(int(raw))
+                except ValueError:
+                    chosen.append(-1)  # reported as not a candidate
+            answers[str(sec.id)] = {"chosen": chosen, "write_ins": form.getlist(prefix + "write_in")}
+        else:
+            answers[str(sec.id)] = form.get(prefix + "text", "")
+    return answers
+
+
+@bp.route("/b/<token>", methods=["GET", "POST"])
 def ballot(token):
     try:
-        token, _round = keys().minter.verify(token)
-    except TokenInvalid:
-        return render_template("vote/status.html", state="invalid"), 404
-    with db.transaction() as cur:
-        state, token, row = issuance.lookup(cur, token)
-        campaign = qc.get_campaign(cur, row["campaign_id"]) if "campaign_id" in row else None
-        rnd = qc.get_part(cur, "rounds", campaign["id"], row["round_id"]) if campaign and "round_id" in row else None
-        group = qc.get_part(cur, "voter_groups", campaign["id"], row["group_id"]) if state == "unused" else None
-    return render_template("vote/status.html", state=state, campaign=campaign, round=rnd, group=group,
-                           code=grouped(token), state_labels=lifecycle.LABELS), 200 if state == "unused" else 409
+        ratelimit.check()
+    except APIError:
+        return _status("too_many_requests")
+    try:
+        token, _round = casting.verify(token)
+    except casting.BallotInvalid:
+        ratelimit.failed()
+        return _status("invalid_ballot")
+    request.max_content_length = current_app.config["SETTINGS"].json_max_bytes
+    try:
+        if request.method == "POST":
+            return _cast_from_form(token)
+        with db.transaction() as cur:
+            campaign, rnd, group, sections = casting.open_ballot(cur, token)
+    except (casting.BallotUsed, casting.BallotVoided, casting.VotingNotOpen, casting.VotingClosed) as exc:
+        return _status(exc.code, details=exc.details)
+    return render_template("vote/ballot.html", campaign=campaign, round=rnd, group=group, sections=sections,
+                           answers={}, problems={}, token=token, code=grouped(token))
 
+
+def _cast_from_form(token):
+    with db.transaction() as cur:
+        campaign, rnd, group, sections = casting.open_ballot(cur, token)
+    answers = _parse_form(sections, request.form)
+    try:
+        with db.transaction() as cur:
+            receipt = casting.cast(cur, token, answers)
+    except casting.BallotBreaksRules as exc:
+        return render_template("vote/ballot.html", campaign=campaign, round=rnd, group=group, sections=sections,
+                               answers=answers, problems=exc.details["sections"], token=token,
+                               code=grouped(token)), 422
+    return redirect(url_for("voting.receipt", round_id=receipt["round_id"],
+                            tracker=receipt["tracker"]), code=303)
 
 
 # The QR code holds the address in upper case (QR's compact alphanumeric mode).
-bp.add_url_rule("/B/<token>", "ballot_qr", ballot)
+bp.add_url_rule("/B/<token>", "ballot_qr", ballot, methods=["GET", "POST"])
+
+
+@bp.get("/receipt/<int:round_id>/<tracker>")
+def receipt(round_id, tracker):
+    short = casting.parse_tracker(tracker)
+    if short is None:
+        abort(404)
+    with db.transaction() as cur:
+        found = qv.find_tracker(cur, round_id, short)
+        rnd = qc.get_part_any(cur, "rounds", round_id)
+    if not found or rnd is None:
+        abort(404)
+    return render_template("vote/receipt.html", tracker=forms.short_tracker(bytes(found["tracker"])), round=rnd)
+
+
+@bp.get("/board/<int:round_id>")
+def board(round_id):
+    """The public bulletin board of a round: its count, a receipt check, and — once voting has
+    ended — every receipt code, sorted (so the list says nothing of the order of casting)."""
+    check = request.args.get("tracker", "").strip()[:40]
+    with db.transaction() as cur:
+        rnd = qc.get_part_any(cur, "rounds", round_id)
+        if rnd is None:
+            abort(404)
+        campaign = qc.get_campaign(cur, rnd["campaign_id"])
+        if campaign["state"] not in lifecycle.PUBLIC_STATES:
+            abort(404)
+        count = qv.count_ballots(cur, round_id)
+        result = None
+        if check:
+            short = casting.parse_tracker(check)
+            result = "malformed" if short is None else ("found" if qv.find_tracker(cur, round_id, short)
+                                                        else "missing")
+        ended = campaign["state"] not in ("announced", "open")
+        after = casting.parse_tracker(request.args.get("after", "")) or b""
+        trackers = [forms.short_tracker(x) for x in qv.list_trackers(cur, round_id, after, 500)] if ended else []
+    return render_template("vote/board.html", round=rnd, campaign=campaign, count=count, check=check,
+                           result=result, ended=ended, trackers=trackers,
+                           state_labels=lifecycle.LABELS)

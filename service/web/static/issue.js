@@ -20,10 +20,12 @@
     box.hidden = false;
     text.textContent = "正在生成选票…";
     var timer = null;
-    fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin" })
+    // redirect "manual": an error answers with a redirect whose page shows the message; following
+    // it here would use the message up, so the page itself is reloaded instead.
+    fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin", redirect: "manual" })
       .then(function (resp) {
         var batch = resp.headers.get("X-Batch-Id");
-        if (!resp.ok || !batch) { window.location.href = resp.url; return null; }
+        if (!resp.ok || !batch) { window.location.reload(); return null; }
         var total = parseInt(resp.headers.get("X-Batch-Size"), 10);
         var progressUrl = form.action + "/" + batch + "/progress";
         show(0, total);

@@ -1,0 +1,20 @@
+// The receipt: a copy button, and the drafts of this tab forgotten now that the ballot is cast.
+(function () {
+  "use strict";
+  try {
+    var s = window.sessionStorage;
+    for (var i = s.length - 1; i >= 0; i -= 1) {
+      var k = s.key(i);
+      if (k && k.indexOf("pingyi-draft-") === 0) { s.removeItem(k); }
+    }
+  } catch (e) { /* storage off */ }
+  var button = document.querySelector("[data-copy]");
+  if (!button || !navigator.clipboard) { return; }
+  button.hidden = false;
+  button.addEventListener("click", function () {
+    var text = document.getElementById(button.getAttribute("data-copy")).textContent;
+    navigator.clipboard.writeText(text).then(function () {
+      button.textContent = document.documentElement.lang === "en" ? "Copied" : "已复制";
+    });
+  });
+})();
