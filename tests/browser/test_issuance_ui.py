@@ -58,3 +58,45 @@ def test_issue_a_batch_and_download_its_pdf(live_server, desktop, make_user, cli
     subprocess.run(["pdftoppm", "-r", "100", "-f", "1", "-l", "1", "-png", "-singlefile", str(tmp_path / "paper.pdf"),
                     str(OUTPUT / "screenshots" / "13-paper-ballot")], check=True)
     assert (OUTPUT / "screenshots" / "12-slips-3x6-page1.png").stat().st_size > 20000
+
+
+def test_progress_is_shown_while_a_long_batch_is_made(live_server, desktop, make_user, client, organiser_key,
+                                                     make_campaign, monkeypatch):
+    import time as _time
+
+    from ballots import slips
+    real = slips._qr_image
+
+    def slow(*args):  # 2 ms a slip: 800 slips take long enough for several progress polls
+        _time.sleep(0.002)
+        return real(*args)
+    monkeypatch.setattr(slips, "_qr_image", slow)
+    cid = make_campaign()
+    client.post(f"/api/v1/campaigns/{cid}/transitions", json={"to": "announced"}, headers=organiser_key)
+    page = desktop
+    sign_in(page, live_server, make_user("organiser"))
+    page.goto(f"{live_server}/admin/campaigns/{cid}#ballots")
+    page.evaluate("""() => { window.seen = []; const t = document.querySelector('.progress-text');
+        new MutationObserver(() => window.seen.push(t.textContent)).observe(t, {childList: true}); }""")
+    form = page.locator("#issue-batch")
+    form.get_by_label("张数").fill("800")
+    with page.expect_download():
+        form.get_by_role("button", name="生成并下载").click()
+    page.get_by_text("文件已下载").wait_for()
+    seen = page.evaluate("window.seen")
+    partial = [s for s in seen if s.startswith("已生成") and "/ 800" in s and not s.startswith("已生成 0 ")
+               and not s.startswith("已生成 800 ")]
+    assert partial, seen
+
+
+def test_an_issuing_error_is_shown_on_the_page(live_server, desktop, make_user, client, organiser_key,
+                                               make_campaign):
+    cid = make_campaign()
+    client.post(f"/api/v1/campaigns/{cid}/transitions", json={"to": "announced"}, headers=organiser_key)
+    page = desktop
+    sign_in(page, live_server, make_user("organiser"))
+    page.goto(f"{live_server}/admin/campaigns/{cid}#ballots")
+    for state in ("open", "closed"):  # closed behind the organiser's back
+        client.post(f"/api/v1/campaigns/{cid}/transitions", json={"to": state}, headers=organiser_key)
+    page.locator("#issue-batch").get_by_role("button", name="生成并下载").click()
+    page.get_by_text("只有在“已公告”或“投票中”时才能发放或作废选票").wait_for()
