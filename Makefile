@@ -22,8 +22,13 @@ $(VENV)/.dev-installed: $(VENV)/.installed requirements-dev.txt
 run: $(VENV)/.installed
 	HOST=$(HOST) PORT=$(PORT) $(PY) -m service serve
 
-## make test: the same set-up plus dev requirements and system packages, then the whole suite
-test: $(VENV)/.dev-installed system-deps
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm is needed for the accessibility tests (apt-get install npm)"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+## make test: the same set-up plus dev requirements, system packages and axe-core, then the whole suite
+test: $(VENV)/.dev-installed system-deps node_modules/.installed
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 system-deps:

@@ -97,6 +97,9 @@ def cast(cur, token: str, answers) -> dict:
     sections = ballot_form(cur, row["campaign_id"], row["round_id"], row["group_id"])
     clean, problems = forms.validate(sections, answers)
     if problems:
+        state = q.campaign_state(cur, row["campaign_id"])  # a closed campaign says so first
+        if state != "open":
+            raise _closed_or_not_open(state)
         raise BallotBreaksRules(details={"sections": problems.by_section})
     ballot_id = str(uuid.UUID(bytes=secrets.token_bytes(16), version=4))
     tracker = forms.tracker(ballot_id, row["round_id"], row["group_id"], clean)

@@ -259,3 +259,66 @@ def _fresh_rate_limits():
     from service import ratelimit
     ratelimit.reset()
     yield
+
+
+@pytest.fixture
+def full_campaign(client, organiser_key):
+    """An open campaign whose evaluation round has every section type, with rules to break:
+    returns ids and a `tokens(n, group=0)` factory that issues real ballots (hashes stored)."""
+    api = lambda path, body, method="post": getattr(client, method)(  # noqa: E731
+        f"/api/v1/campaigns{path}", json=body, headers=organiser_key)
+    cid = api("", {"title": "2026 年度师生满意度测评", "description": "全体教职工和学生代表参加"}).json["id"]
+    g1 = api(f"/{cid}/groups", {"name": "教师", "weight": 0.6, "criteria": "比教学看师德、比科研看成果"}).json["id"]
+    g2 = api(f"/{cid}/groups", {"name": "学生", "weight": 0.4, "criteria": "比理想看责任、比学习看成绩"}).json["id"]
+    orgs = [api(f"/{cid}/subjects", {"name": n, "kind": "organisation", "category": "基层党组织",
+                                     "commitment": f"{n}承诺：服务师生"}).json["id"]
+            for n in ("临床医学系党支部", "护理系党支部", "机关第一党支部")]
+    people = [api(f"/{cid}/subjects", {"name": n, "kind": "person", "category": "党员", "unit": u}).json["id"]
+              for n, u in (("王丽华", "临床医学系"), ("李建国", "护理系"), ("张敏", "药学系"), ("刘洋", "机关"))]
+    rid = api(f"/{cid}/rounds", {"title": "师生测评", "kind": "evaluation"}).json["id"]
+    sec = {}
+    sec["rating"] = api(f"/{cid}/sections", {"round_id": rid, "type": "rating", "title": "基层党组织满意度",
+                                             "config": {"category": "基层党组织", "caps": [
+                                                 {"option": "满意", "max_share": 0.67}]}}).json["id"]
+    sec["choose"] = api(f"/{cid}/sections", {"round_id": rid, "type": "choose", "title": "推荐优秀党员",
+                                             "config": {"category": "党员", "max_choices": 2,
+                                                        "write_ins": True}}).json["id"]
+    sec["approve"] = api(f"/{cid}/sections", {"round_id": rid, "type": "approve", "title": "同意确定为考察对象",
+                                              "subject_ids": people[:2]}).json["id"]
+    sec["score"] = api(f"/{cid}/sections", {"round_id": rid, "type": "score", "title": "量化打分",
+                                            "subject_ids": people[:3],
+                                            "config": {"caps": [{"at_least": 90, "max_count": 1}],
+                                                       "identical_invalid": True}}).json["id"]
+    sec["text"] = api(f"/{cid}/sections", {"round_id": rid, "type": "text", "title": "意见建议",
+                                           "config": {"max_length": 200}}).json["id"]
+    for state in ("announced", "open"):
+        r = api(f"/{cid}/transitions", {"to": state})
+        assert r.status_code == 200, r.json
+
+    def tokens(n, group=0):
+        """Issue n ballots as issue_batch does, keeping the codes (the PDF path is tested elsewhere;
+        decoding it in every test would only be slow)."""
+        from ballots.tokens import token_hash
+        from service.keys import keys
+        with client.application.app_context():
+            minted = keys().minter.mint_many(rid, n)
+        with psycopg2.connect(client.application.config["DATABASE_DSN"]) as c, c.cursor() as cur:
+            cur.execute("""INSERT INTO batches (campaign_id, round_id, group_id, kind, layout, size, created_by)
+                           VALUES (%s, %s, %s, 'print', 'slips-3x6', %s, 'test') RETURNING id""",
+                        (cid, rid, (g1, g2)[group], n))
+            batch = cur.fetchone()[0]
+            for t in minted:
+                cur.execute("""INSERT INTO ballot_tokens (token_hash, campaign_id, round_id, group_id, batch_id)
+                               VALUES (%s, %s, %s, %s, %s)""", (token_hash(t), cid, rid, (g1, g2)[group], batch))
+        c.close()
+        return minted
+
+    valid = {
+        str(sec["rating"]): {str(orgs[0]): "满意", str(orgs[1]): "基本满意", str(orgs[2]): "不了解"},
+        str(sec["choose"]): {"chosen": [people[0]], "write_ins": ["赵静"]},
+        str(sec["approve"]): {str(people[0]): "赞成", str(people[1]): "弃权"},
+        str(sec["score"]): {str(people[0]): 92, str(people[1]): 85, str(people[2]): 70},
+        str(sec["text"]): "希望加强实验室开放。",
+    }
+    return type("Campaign", (), {"id": cid, "round": rid, "groups": (g1, g2), "orgs": orgs, "people": people,
+                                 "sections": sec, "tokens": staticmethod(tokens), "valid": valid})

@@ -1,0 +1,224 @@
+"""Casting: one slip is one vote whatever happens; every bad state and body is refused with its
+own status and message, and nothing is stored."""
+from __future__ import annotations
+
+import json
+import threading
+import urllib.error
+import urllib.request
+
+import pytest
+
+
+def cast(client, token, answers):
+    return client.post("/api/v1/ballots:cast", json={"token": token, "answers": answers})
+
+
+def count(conn, table):
+    with conn.cursor() as cur:
+        cur.execute(f"SELECT count(*) AS n FROM {table}")
+        return cur.fetchone()["n"]
+
+
+def test_a_valid_ballot_is_stored_with_its_receipt(client, full_campaign, conn):
+    (token,) = full_campaign.tokens(1)
+    r = cast(client, token, full_campaign.valid)
+    assert r.status_code == 201, r.json
+    tracker = r.json["tracker"]
+    assert len(tracker) == 19 and tracker.count("-") == 3
+    assert f"/board/{full_campaign.round}" in r.json["board_url"]
+    with conn.cursor() as cur:
+        cur.execute("SELECT * FROM ballots")
+        (ballot,) = cur.fetchall()
+    assert ballot["answers"][str(full_campaign.sections["choose"])] == {"chosen": [full_campaign.people[0]],
+                                                                       "write_ins": ["赵静"]}
+    assert ballot["group_id"] == full_campaign.groups[0] and ballot["source"] == "online"
+    assert count(conn, "cast_events") == 1 and count(conn, "ballot_tokens") == 0
+    from ballots.forms import short_tracker, tracker as make_tracker
+    assert short_tracker(bytes(ballot["tracker"])) == tracker
+    assert bytes(ballot["tracker"]) == make_tracker(str(ballot["id"]), ballot["round_id"], ballot["group_id"],
+                                                    ballot["answers"])  # anyone can recompute it
+    board = client.get(f"/board/{full_campaign.round}?tracker={tracker.lower()}")
+    assert "已计入" in board.get_data(as_text=True)
+
+
+def test_the_form_over_the_api(client, full_campaign):
+    (token,) = full_campaign.tokens(1, group=1)
+    r = client.post("/api/v1/ballots:open", json={"token": token})
+    assert r.status_code == 200
+    assert r.json["group"] == "学生" and r.json["criteria"] == "比理想看责任、比学习看成绩"
+    types = [s["type"] for s in r.json["sections"]]
+    assert types == ["rating", "choose", "approve", "score", "text"]
+    assert r.json["sections"][0]["options"] == ["满意", "基本满意", "不满意", "不了解"]
+    assert r.json["sections"][0]["rows"][0]["commitment"] == "临床医学系党支部承诺：服务师生"
+
+
+def test_a_second_cast_changes_nothing(client, full_campaign, fingerprint):
+    (token,) = full_campaign.tokens(1)
+    assert cast(client, token, full_campaign.valid).status_code == 201
+    before = fingerprint()
+    r = cast(client, token, full_campaign.valid)
+    assert r.status_code == 409 and r.json["error"]["code"] == "ballot_used"
+    page = client.get(f"/b/{token}")
+    assert page.status_code == 409 and "已经使用" in page.get_data(as_text=True) and "回执码" in page.get_data(as_text=True)
+    assert fingerprint() == before
+
+
+@pytest.mark.parametrize("state,code,status", [("announced", "voting_not_open", 409), ("closed", "voting_closed", 409),
+                                                ("archived", "voting_closed", 409)])
+def test_ballots_outside_voting_are_refused(client, organiser_key, make_campaign, fingerprint, state, code,
+                                           status, full_campaign):
+    (token,) = full_campaign.tokens(1)
+    url = f"/api/v1/campaigns/{full_campaign.id}/transitions"
+    if state == "announced":  # a campaign not yet open: a new one
+        cid = make_campaign()
+        client.post(f"/api/v1/campaigns/{cid}/transitions", json={"to": "announced"}, headers=organiser_key)
+        c = client.get(f"/api/v1/campaigns/{cid}", headers=organiser_key).json
+        body = {"round_id": c["rounds"][0]["id"], "group_id": c["groups"][0]["id"], "size": 1, "layout": "png"}
+        client.post(f"/api/v1/campaigns/{cid}/batches", headers=organiser_key, json=body)
+        from service.keys import keys
+        with client.application.app_context():
+            token = keys().minter.mint(c["rounds"][0]["id"])
+        import hashlib
+        import psycopg2
+        with psycopg2.connect(client.application.config["DATABASE_DSN"]) as pc, pc.cursor() as cur:
+            cur.execute("""INSERT INTO ballot_tokens SELECT %s, campaign_id, round_id, group_id, id FROM batches
+                           WHERE campaign_id = %s""", (hashlib.sha256(token.encode()).digest(), cid))
+        pc.close()
+    else:
+        for s in ("closed", "published", "archived")[: ("closed", "published", "archived").index(state) + 1]:
+            assert client.post(url, json={"to": s}, headers=organiser_key).status_code == 200
+    before = fingerprint()
+    r = cast(client, token, full_campaign.valid)
+    assert r.status_code == status and r.json["error"]["code"] == code
+    page = client.get(f"/b/{token}")
+    assert page.status_code == status
+    assert ("投票尚未开始" if code == "voting_not_open" else "投票已经结束") in page.get_data(as_text=True)
+    assert fingerprint() == before
+
+
+def test_forged_and_voided_ballots_are_refused(client, full_campaign, organiser_key, fingerprint):
+    a, b = full_campaign.tokens(2)
+    client.post(f"/api/v1/campaigns/{full_campaign.id}/ballots:void", json={"code": b}, headers=organiser_key)
+    before = fingerprint()
+    forged = a[:-1] + ("0" if a[-1] != "0" else "1")
+    r = cast(client, forged, full_campaign.valid)
+    assert r.status_code == 404 and r.json["error"]["code"] == "invalid_ballot"
+    r = cast(client, b, full_campaign.valid)
+    assert r.status_code == 409 and r.json["error"]["code"] == "ballot_voided"
+    assert client.get(f"/b/{b}").status_code == 409 and "作废" in client.get(f"/b/{b}").get_data(as_text=True)
+    assert client.get(f"/b/{forged}").status_code == 404
+    assert fingerprint() == before
+
+
+def test_rule_breaking_ballots_are_refused_section_by_section(client, full_campaign, fingerprint):
+    (token,) = full_campaign.tokens(1)
+    s = {k: str(v) for k, v in full_campaign.sections.items()}
+    o, p = full_campaign.orgs, full_campaign.people
+    bad = [
+        ({s["choose"]: {"chosen": p[:2], "write_ins": ["赵静"]}}, s["choose"], "too_many"),
+        ({s["choose"]: {"chosen": [o[0]]}}, s["choose"], "unknown_candidate"),
+        ({s["choose"]: {"chosen": [p[0]], "write_ins": ["王丽华"]}}, s["choose"], "write_in_repeats"),
+        ({s["rating"]: {str(o[0]): "满意", str(o[1]): "满意", str(o[2]): "满意"}}, s["rating"], "cap_exceeded"),
+        ({s["rating"]: {str(o[0]): "很好"}}, s["rating"], "unknown_option"),
+        ({s["rating"]: {str(p[0]): "满意"}}, s["rating"], "unknown_row"),
+        ({s["approve"]: {str(p[0]): "同意"}}, s["approve"], "unknown_option"),
+        ({s["score"]: {str(p[0]): 101}}, s["score"], "out_of_range"),
+        ({s["score"]: {str(p[0]): 95, str(p[1]): 90}}, s["score"], "score_cap"),
+        ({s["score"]: {str(p[0]): 80, str(p[1]): 80, str(p[2]): 80}}, s["score"], "identical_scores"),
+        ({s["score"]: {str(p[0]): "80"}}, s["score"], "out_of_range"),
+        ({s["text"]: "长" * 201}, s["text"], "too_long"),
+        ({s["text"]: 5}, s["text"], "wrong_type"),
+        ({"999999": "x"}, "_ballot", "unknown_section"),
+    ]
+    before = fingerprint()
+    for answers, section, code in bad:
+        r = cast(client, token, answers)
+        assert r.status_code == 422, (answers, r.json)
+        problems = r.json["error"]["details"]["sections"]
+        assert code in [p["code"] for p in problems[section]], (answers, problems)
+        assert all(p["message"] for p in problems[section])
+    assert fingerprint() == before
+    assert cast(client, token, full_campaign.valid).status_code == 201  # the token survived every refusal
+
+
+def test_malformed_cast_bodies(client, full_campaign, fingerprint):
+    (token,) = full_campaign.tokens(1)
+    before = fingerprint()
+    for kwargs, status in ((dict(data="{", content_type="application/json"), 400),
+                           (dict(json={"token": token}), 422),
+                           (dict(json={"token": token, "answers": [], "x": 1}), 422),
+                           (dict(json={"token": token, "answers": "all"}), 422),
+                           (dict(json={"token": 5, "answers": {}}), 422),
+                           (dict(data=json.dumps({"token": token, "answers": {"a": "长" * 300_000}}),
+                                 content_type="application/json"), 413)):
+        r = client.post("/api/v1/ballots:cast", **kwargs)
+        assert r.status_code == status, (kwargs.keys(), r.json)
+        assert set(r.json["error"]) == {"code", "message", "details"}
+    assert fingerprint() == before
+
+
+def test_an_empty_ballot_is_a_valid_abstention(client, full_campaign, conn):
+    (token,) = full_campaign.tokens(1)
+    r = cast(client, token, {})
+    assert r.status_code == 201
+    with conn.cursor() as cur:
+        cur.execute("SELECT answers FROM ballots")
+        assert cur.fetchone()["answers"] == {}
+
+
+def test_failed_lookups_are_rate_limited_per_client(client, full_campaign):
+    from service import ratelimit
+    (token,) = full_campaign.tokens(1)
+    for _ in range(ratelimit.LIMIT_PER_MINUTE):
+        assert client.get("/b/0001000000000000000000000000").status_code == 404
+    assert client.get("/b/0001000000000000000000000000").status_code == 429
+    assert client.get(f"/b/{token}").status_code == 429  # even a good code waits out the minute
+    r = client.post("/api/v1/ballots:cast", json={"token": token, "answers": {}},
+                    environ_base={"REMOTE_ADDR": "10.9.8.7"})
+    assert r.status_code == 201  # another client is not affected
+
+
+def test_closing_shuffles_the_stored_order(client, full_campaign, organiser_key, conn):
+    tokens = full_campaign.tokens(30)
+    trackers = [cast(client, t, {}).json["tracker"] for t in tokens]
+    with conn.cursor() as cur:
+        cur.execute("SELECT tracker, xmin::text AS x FROM ballots ORDER BY ctid")
+        before = cur.fetchall()
+    from ballots.forms import short_tracker
+    assert [short_tracker(bytes(r["tracker"])) for r in before] == trackers  # cast order, until the close
+    url = f"/api/v1/campaigns/{full_campaign.id}/transitions"
+    assert client.post(url, json={"to": "closed"}, headers=organiser_key).status_code == 200
+    with conn.cursor() as cur:
+        cur.execute("SELECT tracker, xmin::text AS x FROM ballots ORDER BY ctid")
+        after = cur.fetchall()
+    conn.commit()
+    assert sorted(bytes(r["tracker"]) for r in after) == sorted(bytes(r["tracker"]) for r in before)
+    assert len({r["x"] for r in after}) == 1  # one transaction id for all: the close's
+    assert [short_tracker(bytes(r["tracker"])) for r in after] != trackers
+    board = client.get(f"/board/{full_campaign.round}").get_data(as_text=True)
+    assert all(t in board for t in trackers)  # after the close, the full list is public
+
+
+def test_fifty_simultaneous_casts_of_one_ballot(gunicorn_server, full_campaign, conn):
+    (token,) = full_campaign.tokens(1)
+    body = json.dumps({"token": token, "answers": full_campaign.valid}).encode()
+    statuses, barrier = [], threading.Barrier(50)
+
+    def go():
+        req = urllib.request.Request(gunicorn_server.url + "/api/v1/ballots:cast", data=body, method="POST",
+                                     headers={"Content-Type": "application/json"})
+        barrier.wait()
+        try:
+            with urllib.request.urlopen(req, timeout=60) as r:
+                statuses.append(r.status)
+        except urllib.error.HTTPError as e:
+            statuses.append(e.code)
+
+    threads = [threading.Thread(target=go) for _ in range(50)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(statuses) == [201] + [409] * 49
+    assert count(conn, "ballots") == 1 and count(conn, "cast_events") == 1
