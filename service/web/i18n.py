@@ -20,7 +20,7 @@ EN = {
     "已完成": "answered", "弃权": "abstained",
     "投票成功": "Your ballot was cast", "您的回执码": "Your receipt code",
     "复制": "Copy", "已复制": "Copied",
-    "请保存回执码。投票结束后，可在计票公告栏核对您的选票已被计入。": "Keep this receipt code. You can check on the bulletin board that your ballot was counted.",
+    "请保存回执码。可随时在计票公告栏核对您的选票已被计入。": "Keep this receipt code. You can check on the bulletin board that your ballot was counted.",
     "去公告栏核对": "Check on the bulletin board",
     "无效的选票": "Not a valid ballot", "此选票已作废": "This ballot was voided",
     "此选票已经使用": "This ballot has been used", "投票尚未开始": "Voting has not started",

@@ -98,17 +98,17 @@
     if (!store || form.querySelector("#problems")) { return; }
     var raw = store.getItem(key);
     if (!raw) { return; }
-    var data = JSON.parse(raw), seenText = {};
+    var data = JSON.parse(raw), seen = {};
     data.forEach(function (pair) {
-      each(form.querySelectorAll("[name='" + pair[0].replace(/'/g, "\\'") + "']"), function (el) {
-        if (el.type === "radio" || el.type === "checkbox") {
-          if (el.value === pair[1]) { el.checked = true; }
-        } else {
-          var i = seenText[pair[0]] || 0;
-          var all = form.querySelectorAll("[name='" + pair[0] + "']");
-          if (all[i] === el) { el.value = pair[1]; seenText[pair[0]] = i + 1; }
-        }
-      });
+      var all = form.querySelectorAll("[name='" + pair[0].replace(/'/g, "\\'") + "']");
+      if (!all.length) { return; }
+      if (all[0].type === "radio" || all[0].type === "checkbox") {
+        each(all, function (el) { if (el.value === pair[1]) { el.checked = true; } });
+      } else {  // repeated text fields (write-ins) come back in their order
+        var i = seen[pair[0]] || 0;
+        if (all[i]) { all[i].value = pair[1]; }
+        seen[pair[0]] = i + 1;
+      }
     });
   }
 

@@ -1,0 +1,139 @@
+"""A voter on a phone (390×844, zh-CN): scan the slip, fill every kind of section, trip a rule
+and fix it, cast, keep the receipt, find it on the bulletin board, and meet "already used" on
+the way back. The same ballot with JavaScript off. axe-core finds nothing serious."""
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import PHONE
+from tests.conftest import ROOT
+from tests.test_issuance import decode_pdf
+
+pytestmark = pytest.mark.browser
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def scanned_codes(client, organiser_key, campaign, tmp_path, n=2):
+    """Issue a real batch and read its QR codes as a phone camera would (from the rasterised PDF)."""
+    r = client.post(f"/api/v1/campaigns/{campaign.id}/batches", headers=organiser_key, json={
+        "round_id": campaign.round, "group_id": campaign.groups[0], "size": n, "layout": "slips-2x4"})
+    assert r.status_code == 201
+    urls = decode_pdf(r.get_data(), tmp_path)
+    assert len(urls) == n and all("/B/" in u for u in urls)
+    return [u.split("/B/")[1] for u in urls]
+
+
+def axe_problems(page):
+    if not AXE.exists():
+        pytest.fail("axe-core is missing: `make test` installs it (npm ci)")
+    # Evaluated through the devtools protocol: the page's own CSP (script-src 'self') stays on.
+    page.evaluate(AXE.read_text() + "\n;undefined")
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]
+            if v["impact"] in ("serious", "critical")]
+
+
+def test_a_voter_casts_on_a_phone(live_server, phone, client, organiser_key, full_campaign, shots, tmp_path):
+    page = phone
+    token, _second = scanned_codes(client, organiser_key, full_campaign, tmp_path)
+    page.on("dialog", lambda d: d.accept())
+    page.goto(f"{live_server}/B/{token}")
+    assert page.get_by_role("heading", name="师生测评").is_visible()
+    assert page.get_by_text("比教学看师德、比科研看成果").is_visible()
+    assert page.get_by_text("临床医学系党支部承诺：服务师生").is_visible()
+    assert axe_problems(page) == []
+    shots(page, "20-ballot-top")
+
+    rating = page.locator(f"#s{full_campaign.sections['rating']}")
+    for row, choice in zip(rating.locator("fieldset.row").all(), ["满意", "基本满意", "不了解"]):
+        row.get_by_role("radio", name=choice, exact=True).check()
+    choose = page.locator(f"#s{full_campaign.sections['choose']}")
+    choose.get_by_text("王丽华").click()
+    choose.get_by_text("李建国").click()
+    choose.get_by_label("另选他人 1").fill("赵静")
+    live = choose.locator(".live")
+    assert live.inner_text() == "限选 2 人，已选 3 人"
+    shots(page, "21-rule-broken")
+    page.get_by_role("button", name="提交选票").click()  # refused in the page: no dialog, no request
+    assert page.url.endswith(token) and live.inner_text() == "限选 2 人，已选 3 人"
+    choose.get_by_text("李建国").click()
+    assert live.inner_text() == ""
+
+    approve = page.locator(f"#s{full_campaign.sections['approve']}")
+    approve.locator("fieldset.row").nth(0).get_by_role("radio", name="赞成", exact=True).check()
+    approve.locator("fieldset.row").nth(1).get_by_role("radio", name="不赞成", exact=True).check()
+    score = page.locator(f"#s{full_campaign.sections['score']}")
+    for box, value in zip(score.locator("input").all(), ["92", "85", "70"]):
+        box.fill(value)
+    page.locator(f"#s{full_campaign.sections['text']} textarea").fill("希望加强实验室开放。")
+
+    page.reload()  # a reload loses nothing
+    assert page.locator(f"#s{full_campaign.sections['text']} textarea").input_value() == "希望加强实验室开放。"
+    assert choose.get_by_label("另选他人 1").input_value() == "赵静"
+    assert choose.get_by_label("另选他人 2").input_value() == ""
+    assert score.locator("input").nth(0).input_value() == "92"
+
+    page.get_by_role("button", name="提交选票").click()
+    dialog = page.locator("dialog#confirm")
+    dialog.wait_for(state="visible", timeout=5000)
+    assert "已完成" in dialog.inner_text()
+    shots(page, "22-confirm")
+    dialog.get_by_role("button", name="确认提交").click()
+    page.wait_for_url("**/receipt/**")
+    tracker = page.locator("#tracker").inner_text()
+    assert len(tracker) == 19
+    assert axe_problems(page) == []
+    shots(page, "23-receipt")
+
+    page.get_by_role("link", name="去公告栏核对").click()
+    page.wait_for_load_state()
+    assert "已计入" in page.locator("#check-result").inner_text() and tracker in page.locator("#check-result").inner_text()
+    assert axe_problems(page) == []
+    shots(page, "24-board")
+
+    page.goto(f"{live_server}/b/{token}")
+    assert page.get_by_role("heading", name="此选票已经使用").is_visible()
+    shots(page, "25-already-used")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def test_the_same_ballot_with_javascript_off(browser, live_server, client, organiser_key, full_campaign, shots,
+                                             tmp_path, conn):
+    _first, token = scanned_codes(client, organiser_key, full_campaign, tmp_path)
+    context = browser.new_context(viewport=PHONE, locale="zh-CN", java_script_enabled=False, is_mobile=True)
+    page = context.new_page()
+    page.goto(f"{live_server}/B/{token}")
+    rating = page.locator(f"#s{full_campaign.sections['rating']}")
+    rating.locator("fieldset.row").nth(0).get_by_role("radio", name="满意", exact=True).check()
+    choose = page.locator(f"#s{full_campaign.sections['choose']}")
+    for name in ("王丽华", "李建国", "张敏"):
+        choose.get_by_text(name).click()
+    page.get_by_role("button", name="提交选票").click()  # no script: the server checks the rules
+    page.wait_for_load_state()
+    assert page.get_by_text("限选 2 人，已选 3 人").first.is_visible()
+    shots(page, "26-no-js-rule-message")
+    choose = page.locator(f"#s{full_campaign.sections['choose']}")
+    choose.get_by_text("张敏").click()
+    page.locator(f"#s{full_campaign.sections['text']} textarea").fill("无脚本也能投票")
+    page.get_by_role("button", name="提交选票").click()
+    page.wait_for_url("**/receipt/**")
+    assert len(page.locator("#tracker").inner_text()) == 19
+    shots(page, "27-no-js-receipt")
+    context.close()
+    with conn.cursor() as cur:
+        cur.execute("SELECT answers FROM ballots")
+        (ballot,) = cur.fetchall()
+    sid = str(full_campaign.sections["choose"])
+    assert ballot["answers"][sid] == {"chosen": sorted(full_campaign.people[:2])}
+    assert ballot["answers"][str(full_campaign.sections["text"])] == "无脚本也能投票"
+
+
+def test_the_ballot_in_english_for_an_english_browser(browser, live_server, full_campaign, shots):
+    (token,) = full_campaign.tokens(1)
+    context = browser.new_context(viewport=PHONE, locale="en-US", extra_http_headers={"Accept-Language": "en-US"})
+    page = context.new_page()
+    page.goto(f"{live_server}/b/{token}")
+    assert page.get_by_role("button", name="Submit ballot").is_visible()
+    assert page.locator("html").get_attribute("lang") == "en"
+    shots(page, "28-ballot-english")
+    context.close()
