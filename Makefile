@@ -6,7 +6,7 @@ PORT   ?= 8000
 HOST   ?= 127.0.0.1
 PYTEST_ARGS ?=
 
-.PHONY: run test system-deps migrate bench clean
+.PHONY: run test system-deps migrate bench bench-deps clean
 
 $(VENV)/.installed: requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -33,6 +33,15 @@ test: $(VENV)/.dev-installed system-deps node_modules/.installed
 
 system-deps:
 	@bash scripts/system-deps.sh
+
+## make bench: the benchmarks (not part of the tests); wrk drives the cast benchmark
+bench-deps: $(VENV)/.installed
+	@command -v wrk >/dev/null || { [ "$$(id -u)" -eq 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } \
+	  || { echo "install wrk: sudo apt-get install wrk"; exit 1; }
+
+bench: bench-deps
+	$(PY) bench/issuance.py
+	$(PY) bench/cast.py
 
 migrate: $(VENV)/.installed
 	$(PY) -m service migrate

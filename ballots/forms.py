@@ -223,6 +223,15 @@ def tracker(ballot_id: str, round_id: int, group_id: int, answers: dict) -> byte
                                      "answers": answers})).digest()
 
 
+def tracker_parts(ballot_id: str, round_id: int, answers: dict) -> tuple[bytes, bytes]:
+    """The canonical ballot split around its group id: prefix + str(group_id) + suffix is what
+    `tracker` hashes, so the database can finish the hash once it knows the token's group."""
+    marker = -987654321
+    text = canonical({"id": ballot_id, "round_id": round_id, "group_id": marker, "answers": answers})
+    prefix, suffix = text.split(str(marker).encode(), 1)
+    return prefix, suffix
+
+
 def short_tracker(digest: bytes) -> str:
     """The first 80 bits of a tracker in the token alphabet, grouped: what receipts show."""
     from .tokens import ALPHABET

@@ -22,6 +22,7 @@ import unicodedata
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _VALUE = {c: i for i, c in enumerate(ALPHABET)}
 _TYPING = str.maketrans({"I": "1", "L": "1", "O": "0"})
+_CANONICAL = frozenset(ALPHABET)
 ROUND_CHARS, RANDOM_CHARS, MAC_CHARS = 4, 16, 8
 LENGTH = ROUND_CHARS + RANDOM_CHARS + MAC_CHARS
 RANDOM_BYTES = RANDOM_CHARS * 5 // 8  # 10 bytes = 80 bits
@@ -97,6 +98,8 @@ def normalise_chars(text: str, length: int) -> str:
     """Typed text in the token alphabet: case, spaces and dashes ignored, I/L read as 1, O as 0."""
     if not isinstance(text, str) or len(text) > 3 * length:
         raise TokenInvalid("not a ballot code")
+    if len(text) == length and _CANONICAL.issuperset(text):
+        return text  # as scanned: nothing to fold
     # NFKC turns full-width letters and digits (a Chinese input method's) into ASCII.
     folded = unicodedata.normalize("NFKC", text)
     folded = "".join(c for c in folded if unicodedata.category(c) not in ("Pd", "Zs", "Cc", "Cf"))
@@ -104,6 +107,11 @@ def normalise_chars(text: str, length: int) -> str:
     if len(chars) != length or any(c not in _VALUE for c in chars):
         raise TokenInvalid("not a ballot code")
     return chars
+
+
+def round_of(token: str) -> int:
+    """The round id a canonical (already verified) token carries."""
+    return _int(token[:ROUND_CHARS])
 
 
 def grouped(token: str) -> str:

@@ -5,6 +5,7 @@ import logging
 from datetime import timedelta
 
 from flask import Flask
+from flask.sessions import SecureCookieSessionInterface
 
 __version__ = "0.1.0"
 
@@ -46,18 +47,39 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.teardown_appcontext(db.teardown)
     app.jinja_env.globals["csrf_token"] = csrf.token
     app.after_request(_security_headers)
+    app.session_interface = _SessionInterface()
     cli.register(app)
     return app
 
 
+_SECURITY_HEADERS = [
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "no-referrer"),
+    ("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+                                "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"),
+    ("X-Frame-Options", "DENY"),
+]
+
+
+_API_HEADERS = _SECURITY_HEADERS[:2]  # JSON is never rendered: CSP and framing rules are for pages
+
+
 def _security_headers(resp):
     h = resp.headers
-    h.setdefault("X-Content-Type-Options", "nosniff")
-    h.setdefault("Referrer-Policy", "no-referrer")
-    h.setdefault("Content-Security-Policy",
-                 "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-                 "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
-    h.setdefault("X-Frame-Options", "DENY")
+    if resp.mimetype == "application/json":
+        h.extend(_API_HEADERS)
+    elif "Content-Security-Policy" not in h:
+        h.extend(_SECURITY_HEADERS)
     if "Cache-Control" not in h and resp.mimetype == "text/html":
         h["Cache-Control"] = "no-store"
     return resp
+
+
+class _SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with the signer built once instead of on every request."""
+
+    def get_signing_serializer(self, app):
+        signer = app.extensions.get("pingyi_session_signer")
+        if signer is None:
+            signer = app.extensions["pingyi_session_signer"] = super().get_signing_serializer(app)
+        return signer

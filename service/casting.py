@@ -59,6 +59,35 @@ def ballot_form(cur, campaign_id, round_id, group_id) -> list[forms.FormSection]
     return sections
 
 
+def uniform_form(cur, round_id):
+    """(campaign id, sections) when every voter group of the round answers the same form — the
+    usual case, which lets a cast be checked before the database is touched; sections is None
+    when some section is for certain groups only."""
+    key = ("round", round_id)
+    with _FORMS_LOCK:
+        if key in _FORMS:
+            return _FORMS[key]
+    campaign_id = q.round_campaign(cur, round_id)
+    sections = None
+    if campaign_id is not None:
+        definition = camps.definition(cur, campaign_id)
+        rnd = next((r for r in definition["rounds"] if r["id"] == round_id), None)
+        if rnd is not None and not any(sec["group_ids"] for sec in rnd["sections"]):
+            sections = forms.build_form(definition, round_id, group_id=0)
+    value = (campaign_id, sections)
+    with _FORMS_LOCK:
+        _FORMS[key] = value
+    return value
+
+
+def _refusal(cur, digest, campaign_id):
+    """Why a ballot cannot be cast, in the order a voter needs to hear it, or None."""
+    if qb.get_unused_token(cur, digest) is None:
+        return BallotVoided() if qb.is_voided(cur, digest) else BallotUsed()
+    state = q.campaign_state(cur, campaign_id)
+    return None if state == "open" else _closed_or_not_open(state)
+
+
 def verify(text: str) -> tuple[str, int]:
     """The canonical token, or BallotInvalid — from the MAC alone, before any query."""
     try:
@@ -91,6 +120,26 @@ def open_ballot(cur, token: str):
 def cast(cur, token: str, answers) -> dict:
     """Consume the token and store the ballot; return the receipt. Raises before anything is kept."""
     digest = tk.token_hash(token)
+    round_id = tk.round_of(token)
+    campaign_id, sections = uniform_form(cur, round_id)
+    if sections is None:
+        return _cast_by_group(cur, digest, answers)
+    clean, problems = forms.validate(sections, answers)
+    if problems:
+        raise _refusal(cur, digest, campaign_id) or BallotBreaksRules(details={"sections": problems.by_section})
+    ballot_id = str(uuid.UUID(bytes=secrets.token_bytes(16), version=4))
+    prefix, suffix = forms.tracker_parts(ballot_id, round_id, clean)
+    row = q.consume_and_store(cur, digest, ballot_id, clean, prefix, suffix)
+    if row["used"] == 0:
+        raise BallotVoided() if qb.is_voided(cur, digest) else BallotUsed()
+    if row["tracker"] is None:
+        raise _closed_or_not_open(q.campaign_state(cur, row["campaign_id"]))
+    return {"tracker": forms.short_tracker(bytes(row["tracker"])), "campaign_id": row["campaign_id"],
+            "round_id": round_id}
+
+
+def _cast_by_group(cur, digest, answers) -> dict:
+    """The same for a round whose sections differ by group: the token's group picks the form."""
     row = q.consume_token(cur, digest)
     if row is None:
         raise BallotVoided() if qb.is_voided(cur, digest) else BallotUsed()
@@ -103,11 +152,9 @@ def cast(cur, token: str, answers) -> dict:
         raise BallotBreaksRules(details={"sections": problems.by_section})
     ballot_id = str(uuid.UUID(bytes=secrets.token_bytes(16), version=4))
     tracker = forms.tracker(ballot_id, row["round_id"], row["group_id"], clean)
-    stored = q.insert_ballot_if_open(cur, ballot_id, row["campaign_id"], row["round_id"], row["group_id"],
-                                     clean, tracker)
-    if stored is None:
+    if not q.insert_ballot_if_open(cur, ballot_id, row["campaign_id"], row["round_id"], row["group_id"],
+                                   clean, tracker):
         raise _closed_or_not_open(q.campaign_state(cur, row["campaign_id"]))
-    q.insert_cast_event(cur, row["campaign_id"], row["round_id"], row["group_id"])
     return {"tracker": forms.short_tracker(tracker), "campaign_id": row["campaign_id"], "round_id": row["round_id"]}
 
 

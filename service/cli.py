@@ -86,8 +86,12 @@ def demo_cmd():
 @click.option("--port", default=lambda: int(os.environ.get("PORT", "8000")), type=int, show_default="8000")
 @click.option("--workers", default=lambda: int(os.environ.get("WEB_CONCURRENCY", "0")), type=int,
               help="gunicorn workers (default: 2 × cores, at most 8)")
+@click.option("--worker-class", default=lambda: os.environ.get("WEB_WORKER_CLASS", "sync"),
+              type=click.Choice(["sync", "gthread"]), help="gunicorn worker class (default sync)")
+@click.option("--threads", default=lambda: int(os.environ.get("WEB_THREADS", "1")), type=int,
+              help="threads per gthread worker (default 1)")
 @click.option("--no-demo", is_flag=True, help="do not create the demo admin and campaign on first start")
-def serve_cmd(host, port, workers, no_demo):
+def serve_cmd(host, port, workers, worker_class, threads, no_demo):
     """Migrate, create demo data on first start, and serve with gunicorn."""
     from .demo import ensure_demo
     from .server import run
@@ -103,9 +107,9 @@ def serve_cmd(host, port, workers, no_demo):
     # Workers inherit the database address instead of starting a server of their own.
     os.environ["DATABASE_URL"] = dsn
     workers = workers or min(8, 2 * (os.cpu_count() or 1))
-    click.echo(f"serving on http://{host}:{port} with {workers} workers")
+    click.echo(f"serving on http://{host}:{port} with {workers} {worker_class} workers")
     sys.stdout.flush()
-    run(host, port, workers)
+    run(host, port, workers, threads, worker_class)
 
 
 def register(app) -> None:

@@ -13,6 +13,34 @@ import psycopg2.extras
 import psycopg2.pool
 from flask import current_app, g
 
+class Connection(psycopg2.extensions.connection):
+    """A pooled connection that remembers which statements it has prepared (they last as long
+    as the session, whatever happens to the transaction that prepared them)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.prepared: set[str] = set()
+
+
+def execute_prepared(cur, name: str, types: str, statement: str, params) -> None:
+    """Run a hot statement as a server-side prepared statement, preparing it on first use on
+    this connection: the server then skips parsing and planning it on every call."""
+    conn = cur.connection
+    prepared = getattr(conn, "prepared", None)
+    if prepared is None:  # a connection from outside the pool (CLI, tests): run it plainly
+        cur.execute(_as_psycopg(statement), params)
+        return
+    if name not in prepared:
+        cur.execute(f"PREPARE {name} ({types}) AS {statement}")
+        prepared.add(name)
+    cur.execute(f"EXECUTE {name} ({', '.join(['%s'] * len(params))})", params)
+
+
+def _as_psycopg(statement: str) -> str:
+    import re
+    return re.sub(r"\$\d+", "%s", statement)
+
+
 _pools: dict[str, psycopg2.pool.ThreadedConnectionPool] = {}
 _pools_lock = threading.Lock()
 
@@ -25,7 +53,7 @@ def get_pool(dsn: str, minconn: int = 1, maxconn: int = 10):
             pool = _pools.get(dsn)
             if pool is None:
                 pool = psycopg2.pool.ThreadedConnectionPool(
-                    minconn, maxconn, dsn, application_name="pingyi"
+                    minconn, maxconn, dsn, application_name="pingyi", connection_factory=Connection
                 )
                 _pools[dsn] = pool
     return pool

@@ -35,6 +35,8 @@ def _counts() -> dict:
 
 def check() -> None:
     """Refuse a client that has failed too often this minute (before any work is done)."""
+    if not _window["counts"] or _window["minute"] != int(time.time() // 60):
+        return  # nobody has failed this minute: nothing to look up
     key = _client_key()
     with _lock:
         if _counts().get(key, 0) >= LIMIT_PER_MINUTE:

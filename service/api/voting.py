@@ -2,7 +2,7 @@
 travels in the body (never in a URL); it is the only credential."""
 from __future__ import annotations
 
-from flask import url_for
+from flask import current_app
 
 from .. import casting, db, ratelimit
 from ..auth import BALLOT_TOKEN
@@ -34,6 +34,6 @@ def cast_ballot(data):
     token = _verify(data["token"])
     with db.transaction() as cur:
         receipt = casting.cast(cur, token, data["answers"])
+    base = current_app.config["SETTINGS"].base_url
     return {"tracker": receipt["tracker"],
-            "board_url": url_for("voting.board", round_id=receipt["round_id"], tracker=receipt["tracker"],
-                                 _external=True)}
+            "board_url": f"{base}/board/{receipt['round_id']}?tracker={receipt['tracker']}"}
