@@ -222,3 +222,39 @@ def test_fifty_simultaneous_casts_of_one_ballot(gunicorn_server, full_campaign, 
         t.join()
     assert sorted(statuses) == [201] + [409] * 49
     assert count(conn, "ballots") == 1 and count(conn, "cast_events") == 1
+
+
+def test_a_round_whose_sections_differ_by_group(client, full_campaign, organiser_key, make_campaign, conn):
+    """Sections for certain groups only: the token's group picks the form (the two-step path)."""
+    cid = make_campaign()
+    c = client.get(f"/api/v1/campaigns/{cid}", headers=organiser_key).json
+    teachers, students = (g["id"] for g in c["groups"])
+    rid = c["rounds"][0]["id"]
+    only_students = client.post(f"/api/v1/campaigns/{cid}/sections", headers=organiser_key, json={
+        "round_id": rid, "type": "text", "title": "学生意见", "group_ids": [students]}).json["id"]
+    for state in ("announced", "open"):
+        client.post(f"/api/v1/campaigns/{cid}/transitions", json={"to": state}, headers=organiser_key)
+    from ballots.tokens import token_hash
+    from service.keys import keys
+    with client.application.app_context():
+        t_teacher, t_student = keys().minter.mint(rid), keys().minter.mint(rid)
+    with conn.cursor() as cur:
+        cur.execute("""INSERT INTO batches (campaign_id, round_id, group_id, kind, size, created_by)
+                       VALUES (%s, %s, %s, 'print', 2, 't') RETURNING id""", (cid, rid, teachers))
+        b = cur.fetchone()["id"]
+        for t, g in ((t_teacher, teachers), (t_student, students)):
+            cur.execute("INSERT INTO ballot_tokens VALUES (%s, %s, %s, %s, %s)", (token_hash(t), cid, rid, g, b))
+    conn.commit()
+    r = cast(client, t_teacher, {str(only_students): "我是老师"})
+    assert r.status_code == 422 and r.json["error"]["details"]["sections"]["_ballot"][0]["code"] == "unknown_section"
+    r = cast(client, t_student, {str(only_students): "多开自习室"})
+    assert r.status_code == 201
+    r = cast(client, t_teacher, {})
+    assert r.status_code == 201
+    with conn.cursor() as cur:
+        cur.execute("SELECT group_id, answers, tracker, id, round_id FROM ballots ORDER BY group_id")
+        rows = cur.fetchall()
+    from ballots.forms import tracker
+    assert [r["group_id"] for r in rows] == sorted([teachers, students])
+    for row in rows:  # both paths hash the same way
+        assert bytes(row["tracker"]) == tracker(str(row["id"]), row["round_id"], row["group_id"], row["answers"])
