@@ -39,6 +39,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False
     app.json.sort_keys = False
 
+    if settings.trusted_proxies:
+        # Behind nginx every request comes from the proxy: take the client address (for the
+        # rate limit, never stored) and scheme from its X-Forwarded-* headers.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+
     errors.register(app)
     app.register_blueprint(api_bp)
     app.register_blueprint(spec_bp)

@@ -39,6 +39,7 @@ class Settings:
     login_lockout_seconds: int
     session_cookie_secure: bool
     log_level: str
+    trusted_proxies: int = 0
 
     @property
     def production(self) -> bool:
@@ -75,6 +76,7 @@ class Settings:
             session_cookie_secure=env.get("SESSION_COOKIE_SECURE",
                                           "1" if mode == "production" else "0") == "1",
             log_level=env.get("LOG_LEVEL", "INFO"),
+            trusted_proxies=_int(env, "TRUSTED_PROXIES", 0),
         )
 
 

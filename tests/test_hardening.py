@@ -155,3 +155,15 @@ def test_small_weights_keep_their_precision(client, organiser_key, make_campaign
     r = client.post(f"/api/v1/campaigns/{cid}/groups", json={"name": "校领导", "weight": 0.00001},
                     headers=organiser_key)
     assert r.status_code == 201 and r.json["weight"] == 0.00001
+
+
+def test_behind_a_trusted_proxy_clients_are_told_apart(settings):
+    """With TRUSTED_PROXIES=1 the failed-code limit counts the forwarded client, not the proxy."""
+    from service import create_app, ratelimit
+    app = create_app({"SETTINGS": dataclasses.replace(settings, trusted_proxies=1)})
+    c = app.test_client()
+    ratelimit.reset()
+    for _ in range(ratelimit.LIMIT_PER_MINUTE + 1):
+        c.get("/b/0001000000000000000000000000", headers={"X-Forwarded-For": "203.0.113.7"})
+    assert c.get("/b/0001000000000000000000000000", headers={"X-Forwarded-For": "203.0.113.7"}).status_code == 429
+    assert c.get("/b/0001000000000000000000000000", headers={"X-Forwarded-For": "198.51.100.2"}).status_code == 404
