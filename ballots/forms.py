@@ -84,6 +84,12 @@ class Problems:
         return bool(self.by_section)
 
 
+def _bad_characters(text: str) -> bool:
+    """NUL and other control characters (tab and line breaks aside) and lone surrogates:
+    nothing a person types, and nothing PostgreSQL can store."""
+    return any((ord(c) < 32 and c not in "\t\n") or 0xD800 <= ord(c) <= 0xDFFF or ord(c) == 0x7F for c in text)
+
+
 def _number(value):
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
@@ -127,6 +133,9 @@ def _choose(sec: FormSection, value, problems: Problems) -> dict:
     if len(set(chosen)) != len(chosen) or not set(chosen) <= candidates:
         problems.add(sec.id, "unknown_candidate", "包含不在候选名单中的人选")
     names = [w.strip() for w in write_ins if w.strip()]
+    if any(_bad_characters(n) for n in names):
+        problems.add(sec.id, "control_characters", "包含无法保存的控制字符")
+        return {}
     if names and not sec.config.get("write_ins"):
         problems.add(sec.id, "write_ins_not_allowed", "本题不能另选他人")
     if any(len(n) > 50 for n in names):
@@ -181,11 +190,11 @@ def _text(sec: FormSection, value, problems: Problems):
     if not isinstance(value, str):
         problems.add(sec.id, "wrong_type", "答案格式不正确")
         return ""
-    text = value.strip()
+    text = value.replace("\r\n", "\n").replace("\r", "\n").strip()  # a browser's line break counts once
     limit = sec.config.get("max_length", 500)
     if len(text) > limit:
         problems.add(sec.id, "too_long", f"不能超过 {limit} 字，现有 {len(text)} 字", limit=limit)
-    if any(ord(c) < 32 and c not in "\t\n\r" for c in text):
+    if _bad_characters(text):
         problems.add(sec.id, "control_characters", "包含无法保存的控制字符")
     return text
 
@@ -201,7 +210,9 @@ def validate(sections: list[FormSection], answers) -> tuple[dict, Problems]:
         return {}, problems
     by_id = {str(s.id): s for s in sections}
     for key in answers:
-        if key not in by_id:
+        if not isinstance(key, str) or _bad_characters(key):
+            problems.add("_ballot", "control_characters", "包含无法保存的控制字符")
+        elif key not in by_id:
             problems.add("_ballot", "unknown_section", "包含不属于本选票的题目", section=key)
     clean = {}
     for sid, sec in by_id.items():

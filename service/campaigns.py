@@ -182,8 +182,12 @@ def transition(cur, principal, campaign_id, target):
 
 
 def after_transition(dsn: str, state: str) -> None:
-    """After a close has committed: VACUUM drops the old row versions (and the consumed tokens'
-    versions), which still carried the casting transactions' ids. Best effort."""
+    """After a close has committed, rewrite the tables whose old row versions still carry the
+    casting (and hand-out) transactions' ids — the ballots in cast order, the used tokens'
+    hashes, the handed-out pool seeds — into new files: VACUUM FULL, not VACUUM, which would
+    only mark the old versions reusable and leave them on disk. It locks those tables for the
+    seconds it takes (casts elsewhere wait). Best effort: a failure is logged, and a later
+    close, or an operator's VACUUM FULL, finishes the job."""
     if state != "closed":
         return
     import logging
@@ -193,8 +197,9 @@ def after_transition(dsn: str, state: str) -> None:
         conn = psycopg2.connect(dsn)
         conn.autocommit = True
         with conn.cursor() as cur:
-            for table in ("ballots", "ballot_tokens", "cast_events"):
-                cur.execute(f"VACUUM {table}")
+            cur.execute("SET lock_timeout = '30s'")
+            for table in ("ballots", "ballot_tokens", "handout_pool", "cast_events"):
+                cur.execute(f"VACUUM FULL {table}")
         conn.close()
-    except psycopg2.Error:
-        logging.getLogger("pingyi.campaigns").warning("VACUUM after close failed; autovacuum will do it")
+    except psycopg2.Error as exc:
+        logging.getLogger("pingyi.campaigns").warning("VACUUM FULL after close failed (%s)", type(exc).__name__)

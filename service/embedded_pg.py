@@ -34,11 +34,29 @@ def ensure(var_dir: Path, database: str = DATABASE, cleanup_mode: str | None = "
     return server.get_uri(database)
 
 
+# A failing statement must not be copied into the server's log with its values (a ballot's
+# answers, a token's hash): PostgreSQL logs the statement of every error by default.
+QUIET_SETTINGS = {"log_min_error_statement": "panic", "log_parameter_max_length_on_error": "0"}
+
+
+def quiet_logs(cur) -> None:
+    cur.execute("SELECT name, setting FROM pg_settings WHERE name = ANY(%s)", (list(QUIET_SETTINGS),))
+    current = dict(cur.fetchall())
+    changed = False
+    for name, value in QUIET_SETTINGS.items():
+        if current.get(name) != value:
+            cur.execute(f"ALTER SYSTEM SET {name} = '{value}'")
+            changed = True
+    if changed:
+        cur.execute("SELECT pg_reload_conf()")
+
+
 def create_database(admin_dsn: str, database: str) -> None:
     conn = psycopg2.connect(admin_dsn)
     try:
         conn.autocommit = True
         with conn.cursor() as cur:
+            quiet_logs(cur)
             cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,))
             if cur.fetchone() is None:
                 cur.execute(f'CREATE DATABASE "{database}" ENCODING \'UTF8\' TEMPLATE template0')

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import traceback
 
 from flask import Flask, jsonify, render_template, request
 from marshmallow import ValidationError
@@ -105,6 +106,8 @@ def _respond(status: int, code: str, message: str, details: dict | None = None):
         resp.status_code = status
         return resp
     title, text = _PAGE_TEXT.get(status, _PAGE_TEXT[500] if status >= 500 else _PAGE_TEXT[400])
+    if request.blueprint == "voting":  # voters get the voters' page furniture, not the admin's
+        return render_template("vote/error.html", status=status, title=title, text=text), status
     return render_template("error.html", status=status, title=title, text=text,
                            message=message if status < 500 else None,
                            details=details), status
@@ -127,6 +130,14 @@ def register(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _internal(exc: Exception):
         request_id = secrets.token_hex(8)
-        # The path may hold a ballot token (/b/…); log only the endpoint name.
-        log.exception("internal error request_id=%s endpoint=%s", request_id, request.endpoint)
+        # The path may hold a ballot token (/b/…); log only the endpoint name. On voters' paths
+        # the exception's message may quote the ballot (a database error repeats its values):
+        # log the traceback's frames and the type only.
+        if request.blueprint == "voting" or (request.endpoint or "").startswith("api.") and \
+                request.path.startswith("/api/v1/ballots"):
+            frames = "".join(traceback.format_tb(exc.__traceback__))
+            log.error("internal error request_id=%s endpoint=%s type=%s\n%s", request_id, request.endpoint,
+                      type(exc).__name__, frames)
+        else:
+            log.exception("internal error request_id=%s endpoint=%s", request_id, request.endpoint)
         return _respond(500, "internal", "internal error", {"request_id": request_id})

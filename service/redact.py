@@ -6,7 +6,7 @@ import re
 
 from gunicorn.glogging import Logger
 
-_BALLOT_PATH = re.compile(r"(/[bB]/)[^\s/?\"']+")
+_BALLOT_PATH = re.compile(r"(/[bB]/|/receipt/\d+/)[^\s/?\"']+")
 
 
 def redact(text: str) -> str:

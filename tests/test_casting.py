@@ -11,7 +11,10 @@ import pytest
 
 
 def cast(client, token, answers):
-    return client.post("/api/v1/ballots:cast", json={"token": token, "answers": answers})
+    # json.dumps escapes everything outside ASCII, so even a lone surrogate travels as a voter's
+    # client might send it ("\ud800").
+    return client.post("/api/v1/ballots:cast", data=json.dumps({"token": token, "answers": answers}),
+                       content_type="application/json")
 
 
 def count(conn, table):
@@ -26,7 +29,7 @@ def test_a_valid_ballot_is_stored_with_its_receipt(client, full_campaign, conn):
     assert r.status_code == 201, r.json
     tracker = r.json["tracker"]
     assert len(tracker) == 19 and tracker.count("-") == 3
-    assert f"/board/{full_campaign.round}" in r.json["board_url"]
+    assert r.json["board_url"].endswith(f"/board/{full_campaign.round}")  # no receipt code in a URL
     with conn.cursor() as cur:
         cur.execute("SELECT * FROM ballots")
         (ballot,) = cur.fetchall()
@@ -38,8 +41,10 @@ def test_a_valid_ballot_is_stored_with_its_receipt(client, full_campaign, conn):
     assert short_tracker(bytes(ballot["tracker"])) == tracker
     assert bytes(ballot["tracker"]) == make_tracker(str(ballot["id"]), ballot["round_id"], ballot["group_id"],
                                                     ballot["answers"])  # anyone can recompute it
-    board = client.get(f"/board/{full_campaign.round}?tracker={tracker.lower()}")
+    board = client.post(f"/board/{full_campaign.round}", data={"tracker": tracker.lower()})
     assert "已计入" in board.get_data(as_text=True)
+    missing = client.post(f"/board/{full_campaign.round}", data={"tracker": "0000-0000-0000-0000"})
+    assert "未找到该回执码" in missing.get_data(as_text=True)
 
 
 def test_the_form_over_the_api(client, full_campaign):
@@ -258,3 +263,72 @@ def test_a_round_whose_sections_differ_by_group(client, full_campaign, organiser
     assert [r["group_id"] for r in rows] == sorted([teachers, students])
     for row in rows:  # both paths hash the same way
         assert bytes(row["tracker"]) == tracker(str(row["id"]), row["round_id"], row["group_id"], row["answers"])
+
+
+def test_after_a_close_no_old_row_version_is_left_on_disk(client, full_campaign, organiser_key, database):
+    """The rows a query sees are shuffled; the files must not keep the old versions either:
+    ballots in cast order with their transaction ids, or the hashes of the tokens used."""
+    import hashlib
+    import psycopg2
+    tokens = full_campaign.tokens(40)
+    for t in tokens[:30]:
+        assert cast(client, t, {}).status_code == 201
+    assert client.post(f"/api/v1/campaigns/{full_campaign.id}/transitions", json={"to": "closed"},
+                       headers=organiser_key).status_code == 200
+    conn = psycopg2.connect(database)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("CHECKPOINT")
+        cur.execute("SELECT tracker FROM ballots")
+        trackers = [bytes(r[0]) for r in cur.fetchall()]
+        files = {}
+        for table in ("ballots", "ballot_tokens"):
+            cur.execute("SELECT pg_read_binary_file(pg_relation_filepath(%s))", (table,))
+            files[table] = bytes(cur.fetchone()[0])
+    conn.close()
+    assert len(trackers) == 30
+    assert all(files["ballots"].count(t) == 1 for t in trackers)  # one version each: the shuffled one
+    used = [hashlib.sha256(t.encode()).digest() for t in tokens[:30]]
+    unused = [hashlib.sha256(t.encode()).digest() for t in tokens[30:]]
+    assert not any(h in files["ballot_tokens"] for h in used)  # no dead version of a used token
+    assert all(h in files["ballot_tokens"] for h in unused)  # (the reading does find what is there)
+
+
+def test_text_that_cannot_be_stored_is_refused_not_a_500(client, full_campaign, fingerprint):
+    (token,) = full_campaign.tokens(1)
+    s = {k: str(v) for k, v in full_campaign.sections.items()}
+    before = fingerprint()
+    for answers in ({s["choose"]: {"write_ins": ["赵\u0000静"]}}, {s["choose"]: {"write_ins": ["\ud800"]}},
+                    {s["text"]: "意见\u0000"}, {s["text"]: "\udfff"}):
+        r = cast(client, token, answers)
+        assert r.status_code == 422, (answers, r.status_code)
+        assert "control_characters" in str(r.json["error"]["details"])
+    assert fingerprint() == before
+
+
+def test_line_breaks_count_once(client, full_campaign, conn):
+    (token,) = full_campaign.tokens(1)
+    text = "\r\n".join(["意见" * 24] * 4)  # 192 characters and 3 line breaks: 195 of 200
+    r = cast(client, token, {str(full_campaign.sections["text"]): text})
+    assert r.status_code == 201, r.json
+    with conn.cursor() as cur:
+        cur.execute("SELECT answers FROM ballots")
+        assert "\r" not in cur.fetchone()["answers"][str(full_campaign.sections["text"])]
+
+
+def test_a_voter_without_cookies_can_cast_with_the_plain_form(app, full_campaign):
+    (token,) = full_campaign.tokens(1)
+    voter = app.test_client(use_cookies=False)
+    s = full_campaign.sections
+    form = {f"s{s['score']}:{full_campaign.people[0]}": "8e1", f"s{s['text']}:text": "无痕浏览"}
+    r = voter.post(f"/B/{token}", data=form)
+    assert r.status_code == 201 and "投票成功" in r.get_data(as_text=True)
+    assert "Set-Cookie" not in r.headers
+
+
+def test_the_plain_form_is_size_capped(app, full_campaign, fingerprint):
+    (token,) = full_campaign.tokens(1)
+    before = fingerprint()
+    r = app.test_client().post(f"/b/{token}", data={f"s{full_campaign.sections['text']}:text": "x" * 3_000_000})
+    assert r.status_code == 413
+    assert fingerprint() == before

@@ -10,7 +10,7 @@ from service.auth import BALLOT_TOKEN, ROLES, SCOPES
 
 # Routes meant for everyone. Anything else must name a permission.
 PUBLIC = {"/", "/login", "/logout", "/c/<int:campaign_id>", "/healthz", "/readyz", "/api/openapi.json",
-          "/static/<path:filename>", "/vote", "/b/<token>", "/B/<token>", "/receipt/<int:round_id>/<tracker>",
+          "/static/<path:filename>", "/vote", "/b/<token>", "/B/<token>", 
           "/board/<int:round_id>"}
 
 

@@ -69,10 +69,21 @@ def test_no_plain_token_or_reference_in_tables_or_logs(gunicorn_server, client, 
         urllib.request.urlopen(f"{base}/B/{t}?from=qr", timeout=10).read()
     _post(base, f"/api/v1/campaigns/{cid}/ballots:void", {"code": tokens[6]}, organiser_key)
     sid = str(c["rounds"][0]["sections"][0]["id"])
+    trackers = []
     for t in tokens[:3] + tokens[-1:]:  # and cast them
         status, _, body = _post(base, "/api/v1/ballots:cast",
                                 {"token": t, "answers": {sid: {"chosen": [c["subjects"][0]["id"]]}}}, {})
         assert status == 201
+        trackers.append(json.loads(body)["tracker"])
+    form = urllib.parse.urlencode({f"s{sid}:chosen": c["subjects"][1]["id"]}).encode()
+    with urllib.request.urlopen(urllib.request.Request(f"{base}/B/{tokens[4]}", data=form), timeout=10) as r:
+        page = r.read().decode()  # the plain form: the receipt comes in the response itself
+    trackers += re.findall(r'id="tracker">([0-9A-Z-]{19})<', page)
+    assert len(trackers) == 5
+    for tr in trackers:  # voters check their receipts on the board
+        urllib.request.urlopen(urllib.request.Request(f"{base}/board/{c['rounds'][0]['id']}",
+                                                      data=urllib.parse.urlencode({"tracker": tr}).encode()),
+                               timeout=10).read()
     for t in tokens[:3]:  # a second cast of a used ballot, and pages of used ballots
         try:
             _post(base, "/api/v1/ballots:cast", {"token": t, "answers": {}}, {})
@@ -91,9 +102,11 @@ def test_no_plain_token_or_reference_in_tables_or_logs(gunicorn_server, client, 
             assert form not in dump, f"a form of a secret is stored: {form}"
         for form in forms_of(secret):
             assert form not in log, f"a form of a secret is logged: {form}"
-    for t in tokens[3:12]:  # the other printed tokens are kept, as hashes (voided ones too)
+    for tr in trackers:  # a receipt code in a log line would give its ballot's time of casting
+        assert tr not in log and tr.replace("-", "") not in log
+    for t in [tokens[3]] + tokens[5:12]:  # the other printed tokens are kept, as hashes (voided ones too)
         assert hashlib.sha256(t.encode()).hexdigest() in dump
-    for t in tokens[:3] + tokens[-1:]:  # a used token leaves no trace at all
+    for t in tokens[:3] + [tokens[4]] + tokens[-1:]:  # a used token leaves no trace at all
         assert hashlib.sha256(t.encode()).hexdigest() not in dump
     assert urllib.parse.quote(refs[1]) not in log
 

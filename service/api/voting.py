@@ -36,4 +36,4 @@ def cast_ballot(data):
         receipt = casting.cast(cur, token, data["answers"])
     base = current_app.config["SETTINGS"].base_url
     return {"tracker": receipt["tracker"],
-            "board_url": f"{base}/board/{receipt['round_id']}?tracker={receipt['tracker']}"}
+            "board_url": f"{base}/board/{receipt['round_id']}"}

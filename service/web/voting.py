@@ -6,6 +6,8 @@ that keeps trying is slowed down (service/ratelimit.py).
 """
 from __future__ import annotations
 
+import math
+
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
 from ballots import forms, lifecycle
@@ -17,6 +19,15 @@ from ..queries import voting as qv
 from .i18n import language, problem, t
 
 bp = Blueprint("voting", __name__)
+# Voters' forms carry no session CSRF token: the ballot code is the credential (a forged
+# request would need it), and a voter with cookies off, or a day-old session, must still vote.
+CSRF_EXEMPT = frozenset({"voting.ballot", "voting.ballot_qr", "voting.enter_code", "voting.board"})
+
+
+@bp.before_request
+def _cap_body():
+    """Ballot forms are small: cap the body before anything reads it."""
+    request.max_content_length = current_app.config["SETTINGS"].json_max_bytes
 _STATUS_PAGES = {"invalid_ballot": 404, "ballot_voided": 409, "ballot_used": 409, "voting_not_open": 409,
                  "voting_closed": 409, "too_many_requests": 429}
 
@@ -47,6 +58,18 @@ def enter_code():
     return redirect(url_for("voting.ballot", token=token), code=303)
 
 
+def _score(raw: str):
+    """A typed score as the page's number field reads it (8e1 is 80); text that is no finite
+    number stays text, which the rules report as out of range."""
+    try:
+        number = float(raw)
+    except ValueError:
+        return raw
+    if math.isnan(number) or math.isinf(number):
+        return raw
+    return int(number) if number.is_integer() else number
+
+
 def _parse_form(sections, form) -> dict:
     """The plain HTML form (JavaScript off) into the answers the API takes."""
     answers = {}
@@ -59,10 +82,7 @@ def _parse_form(sections, form) -> dict:
                 if raw == "":
                     continue
                 if sec.type == "score":
-                    try:
-                        value[row.key] = float(raw) if "." in raw else int(raw)
-                    except ValueError:
-                        value[row.key] = raw  # reported as out of range by the rules
+                    value[row.key] = _score(raw)
                 else:
                     value[row.key] = raw
             answers[str(sec.id)] = value
@@ -90,7 +110,6 @@ def ballot(token):
     except casting.BallotInvalid:
         ratelimit.failed()
         return _status("invalid_ballot")
-    request.max_content_length = current_app.config["SETTINGS"].json_max_bytes
     try:
         if request.method == "POST":
             return _cast_from_form(token)
@@ -113,32 +132,21 @@ def _cast_from_form(token):
         return render_template("vote/ballot.html", campaign=campaign, round=rnd, group=group, sections=sections,
                                answers=answers, problems=exc.details["sections"], token=token,
                                code=grouped(token)), 422
-    return redirect(url_for("voting.receipt", round_id=receipt["round_id"],
-                            tracker=receipt["tracker"]), code=303)
+    # The receipt is this response, not a page to redirect to: a receipt code in a URL would
+    # reach access logs, in time order, and tie the ballot to the moment it was cast.
+    return render_template("vote/receipt.html", tracker=receipt["tracker"], round=rnd), 201
 
 
 # The QR code holds the address in upper case (QR's compact alphanumeric mode).
 bp.add_url_rule("/B/<token>", "ballot_qr", ballot, methods=["GET", "POST"])
 
 
-@bp.get("/receipt/<int:round_id>/<tracker>")
-def receipt(round_id, tracker):
-    short = casting.parse_tracker(tracker)
-    if short is None:
-        abort(404)
-    with db.transaction() as cur:
-        found = qv.find_tracker(cur, round_id, short)
-        rnd = qc.get_part_any(cur, "rounds", round_id)
-    if not found or rnd is None:
-        abort(404)
-    return render_template("vote/receipt.html", tracker=forms.short_tracker(bytes(found["tracker"])), round=rnd)
-
-
-@bp.get("/board/<int:round_id>")
+@bp.route("/board/<int:round_id>", methods=["GET", "POST"])
 def board(round_id):
     """The public bulletin board of a round: its count, a receipt check, and — once voting has
-    ended — every receipt code, sorted (so the list says nothing of the order of casting)."""
-    check = request.args.get("tracker", "").strip()[:40]
+    ended — every receipt code, sorted (so the list says nothing of the order of casting).
+    A check is a POST, so the receipt code stays out of URLs and access logs."""
+    check = request.form.get("tracker", "").strip()[:40] if request.method == "POST" else ""
     with db.transaction() as cur:
         rnd = qc.get_part_any(cur, "rounds", round_id)
         if rnd is None:

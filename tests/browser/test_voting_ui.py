@@ -72,6 +72,9 @@ def test_a_voter_casts_on_a_phone(live_server, phone, client, organiser_key, ful
     assert choose.get_by_label("另选他人 1").input_value() == "赵静"
     assert choose.get_by_label("另选他人 2").input_value() == ""
     assert score.locator("input").nth(0).input_value() == "92"
+    assert rating.locator("fieldset.row").nth(1).get_by_role("radio", name="基本满意", exact=True).is_checked()
+    assert choose.get_by_role("checkbox", name="王丽华").is_checked()
+    assert not choose.get_by_role("checkbox", name="李建国").is_checked()
 
     page.get_by_role("button", name="提交选票").click()
     dialog = page.locator("dialog#confirm")
@@ -79,14 +82,14 @@ def test_a_voter_casts_on_a_phone(live_server, phone, client, organiser_key, ful
     assert "已完成" in dialog.inner_text()
     shots(page, "22-confirm")
     dialog.get_by_role("button", name="确认提交").click()
-    page.wait_for_url("**/receipt/**")
+    page.locator("#tracker").wait_for()
     tracker = page.locator("#tracker").inner_text()
     assert len(tracker) == 19
     assert axe_problems(page) == []
     shots(page, "23-receipt")
 
-    page.get_by_role("link", name="去公告栏核对").click()
-    page.wait_for_load_state()
+    page.get_by_role("button", name="去公告栏核对").click()
+    page.locator("#check-result").wait_for()
     assert "已计入" in page.locator("#check-result").inner_text() and tracker in page.locator("#check-result").inner_text()
     assert axe_problems(page) == []
     shots(page, "24-board")
@@ -116,7 +119,7 @@ def test_the_same_ballot_with_javascript_off(browser, live_server, client, organ
     choose.get_by_text("张敏").click()
     page.locator(f"#s{full_campaign.sections['text']} textarea").fill("无脚本也能投票")
     page.get_by_role("button", name="提交选票").click()
-    page.wait_for_url("**/receipt/**")
+    page.locator("#tracker").wait_for()
     assert len(page.locator("#tracker").inner_text()) == 19
     shots(page, "27-no-js-receipt")
     context.close()
@@ -137,3 +140,22 @@ def test_the_ballot_in_english_for_an_english_browser(browser, live_server, full
     assert page.locator("html").get_attribute("lang") == "en"
     shots(page, "28-ballot-english")
     context.close()
+
+
+def test_write_in_repeats_are_caught_in_the_page_and_confirm_falls_back(live_server, phone, full_campaign):
+    (token,) = full_campaign.tokens(1)
+    page = phone
+    page.goto(f"{live_server}/b/{token}")
+    choose = page.locator(f"#s{full_campaign.sections['choose']}")
+    choose.get_by_label("另选他人 1").fill("王丽华")  # a candidate's name
+    assert "不能与候选人重名" in choose.locator(".live").inner_text()
+    choose.get_by_label("另选他人 1").fill("赵静")
+    assert choose.locator(".live").inner_text() == ""
+    # A browser without <dialog> (older WeChat on iOS): the dialog stays hidden and confirm() asks.
+    assert not page.locator("dialog#confirm").is_visible()
+    page.evaluate("HTMLDialogElement.prototype.showModal = undefined")
+    asked = []
+    page.on("dialog", lambda d: (asked.append(d.message), d.accept()))
+    page.get_by_role("button", name="提交选票").click()
+    page.locator("#tracker").wait_for()
+    assert asked and "确认提交选票" in asked[0]

@@ -17,9 +17,19 @@
   function checkChoose(sec) {
     var max = parseInt(sec.getAttribute("data-max"), 10);
     var n = sec.querySelectorAll("input[type=checkbox]:checked").length;
-    each(sec.querySelectorAll("input[name$=':write_in']"), function (i) { if (i.value.trim()) { n += 1; } });
+    var names = {}, repeated = false;
+    each(sec.querySelectorAll(".candidate .name"), function (el) { names[el.textContent.trim()] = true; });
+    each(sec.querySelectorAll("input[name$=':write_in']"), function (i) {
+      var v = i.value.trim();
+      if (!v) { return; }
+      n += 1;
+      if (names[v]) { repeated = true; }
+      names[v] = true;
+    });
     sec.querySelector(".counter").textContent = msg("已选 " + n + " / " + max + " 人", n + " / " + max + " chosen");
-    return n > max ? [msg("限选 " + max + " 人，已选 " + n + " 人", "Choose at most " + max + "; " + n + " chosen")] : [];
+    var out = n > max ? [msg("限选 " + max + " 人，已选 " + n + " 人", "Choose at most " + max + "; " + n + " chosen")] : [];
+    if (repeated) { out.push(msg("另选人不能重复，也不能与候选人重名", "A name repeats, or repeats a candidate")); }
+    return out;
   }
 
   function checkRating(sec) {
@@ -66,7 +76,7 @@
 
   function checkText(sec) {
     var area = sec.querySelector("textarea"), max = parseInt(sec.getAttribute("data-max-length"), 10);
-    var n = area.value.trim().length;
+    var n = area.value.replace(/\r\n?/g, "\n").trim().length;
     sec.querySelector(".counter").textContent = n + " / " + max;
     return n > max ? [msg("不能超过 " + max + " 字", "At most " + max + " characters")] : [];
   }
@@ -150,9 +160,12 @@
     }
   });
   if (dialog) {
-    document.getElementById("confirm-no").addEventListener("click", function () { dialog.close(); });
+    document.getElementById("confirm-no").addEventListener("click", function () {
+      if (dialog.close) { dialog.close(); }
+    });
     document.getElementById("confirm-yes").addEventListener("click", function () {
-      confirmed = true; dialog.close();
+      confirmed = true;
+      if (dialog.close) { dialog.close(); }
       form.querySelector(".submit-bar button").disabled = true;
       form.submit();
     });
