@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 
 from .sections import scale_options
@@ -84,10 +85,13 @@ class Problems:
         return bool(self.by_section)
 
 
+_BAD = re.compile("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
+
+
 def _bad_characters(text: str) -> bool:
     """NUL and other control characters (tab and line breaks aside) and lone surrogates:
     nothing a person types, and nothing PostgreSQL can store."""
-    return any((ord(c) < 32 and c not in "\t\n") or 0xD800 <= ord(c) <= 0xDFFF or ord(c) == 0x7F for c in text)
+    return _BAD.search(text) is not None
 
 
 def _number(value):

@@ -56,10 +56,13 @@ def json_body(schema):
         raise UnsupportedMediaType()
     limit = current_app.config["SETTINGS"].json_max_bytes
     length = environ.get("CONTENT_LENGTH")
-    if length and length.isdigit() and int(length) > limit:
-        raise PayloadTooLarge(details={"limit_bytes": limit})
-    request.max_content_length = limit
-    raw = request.get_data(cache=True)
+    if length and length.isdigit():
+        if int(length) > limit:
+            raise PayloadTooLarge(details={"limit_bytes": limit})
+        raw = environ["wsgi.input"].read(int(length))  # the declared length: read it, nothing more
+    else:  # chunked or undeclared: werkzeug's stream enforces the limit as it reads
+        request.max_content_length = limit
+        raw = request.get_data(cache=True)
     if len(raw) > limit:
         raise PayloadTooLarge(details={"limit_bytes": limit})
     try:
