@@ -1,0 +1,252 @@
+"""The tally: from a round's counts to the judgements of DOMAIN.md — 量化看达标 (did a subject
+reach the bar), 横向论先后 (ranking), 群众满意度 (satisfaction rate) — and to recommendations
+within a quota and over a majority. Pure Python; the service computes the counts in SQL, and
+the offline verifier computes them from the ballots, and both call `tally`.
+
+Arithmetic is exact (fractions) until the output, so ties are ties.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+
+from .forms import FormSection
+from .sections import MAJORITY_THRESHOLDS, scale_options
+
+
+@dataclass
+class ScoreAgg:
+    n: int = 0
+    total: Fraction = Fraction(0)
+    low: Fraction | None = None
+    high: Fraction | None = None
+
+    def add(self, value) -> None:
+        v = _frac(value)
+        self.n += 1
+        self.total += v
+        self.low = v if self.low is None else min(self.low, v)
+        self.high = v if self.high is None else max(self.high, v)
+
+
+@dataclass
+class Counts:
+    """What the ballots of one round say, counted (no ballot needed beyond this)."""
+    ballots: dict = field(default_factory=dict)                             # group → ballots cast
+    options: dict = field(default_factory=lambda: defaultdict(int))         # (section, group, row, option) → n
+    chosen: dict = field(default_factory=lambda: defaultdict(int))          # (section, group, subject) → n
+    write_ins: dict = field(default_factory=lambda: defaultdict(int))       # (section, group, name) → n
+    scores: dict = field(default_factory=lambda: defaultdict(ScoreAgg))     # (section, group, row) → ScoreAgg
+    invalid: dict = field(default_factory=lambda: defaultdict(int))         # (section, group) → invalid sections
+
+
+def counts_from_ballots(ballots) -> Counts:
+    """Count ballots given as dicts {group_id, answers} (the auditor bundle's form)."""
+    c = Counts()
+    for b in ballots:
+        g = b["group_id"]
+        c.ballots[g] = c.ballots.get(g, 0) + 1
+        for sid, value in b["answers"].items():
+            sid = int(sid)
+            if isinstance(value, dict) and ("chosen" in value or "write_ins" in value):
+                for subject in value.get("chosen", []):
+                    c.chosen[(sid, g, subject)] += 1
+                for name in value.get("write_ins", []):
+                    c.write_ins[(sid, g, name)] += 1
+            elif isinstance(value, dict):
+                for row, answer in value.items():
+                    if isinstance(answer, str):
+                        c.options[(sid, g, row, answer)] += 1
+                    else:
+                        c.scores[(sid, g, row)].add(answer)
+    return c
+
+
+def _frac(x) -> Fraction:
+    if isinstance(x, Fraction):
+        return x
+    if isinstance(x, float):
+        return Fraction(Decimal(repr(x)))
+    return Fraction(x)
+
+
+def _out(x: Fraction | None, digits: int = 6):
+    return None if x is None else round(float(x), digits)
+
+
+def _weighted(values: dict, weights: dict, base: str):
+    """Σ w·v / Σ w, over the groups with a value ('returned') or over all groups ('all')."""
+    present = {g: v for g, v in values.items() if v is not None}
+    if not present:
+        return None
+    denominator = sum((weights[g] for g in (present if base == "returned" else weights)), Fraction(0))
+    if denominator == 0:
+        return None
+    return sum((weights[g] * v for g, v in present.items()), Fraction(0)) / denominator
+
+
+def _ranks(items: list[tuple[object, Fraction | None]]) -> dict:
+    """Competition ranking, highest first; equal values share a rank (1, 1, 3); None unranked."""
+    ordered = sorted((v for _, v in items if v is not None), reverse=True)
+    return {key: (None if v is None else 1 + sum(1 for o in ordered if o > v)) for key, v in items}
+
+
+def tally(sections: list[FormSection], groups: list[dict], counts: Counts, rules: dict,
+          issued: dict | None = None) -> dict:
+    """The results of one round. `groups`: [{id, name, weight, eligible}] of the campaign."""
+    weights = {g["id"]: _frac(g["weight"]) for g in groups}
+    base = rules.get("weight_base", "returned")
+    k = rules.get("small_group_k", 5)
+    cast = {g["id"]: counts.ballots.get(g["id"], 0) for g in groups}
+    suppressed = {g: n < k for g, n in cast.items()}
+    result = {
+        "ballots": sum(cast.values()),
+        "groups": [{"id": g["id"], "name": g["name"], "weight": _out(weights[g["id"]]), "ballots": cast[g["id"]],
+                    "issued": (issued or {}).get(g["id"]), "eligible": g.get("eligible"),
+                    "suppressed": suppressed[g["id"]]} for g in groups],
+        "quorum": quorum(rules.get("quorum"), cast, issued or {}, {g["id"]: g.get("eligible") for g in groups}),
+        "sections": [],
+    }
+    for sec in sections:
+        if sec.type in ("rating", "approve"):
+            out = _rating(sec, cast, counts, weights, base, rules, suppressed)
+        elif sec.type == "choose":
+            out = _choose(sec, cast, counts, weights, base, rules, suppressed, {g["id"]: g.get("eligible")
+                                                                               for g in groups})
+        elif sec.type == "score":
+            out = _score(sec, cast, counts, weights, base, suppressed)
+        else:
+            out = {}
+        result["sections"].append({"id": sec.id, "type": sec.type, "title": sec.title, **out})
+    return result
+
+
+def quorum(rule, cast: dict, issued: dict, eligible: dict) -> dict:
+    """Did enough ballots come back for the round's results to count (DOMAIN.md)?"""
+    total = sum(cast.values())
+    if not rule:
+        return {"rule": None, "met": True, "cast": total}
+    source = issued if rule["base"] == "issued" else eligible
+    base_value = sum(v for v in source.values() if v)
+    required = _frac(rule["share"]) * base_value
+    return {"rule": rule, "base_value": base_value, "required": _out(required, 3), "cast": total,
+            "met": base_value > 0 and total >= required}
+
+
+def _options_of(sec: FormSection) -> list[dict]:
+    if sec.type == "approve":
+        return [{"label": "赞成", "points": 1, "favourable": True}, {"label": "不赞成", "points": 0, "favourable": False},
+                {"label": "弃权", "points": None, "favourable": None}]
+    return scale_options(sec.config)
+
+
+def _rating(sec, cast, counts, weights, base, rules, suppressed) -> dict:
+    options = _options_of(sec)
+    rows = []
+    for row in sec.rows:
+        per_group, means, rates, bads = {}, {}, {}, {}
+        for g, n in cast.items():
+            marks = {o["label"]: counts.options.get((sec.id, g, row.key, o["label"]), 0) for o in options}
+            valid = sum(marks[o["label"]] for o in options if o["points"] is not None)
+            good = sum(marks[o["label"]] for o in options if o["favourable"] is True)
+            bad = sum(marks[o["label"]] for o in options if o["favourable"] is False)
+            points = sum(_frac(o["points"]) * marks[o["label"]] for o in options if o["points"] is not None)
+            means[g] = points / valid if valid else None
+            rates[g] = Fraction(good, valid) if valid else None
+            bads[g] = Fraction(bad, valid) if valid else None
+            per_group[g] = None if suppressed[g] else {
+                "counts": marks, "abstentions": n - sum(marks.values()), "valid": valid,
+                "rate": _out(rates[g]), "mean": _out(means[g])}
+        rate, mean, bad = (_weighted(x, weights, base) for x in (rates, means, bads))
+        rows.append({"key": row.key, "subject_id": row.subject_id, "name": row.name, "criterion": row.criterion,
+                     "groups": per_group, "rate": rate, "mean": mean, "unfavourable": bad})
+    ranks = _ranks([(r["key"], r["mean"]) for r in rows])
+    pass_line, laggard = _frac(rules.get("pass_line", 0.8)), _frac(rules.get("laggard_share", Fraction(1, 3)))
+    for r in rows:
+        r["rank"] = ranks[r["key"]]
+        r["passed"] = r["rate"] is not None and r["rate"] >= pass_line
+        r["laggard"] = r["unfavourable"] is not None and r["unfavourable"] > laggard
+        r["rate"], r["mean"], r["unfavourable"] = _out(r["rate"]), _out(r["mean"]), _out(r["unfavourable"])
+    return {"options": [o["label"] for o in options], "rows": rows}
+
+
+def _meets(share: Fraction, threshold: str) -> bool:
+    num, den = MAJORITY_THRESHOLDS[threshold]
+    limit = Fraction(num, den)
+    return share > limit if threshold == "more_than_half" else share >= limit
+
+
+def _choose(sec, cast, counts, weights, base, rules, suppressed, eligible) -> dict:
+    majority = rules.get("majority", {"threshold": "more_than_half", "base": "valid"})
+    bases = {}
+    for g, n in cast.items():
+        if majority["base"] == "eligible":
+            bases[g] = eligible.get(g) or 0
+        elif majority["base"] == "cast":
+            bases[g] = n
+        else:
+            bases[g] = n - counts.invalid.get((sec.id, g), 0)
+    candidates = [(("subject", r.subject_id), r.name, r.subject_id) for r in sec.rows]
+    names = sorted({name for (s, _g, name) in counts.write_ins if s == sec.id})
+    candidates += [(("write_in", name), name, None) for name in names]
+    entries = []
+    for key, name, subject_id in candidates:
+        votes, shares, per_group = {}, {}, {}
+        for g in cast:
+            v = counts.chosen.get((sec.id, g, subject_id), 0) if subject_id is not None else \
+                counts.write_ins.get((sec.id, g, name), 0)
+            votes[g] = v
+            shares[g] = Fraction(v, bases[g]) if bases[g] else None
+            per_group[g] = None if suppressed[g] else {"votes": v, "share": _out(shares[g])}
+        share = _weighted(shares, weights, base)
+        entries.append({"key": key, "subject_id": subject_id, "name": name, "write_in": subject_id is None,
+                        "groups": per_group, "votes": sum(votes.values()), "share": share,
+                        "majority": share is not None and _meets(share, majority["threshold"])})
+    ranks = _ranks([(e["key"], e["share"]) for e in entries])
+    quota = sec.config.get("quota") or sec.config["max_choices"]
+    passing = sorted((e for e in entries if e["majority"]), key=lambda e: e["share"], reverse=True)
+    recommended, runoff = set(), set()
+    if len(passing) <= quota:
+        recommended = {e["key"] for e in passing}
+    else:
+        boundary = passing[quota - 1]["share"]
+        if passing[quota]["share"] == boundary:  # a tie across the last seat: never broken silently
+            recommended = {e["key"] for e in passing if e["share"] > boundary}
+            runoff = {e["key"] for e in passing if e["share"] == boundary}
+        else:
+            recommended = {e["key"] for e in passing[:quota]}
+    for e in entries:
+        e["rank"] = ranks[e["key"]]
+        e["recommended"] = e["key"] in recommended
+        e["runoff"] = e["key"] in runoff
+        e["share"] = _out(e["share"])
+        e.pop("key")
+    entries.sort(key=lambda e: (e["rank"] is None, e["rank"] or 0, e["name"]))
+    return {"quota": quota, "majority": majority, "candidates": entries,
+            "seats_open": quota - len(recommended)}
+
+
+def _score(sec, cast, counts, weights, base, suppressed) -> dict:
+    trim = sec.config.get("trim_above")
+    rows = []
+    for row in sec.rows:
+        means, per_group = {}, {}
+        for g in cast:
+            agg = counts.scores.get((sec.id, g, row.key))
+            if agg is None or agg.n == 0:
+                means[g], trimmed = None, False
+            elif trim and agg.n > trim:
+                means[g], trimmed = (agg.total - agg.high - agg.low) / (agg.n - 2), True
+            else:
+                means[g], trimmed = agg.total / agg.n, False
+            per_group[g] = None if suppressed[g] else {"raters": agg.n if agg else 0, "mean": _out(means[g]),
+                                                       "trimmed": trimmed}
+        rows.append({"key": row.key, "subject_id": row.subject_id, "name": row.name, "criterion": row.criterion,
+                     "groups": per_group, "mean": _weighted(means, weights, base)})
+    ranks = _ranks([(r["key"], r["mean"]) for r in rows])
+    for r in rows:
+        r["rank"] = ranks[r["key"]]
+        r["mean"] = _out(r["mean"])
+    return {"trim_above": trim, "rows": rows}
