@@ -38,6 +38,7 @@ class FormSection:
     title: str
     config: dict
     rows: list[Row] = field(default_factory=list)
+    group_ids: list | None = None  # None: every voter group answers it
 
     @property
     def options(self) -> list[str]:
@@ -48,8 +49,8 @@ class FormSection:
         return []
 
 
-def build_form(definition: dict, round_id: int, group_id: int) -> list[FormSection]:
-    """The sections of a round that this voter group answers, with their rows."""
+def build_form(definition: dict, round_id: int, group_id: int | None) -> list[FormSection]:
+    """The sections of a round that this voter group answers (every section: group None), with their rows."""
     from .lifecycle import section_subjects
 
     subjects = {s["id"]: s for s in definition["subjects"]}
@@ -58,7 +59,7 @@ def build_form(definition: dict, round_id: int, group_id: int) -> list[FormSecti
         if rnd["id"] != round_id:
             continue
         for sec in rnd["sections"]:
-            if sec["group_ids"] and group_id not in sec["group_ids"]:
+            if group_id is not None and sec["group_ids"] and group_id not in sec["group_ids"]:
                 continue
             rows = []
             criteria = sec["config"].get("criteria") or []
@@ -68,7 +69,8 @@ def build_form(definition: dict, round_id: int, group_id: int) -> list[FormSecti
                     rows += [Row(key=f"{s['id']}:{i}", criterion=c, **base) for i, c in enumerate(criteria)]
                 else:
                     rows.append(Row(key=str(s["id"]), **base))
-            out.append(FormSection(sec["id"], sec["type"], sec["title"], sec["config"], rows))
+            out.append(FormSection(sec["id"], sec["type"], sec["title"], sec["config"], rows,
+                                   sec["group_ids"] or None))
     return out
 
 

@@ -77,11 +77,12 @@ def _out(x: Fraction | None, digits: int = 6):
 
 
 def _weighted(values: dict, weights: dict, base: str):
-    """Σ w·v / Σ w, over the groups with a value ('returned') or over all groups ('all')."""
+    """Σ w·v / Σ w, over the groups with a value ('returned') or over all the groups that answer
+    the section ('all'; `values` has a key for each of them)."""
     present = {g: v for g, v in values.items() if v is not None}
     if not present:
         return None
-    denominator = sum((weights[g] for g in (present if base == "returned" else weights)), Fraction(0))
+    denominator = sum((weights[g] for g in (present if base == "returned" else values)), Fraction(0))
     if denominator == 0:
         return None
     return sum((weights[g] * v for g, v in present.items()), Fraction(0)) / denominator
@@ -110,13 +111,14 @@ def tally(sections: list[FormSection], groups: list[dict], counts: Counts, rules
         "sections": [],
     }
     for sec in sections:
+        answering = {g: n for g, n in cast.items() if not sec.group_ids or g in sec.group_ids}
         if sec.type in ("rating", "approve"):
-            out = _rating(sec, cast, counts, weights, base, rules, suppressed)
+            out = _rating(sec, answering, counts, weights, base, rules, suppressed)
         elif sec.type == "choose":
-            out = _choose(sec, cast, counts, weights, base, rules, suppressed, {g["id"]: g.get("eligible")
-                                                                               for g in groups})
+            out = _choose(sec, answering, counts, weights, base, rules, suppressed,
+                          {g["id"]: g.get("eligible") for g in groups})
         elif sec.type == "score":
-            out = _score(sec, cast, counts, weights, base, suppressed)
+            out = _score(sec, answering, counts, weights, base, suppressed)
         else:
             out = {}
         result["sections"].append({"id": sec.id, "type": sec.type, "title": sec.title, **out})

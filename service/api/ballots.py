@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from flask import current_app
 
-from .. import db, issuance
-from ..auth import BALLOTS_HANDOUT, CAMPAIGNS_READ, CAMPAIGNS_WRITE, current_principal
+from .. import campaigns as camps
+from .. import db, issuance, results
+from ..auth import BALLOTS_HANDOUT, CAMPAIGNS_READ, CAMPAIGNS_WRITE, RESULTS_READ, TURNOUT_READ, current_principal
 from ..printing import batch_response
 from ..schemas import BatchIn, BatchOut, HandoutIn, HandoutOut, VoidCodeIn, VoidCodeOut
 from . import endpoint
@@ -59,3 +60,19 @@ def handout(campaign_id, round_id, data):
     token = issuance.hand_out(db.transaction, current_principal(), campaign_id, round_id, data)
     base = current_app.config["SETTINGS"].base_url
     return {"url": f"{base}/b/{token}", "code": grouped(token)}
+
+
+@endpoint(C + "/turnout", "GET", summary="Ballots issued, cast and remaining per round and voter group",
+          permission=TURNOUT_READ, tag="results")
+def get_turnout(campaign_id):
+    with db.transaction() as cur:
+        camps.get_campaign(cur, campaign_id)
+        return results.turnout(cur, campaign_id)
+
+
+@endpoint(C + "/rounds/<int:round_id>/results", "GET",
+          summary="A closed round's results: per subject and group, weighted, ranked, recommended",
+          permission=RESULTS_READ, tag="results")
+def get_results(campaign_id, round_id):
+    with db.transaction() as cur:
+        return results.round_results(cur, campaign_id, round_id)

@@ -1,0 +1,83 @@
+"""SQL that counts a round's ballots for ballots.tally, and turnout. Never commits."""
+from __future__ import annotations
+
+from fractions import Fraction
+
+from ballots.tally import Counts, ScoreAgg
+
+
+def ballots_per_group(cur, round_id) -> dict:
+    cur.execute("SELECT group_id, count(*) AS n FROM ballots WHERE round_id = %s GROUP BY group_id", (round_id,))
+    return {r["group_id"]: r["n"] for r in cur.fetchall()}
+
+
+def count_round(cur, round_id, sections) -> Counts:
+    """Everything ballots.tally needs, counted by PostgreSQL (one pass per kind of section)."""
+    c = Counts()
+    c.ballots = ballots_per_group(cur, round_id)
+    graded = [str(s.id) for s in sections if s.type in ("rating", "approve")]
+    if graded:
+        cur.execute(
+            """SELECT b.group_id, s.key AS section, r.key AS row, r.value AS option, count(*) AS n
+               FROM ballots b
+               CROSS JOIN LATERAL jsonb_each(b.answers) s
+               CROSS JOIN LATERAL jsonb_each_text(s.value) r
+               WHERE b.round_id = %s AND s.key = ANY(%s)
+               GROUP BY 1, 2, 3, 4""",
+            (round_id, graded),
+        )
+        for r in cur.fetchall():
+            c.options[(int(r["section"]), r["group_id"], r["row"], r["option"])] = r["n"]
+    chosen = [str(s.id) for s in sections if s.type == "choose"]
+    if chosen:
+        cur.execute(
+            """SELECT b.group_id, s.key AS section, v.value::bigint AS subject, count(*) AS n
+               FROM ballots b
+               CROSS JOIN LATERAL jsonb_each(b.answers) s
+               CROSS JOIN LATERAL jsonb_array_elements_text(s.value -> 'chosen') v
+               WHERE b.round_id = %s AND s.key = ANY(%s)
+               GROUP BY 1, 2, 3""",
+            (round_id, chosen),
+        )
+        for r in cur.fetchall():
+            c.chosen[(int(r["section"]), r["group_id"], r["subject"])] = r["n"]
+        cur.execute(
+            """SELECT b.group_id, s.key AS section, v.value AS name, count(*) AS n
+               FROM ballots b
+               CROSS JOIN LATERAL jsonb_each(b.answers) s
+               CROSS JOIN LATERAL jsonb_array_elements_text(s.value -> 'write_ins') v
+               WHERE b.round_id = %s AND s.key = ANY(%s)
+               GROUP BY 1, 2, 3""",
+            (round_id, chosen),
+        )
+        for r in cur.fetchall():
+            c.write_ins[(int(r["section"]), r["group_id"], r["name"])] = r["n"]
+    scored = [str(s.id) for s in sections if s.type == "score"]
+    if scored:
+        cur.execute(
+            """SELECT b.group_id, s.key AS section, r.key AS row, count(*) AS n,
+                      sum(r.value::numeric) AS total, min(r.value::numeric) AS low, max(r.value::numeric) AS high
+               FROM ballots b
+               CROSS JOIN LATERAL jsonb_each(b.answers) s
+               CROSS JOIN LATERAL jsonb_each(s.value) r
+               WHERE b.round_id = %s AND s.key = ANY(%s)
+               GROUP BY 1, 2, 3""",
+            (round_id, scored),
+        )
+        for r in cur.fetchall():
+            c.scores[(int(r["section"]), r["group_id"], r["row"])] = ScoreAgg(
+                r["n"], Fraction(r["total"]), Fraction(r["low"]), Fraction(r["high"]))
+    return c
+
+
+def issued_per_group(cur, round_id) -> dict:
+    """Ballots in voters' hands per group: minted, less those still in a hand-out pool, less
+    those voided (lost slips, withdrawn pools)."""
+    cur.execute(
+        """SELECT b.group_id,
+                  sum(b.size) - sum((SELECT count(*) FROM handout_pool p WHERE p.batch_id = b.id))
+                              - sum((SELECT count(*) FROM voided_tokens v WHERE v.batch_id = b.id)) AS n
+           FROM batches b WHERE b.round_id = %s GROUP BY b.group_id""",
+        (round_id,),
+    )
+    return {r["group_id"]: int(r["n"]) for r in cur.fetchall()}

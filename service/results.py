@@ -1,0 +1,41 @@
+"""Turnout and results of a campaign's rounds: counts from SQL, judgements from ballots.tally."""
+from __future__ import annotations
+
+from ballots import forms
+from ballots.tally import tally
+from . import campaigns as camps
+from .errors import Conflict, NotFound
+from .queries import results as q
+
+RESULT_STATES = ("closed", "published", "archived")
+
+
+def turnout(cur, campaign_id) -> dict:
+    """Issued / cast / remaining per round and group: numbers only, nothing about any ballot."""
+    definition = camps.definition(cur, campaign_id)
+    rounds = []
+    for rnd in definition["rounds"]:
+        issued, cast = q.issued_per_group(cur, rnd["id"]), q.ballots_per_group(cur, rnd["id"])
+        groups = [{"id": g["id"], "name": g["name"], "issued": issued.get(g["id"], 0), "cast": cast.get(g["id"], 0),
+                   "eligible": g["eligible"]} for g in definition["groups"]]
+        for g in groups:
+            g["remaining"] = max(g["issued"] - g["cast"], 0)
+        rounds.append({"id": rnd["id"], "title": rnd["title"], "groups": groups,
+                       "issued": sum(g["issued"] for g in groups), "cast": sum(g["cast"] for g in groups)})
+    return {"campaign_id": campaign_id, "title": definition["title"], "state": definition["state"],
+            "rounds": rounds}
+
+
+def round_results(cur, campaign_id, round_id) -> dict:
+    definition = camps.definition(cur, campaign_id)
+    if definition["state"] not in RESULT_STATES:
+        raise Conflict(f"results are counted once voting has closed; the campaign is {definition['state']}",
+                       {"state": definition["state"]}, code="not_closed")
+    rnd = next((r for r in definition["rounds"] if r["id"] == round_id), None)
+    if rnd is None:
+        raise NotFound("no such round in this campaign")
+    sections = forms.build_form(definition, round_id, None)
+    counts = q.count_round(cur, round_id, sections)
+    result = tally(sections, definition["groups"], counts, definition["rules"], q.issued_per_group(cur, round_id))
+    return {"campaign_id": campaign_id, "round_id": round_id, "round": rnd["title"], "kind": rnd["kind"],
+            "state": definition["state"], "rules": definition["rules"], **result}

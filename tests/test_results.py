@@ -1,0 +1,65 @@
+"""Results and turnout from the database: SQL counts equal a recount of the stored ballots."""
+from __future__ import annotations
+
+import json
+
+from ballots import forms
+from ballots.tally import counts_from_ballots, tally
+from service.queries.results import count_round
+
+
+def cast(client, token, answers):
+    r = client.post("/api/v1/ballots:cast", data=json.dumps({"token": token, "answers": answers}),
+                    content_type="application/json")
+    assert r.status_code == 201, r.json
+    return r
+
+
+def test_sql_counts_equal_a_recount_of_the_stored_ballots(client, full_campaign, conn, organiser_key):
+    s = {k: str(v) for k, v in full_campaign.sections.items()}
+    o, p = full_campaign.orgs, full_campaign.people
+    answers = [
+        full_campaign.valid,
+        {s["rating"]: {str(o[0]): "不满意"}, s["choose"]: {"chosen": [p[1], p[2]]}, s["score"]: {str(p[0]): 61.5}},
+        {s["approve"]: {str(p[0]): "不赞成"}, s["choose"]: {"write_ins": ["赵静", "钱坤"]}},
+        {},
+    ]
+    for i, a in enumerate(answers * 3):
+        (token,) = full_campaign.tokens(1, group=i % 2)
+        cast(client, token, a)
+    client.post(f"/api/v1/campaigns/{full_campaign.id}/transitions", json={"to": "closed"}, headers=organiser_key)
+    with conn.cursor() as cur:
+        cur.execute("SELECT group_id, answers FROM ballots")
+        stored = cur.fetchall()
+        c = client.get(f"/api/v1/campaigns/{full_campaign.id}", headers=organiser_key).json
+        definition = {**c, "rounds": c["rounds"]}
+        sections = forms.build_form(definition, full_campaign.round, None)
+        from_sql = count_round(cur, full_campaign.round, sections)
+    conn.commit()
+    recount = counts_from_ballots(stored)
+    assert from_sql.ballots == recount.ballots
+    assert dict(from_sql.options) == dict(recount.options)
+    assert dict(from_sql.chosen) == dict(recount.chosen)
+    assert dict(from_sql.write_ins) == dict(recount.write_ins)
+    assert {k: (v.n, v.total, v.low, v.high) for k, v in from_sql.scores.items()} == \
+        {k: (v.n, v.total, v.low, v.high) for k, v in recount.scores.items()}
+    r = client.get(f"/api/v1/campaigns/{full_campaign.id}/rounds/{full_campaign.round}/results",
+                   headers=organiser_key)
+    assert r.status_code == 200
+    expected = tally(sections, c["groups"], recount, c["rules"])
+    assert r.json["sections"] == json.loads(json.dumps(expected["sections"]))  # JSON keys are strings
+    assert r.json["ballots"] == 12
+
+
+def test_results_wait_for_the_close_and_turnout_counts_up(client, full_campaign, organiser_key, make_key):
+    url = f"/api/v1/campaigns/{full_campaign.id}"
+    r = client.get(f"{url}/rounds/{full_campaign.round}/results", headers=organiser_key)
+    assert r.status_code == 409 and r.json["error"]["code"] == "not_closed"
+    client.post(f"{url}/batches", headers=organiser_key, json={
+        "round_id": full_campaign.round, "group_id": full_campaign.groups[0], "size": 5})
+    tokens = full_campaign.tokens(2)
+    cast(client, tokens[0], {})
+    t = client.get(f"{url}/turnout", headers=make_key("turnout")).json
+    teachers = t["rounds"][0]["groups"][0]
+    assert (teachers["issued"], teachers["cast"], teachers["remaining"]) == (7, 1, 6)
+    assert client.get(f"{url}/turnout", headers=make_key("results")).status_code == 403
