@@ -1,12 +1,12 @@
 """Public pages: the list of announced campaigns and the announcement (公开 #1)."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, jsonify, render_template
 
 from ballots import lifecycle
 from ballots.sections import MAJORITY_BASES, MAJORITY_LABELS, QUORUM_BASES, SCALE_LABELS, SECTION_LABELS
 from .. import campaigns as ops
-from .. import db
+from .. import db, results
 from ..errors import NotFound
 from ..queries import campaigns as q
 
@@ -32,3 +32,27 @@ def announcement(campaign_id):
                            section_labels=SECTION_LABELS, scale_labels=SCALE_LABELS,
                            majority_labels=MAJORITY_LABELS, majority_bases=MAJORITY_BASES,
                            quorum_bases=QUORUM_BASES)
+
+
+@bp.get("/c/<int:campaign_id>/turnout")
+def projector(campaign_id):
+    """The hall's projector: issued / cast / remaining per group, refreshed every 2 s by polling
+    turnout.json (works behind any proxy, in any browser). Counts only: nothing about a ballot."""
+    with db.transaction() as cur:
+        c = q.get_campaign(cur, campaign_id)
+        if c is None or c["state"] not in lifecycle.PUBLIC_STATES:
+            raise NotFound("no such campaign")
+        data = results.turnout(cur, campaign_id)
+    return render_template("public/projector.html", t=data, state_labels=lifecycle.LABELS)
+
+
+@bp.get("/c/<int:campaign_id>/turnout.json")
+def turnout_json(campaign_id):
+    with db.transaction() as cur:
+        c = q.get_campaign(cur, campaign_id)
+        if c is None or c["state"] not in lifecycle.PUBLIC_STATES:
+            raise NotFound("no such campaign")
+        data = results.turnout(cur, campaign_id)
+    resp = jsonify(data)
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
