@@ -167,6 +167,9 @@ def transition(cur, principal, campaign_id, target):
         lifecycle.check_transition(campaign["state"], target)
     except lifecycle.TransitionRefused as exc:
         raise InvalidTransition(exc.reason, {"state": campaign["state"], "requested": target}) from None
+    if target == "published":
+        raise Conflict("publish the proposed honourees with POST …/publication: it opens the 公示 window",
+                       {"state": campaign["state"]}, code="use_publication")
     if target == "announced":
         problems = lifecycle.readiness(definition(cur, campaign_id))
         if problems:

@@ -333,6 +333,65 @@ class BallotFormOut(Schema):
     sections = fields.List(fields.Nested(FormSectionOut))
 
 
+# --- publication (公示) -------------------------------------------------------------------
+
+class HonoureeIn(Schema):
+    subject_id = StrictInteger(allow_none=True, load_default=None, validate=validate.Range(min=1))
+    name = Text(100, metadata={"description": "for someone who is not a subject (a write-in)"})
+    award = Text(100, metadata={"description": "e.g. 优秀共产党员"})
+
+    @validates_schema
+    def named(self, data, **_):
+        if data.get("subject_id") is None and not data.get("name"):
+            raise ValidationError("give a subject_id or a name", "name")
+
+
+class PublicationIn(Schema):
+    honourees = fields.List(fields.Nested(HonoureeIn), required=True, validate=validate.Length(max=500))
+    starts_on = fields.Date(load_default=None, metadata={"description": "default: today (China time)"})
+    note = Text(2000)
+
+
+class ObjectionIn(Schema):
+    body = Text(2000, required=True, min_len=1)
+    contact = Text(100)
+    honouree_id = StrictInteger(allow_none=True, load_default=None)
+
+
+class ConfirmIn(Schema):
+    honouree_ids = fields.List(StrictInteger(), required=True, validate=validate.Length(max=500))
+
+
+class HonoureeOut(Schema):
+    id = fields.Integer()
+    subject_id = fields.Integer(allow_none=True)
+    name = CleanString()
+    award = CleanString()
+    final = fields.Boolean(allow_none=True)
+
+
+class PublicationOut(Schema):
+    starts_on = fields.Date()
+    ends_on = fields.Date()
+    working_days = fields.Integer()
+    note = CleanString()
+    published_at = fields.DateTime()
+    confirmed_at = fields.DateTime(allow_none=True)
+    open = fields.Boolean()
+    ended = fields.Boolean()
+    objections = fields.Integer()
+    honourees = fields.List(fields.Nested(HonoureeOut))
+
+
+class ObjectionOut(Schema):
+    id = fields.Integer()
+    honouree_id = fields.Integer(allow_none=True)
+    honouree = CleanString(allow_none=True)
+    body = CleanString()
+    contact = CleanString()
+    received_at = fields.DateTime()
+
+
 # --- accounts ---------------------------------------------------------------------------
 
 class UserIn(Schema):

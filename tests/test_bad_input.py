@@ -52,11 +52,13 @@ VALID = {
     S.HandoutIn: {"voter_ref": "20261234", "group_id": 1},
     S.TokenIn: {"token": "0001-AAAA"},
     S.CastIn: {"token": "0001-AAAA", "answers": {}},
+    S.PublicationIn: {"honourees": []},
+    S.ConfirmIn: {"honouree_ids": []},
 }
 
 
 def wrong_value(field):
-    if isinstance(field, fields.String):
+    if isinstance(field, (fields.String, fields.Date)):
         return 12345
     if isinstance(field, (S.StrictInteger, S.StrictFloat)):
         return "12"

@@ -4,10 +4,11 @@ from __future__ import annotations
 from flask import current_app
 
 from .. import campaigns as camps
-from .. import db, issuance, results
+from .. import db, issuance, publication, results
 from ..auth import BALLOTS_HANDOUT, CAMPAIGNS_READ, CAMPAIGNS_WRITE, RESULTS_READ, TURNOUT_READ, current_principal
 from ..printing import batch_response
-from ..schemas import BatchIn, BatchOut, HandoutIn, HandoutOut, VoidCodeIn, VoidCodeOut
+from ..schemas import (BatchIn, BatchOut, ConfirmIn, HandoutIn, HandoutOut, ObjectionOut, PublicationIn,
+                       PublicationOut, VoidCodeIn, VoidCodeOut)
 from . import endpoint
 
 C = "/campaigns/<int:campaign_id>"
@@ -76,3 +77,33 @@ def get_turnout(campaign_id):
 def get_results(campaign_id, round_id):
     with db.transaction() as cur:
         return results.round_results(cur, campaign_id, round_id)
+
+
+@endpoint(C + "/publication", "POST", summary="Publish the proposed honourees for the 公示 window "
+          "(working days by the official calendar); the campaign becomes published",
+          permission=CAMPAIGNS_WRITE, body=PublicationIn, response=PublicationOut, status=201, tag="results")
+def publish(campaign_id, data):
+    with db.transaction() as cur:
+        return publication.publish(cur, current_principal(), campaign_id, data)
+
+
+@endpoint(C + "/publication", "GET", summary="The published list, its window and its status",
+          permission=CAMPAIGNS_READ, response=PublicationOut, tag="results")
+def get_publication(campaign_id):
+    with db.transaction() as cur:
+        return publication.get(cur, campaign_id)
+
+
+@endpoint(C + "/objections", "GET", summary="Objections (异议) received during the window",
+          permission=CAMPAIGNS_WRITE, response=ObjectionOut, many=True, tag="results")
+def list_objections(campaign_id):
+    with db.transaction() as cur:
+        camps.get_campaign(cur, campaign_id)
+        return publication.objections(cur, campaign_id)
+
+
+@endpoint(C + "/publication:confirm", "POST", summary="After the window: confirm the final list (表彰)",
+          permission=CAMPAIGNS_WRITE, body=ConfirmIn, response=PublicationOut, tag="results")
+def confirm_publication(campaign_id, data):
+    with db.transaction() as cur:
+        return publication.confirm(cur, current_principal(), campaign_id, data)

@@ -140,3 +140,22 @@ def delete_campaign(campaign_id):
         ops.delete_campaign(cur, g.user, campaign_id)
     flash("测评活动已删除", "info")
     return redirect(url_for("admin.index"))
+
+
+@bp.post("/campaigns/<int:campaign_id>/publish")
+@page(CAMPAIGNS_WRITE)
+@form_action(_detail)
+def publish(campaign_id):
+    from .. import publication
+    from ..schemas import PublicationIn
+    award = request.form.get("award", "").strip()
+    data = PublicationIn().load({
+        "honourees": [{"subject_id": int(sid), "award": award} for sid in request.form.getlist("subject_ids")
+                      if sid.isdigit()],
+        "starts_on": request.form.get("starts_on") or None,
+        "note": request.form.get("note", "").strip(),
+    })
+    with db.transaction() as cur:
+        pub = publication.publish(cur, g.user, campaign_id, data)
+    flash(f"已公示：{pub['starts_on']} 至 {pub['ends_on']}（{pub['working_days']} 个工作日）", "info")
+    return redirect(_detail(campaign_id))

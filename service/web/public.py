@@ -1,13 +1,15 @@
 """Public pages: the list of announced campaigns and the announcement (公开 #1)."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template
+from flask import Blueprint, jsonify, render_template, request
+from marshmallow import ValidationError
 
 from ballots import lifecycle
 from ballots.sections import MAJORITY_BASES, MAJORITY_LABELS, QUORUM_BASES, SCALE_LABELS, SECTION_LABELS
 from .. import campaigns as ops
-from .. import db, results
-from ..errors import NotFound
+from .. import db, publication, results
+from ..errors import APIError, NotFound
+from ..schemas import ObjectionIn
 from ..queries import campaigns as q
 
 bp = Blueprint("public", __name__)
@@ -56,3 +58,30 @@ def turnout_json(campaign_id):
     resp = jsonify(data)
     resp.headers["Cache-Control"] = "no-store"
     return resp
+
+
+@bp.route("/c/<int:campaign_id>/publicity", methods=["GET", "POST"])
+def publicity(campaign_id):
+    """公开 #2: the proposed honourees, the 公示 window, and the objection form."""
+    message = None
+    with db.transaction() as cur:
+        c = q.get_campaign(cur, campaign_id)
+        if c is None or c["state"] not in ("published", "archived"):
+            raise NotFound("no such publication")
+        if request.method == "POST":
+            try:
+                data = ObjectionIn().load({
+                    "body": request.form.get("body", "").strip(),
+                    "contact": request.form.get("contact", "").strip(),
+                    "honouree_id": int(request.form["honouree_id"]) if request.form.get("honouree_id", "").isdigit()
+                    else None})
+                publication.object_to(cur, campaign_id, data)
+                message = ("info", "您的意见已提交，组织部门将予以核实处理。")
+            except ValidationError as exc:
+                message = ("error", "请填写意见内容（不超过 2000 字）。" if "body" in exc.messages else "提交的内容有误。")
+            except APIError as exc:
+                message = ("error", "公示期已结束，不再受理意见。" if exc.code == "window_closed" else exc.message)
+        pub = publication.get(cur, campaign_id)
+    status = 200 if message is None or message[0] == "info" else 422
+    return render_template("public/publicity.html", c=c, pub=pub, message=message,
+                           state_labels=lifecycle.LABELS), status
