@@ -63,3 +63,31 @@ def test_results_wait_for_the_close_and_turnout_counts_up(client, full_campaign,
     teachers = t["rounds"][0]["groups"][0]
     assert (teachers["issued"], teachers["cast"], teachers["remaining"]) == (7, 1, 6)
     assert client.get(f"{url}/turnout", headers=make_key("results")).status_code == 403
+
+
+def test_exports_open_correctly(client, full_campaign, organiser_key, make_key):
+    import io
+
+    from openpyxl import load_workbook
+
+    from service.exports import HEADINGS, result_rows
+    for i, a in enumerate([full_campaign.valid, {}, full_campaign.valid] * 2):
+        (token,) = full_campaign.tokens(1, group=i % 2)
+        cast(client, token, a)
+    url = f"/api/v1/campaigns/{full_campaign.id}"
+    client.post(f"{url}/transitions", json={"to": "closed"}, headers=organiser_key)
+    r = client.get(f"{url}/results.csv", headers=organiser_key)
+    assert r.status_code == 200 and r.data[:3] == b"\xef\xbb\xbf"  # the UTF-8 BOM
+    assert "满意率" in r.data.decode("utf-8-sig").splitlines()[0]
+    results = client.get(f"{url}/rounds/{full_campaign.round}/results", headers=organiser_key).json
+    x = client.get(f"{url}/results.xlsx", headers=organiser_key)
+    wb = load_workbook(io.BytesIO(x.data))
+    (ws,) = wb.worksheets
+    assert ws.title == "师生测评" and ws.freeze_panes == "A2"
+    rows = [[c if c is not None else None for c in row] for row in ws.iter_rows(values_only=True)]
+    assert rows[0] == HEADINGS
+    expected = [[("" if v == "" else v) for v in row] for row in result_rows(results)]
+    got = [[("" if v is None and e == "" else v) for v, e in zip(row, exp)] for row, exp in zip(rows[1:], expected)]
+    assert got == expected and len(rows) - 1 == len(expected) > 10
+    assert client.get(f"{url}/results.xlsx", headers=make_key("results")).status_code == 200  # a portal's key
+

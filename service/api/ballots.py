@@ -107,3 +107,33 @@ def list_objections(campaign_id):
 def confirm_publication(campaign_id, data):
     with db.transaction() as cur:
         return publication.confirm(cur, current_principal(), campaign_id, data)
+
+
+@endpoint(C + "/results.csv", "GET", summary="Every round's results as CSV (UTF-8 with a BOM for Excel)",
+          permission=RESULTS_READ, tag="results", produces=("text/csv",))
+def export_csv(campaign_id):
+    return _export(campaign_id, "csv")
+
+
+@endpoint(C + "/results.xlsx", "GET", summary="Every round's results as XLSX: a sheet a round, Chinese headings",
+          permission=RESULTS_READ, tag="results",
+          produces=("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",))
+def export_xlsx(campaign_id):
+    return _export(campaign_id, "xlsx")
+
+
+def _export(campaign_id, kind):
+    from flask import Response
+
+    from .. import exports
+    from ..queries.events import insert_event
+    principal = current_principal()
+    with db.transaction() as cur:
+        definition = camps.definition(cur, campaign_id)
+        all_results = [results.round_results(cur, campaign_id, r["id"]) for r in definition["rounds"]]
+        insert_event(cur, principal.actor, "results.exported", campaign_id, {"format": kind})
+    body = exports.to_csv(all_results) if kind == "csv" else exports.to_xlsx(all_results)
+    mimetype = "text/csv" if kind == "csv" else \
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Response(body, mimetype=mimetype, headers={
+        "Content-Disposition": f"attachment; filename=results-{campaign_id}.{kind}"})
