@@ -41,6 +41,8 @@ DEFAULT_RULES = {
     "laggard_share": 0.3333,
     "small_group_k": 5,
     "publicity_days": 5,
+    # 两推三评: the weight of each source in a subject's composite (ballots = 师生测评).
+    "sources": {"ballots": 1.0, "organisation": 0.0, "leaders": 0.0},
 }
 
 

@@ -70,6 +70,12 @@ class MajoritySchema(Schema):
     base = CleanString(required=True, validate=validate.OneOf(list(MAJORITY_BASES)))
 
 
+class SourceWeights(Schema):
+    ballots = StrictFloat(required=True, validate=validate.Range(min=0, max=1000))
+    organisation = StrictFloat(required=True, validate=validate.Range(min=0, max=1000))
+    leaders = StrictFloat(required=True, validate=validate.Range(min=0, max=1000))
+
+
 class RulesSchema(Schema):
     """Campaign-wide rules; fields left out take the defaults of DOMAIN.md."""
     weight_base = CleanString(validate=validate.OneOf(list(WEIGHT_BASES)))
@@ -79,6 +85,7 @@ class RulesSchema(Schema):
     laggard_share = Share()
     small_group_k = StrictInteger(validate=validate.Range(min=1, max=1000))
     publicity_days = StrictInteger(validate=validate.Range(min=1, max=60))
+    sources = fields.Nested(SourceWeights, metadata={"description": "两推三评 weights: ballots, organisation, leaders"})
 
     @post_load
     def fill_defaults(self, data, **_):
@@ -331,6 +338,24 @@ class BallotFormOut(Schema):
     group = CleanString(attribute="group.name")
     criteria = CleanString(attribute="group.criteria")
     sections = fields.List(fields.Nested(FormSectionOut))
+
+
+# --- 两推三评 sources ----------------------------------------------------------------------
+
+class SourceScoreIn(Schema):
+    subject_id = StrictInteger(required=True, validate=validate.Range(min=1))
+    source = CleanString(required=True, validate=validate.OneOf(["organisation", "leaders"]))
+    score = StrictFloat(required=True, validate=validate.Range(min=0, max=100))
+    comment = Text(2000, metadata={"description": "领导点评: the leader's comment"})
+
+
+class SourceScoreOut(Schema):
+    subject_id = fields.Integer()
+    source = CleanString()
+    entered_by = CleanString()
+    score = fields.Float()
+    comment = CleanString()
+    entered_at = fields.DateTime()
 
 
 # --- publication (公示) -------------------------------------------------------------------

@@ -45,7 +45,8 @@ def test_every_section_type_and_rule_is_stored(client, organiser_key, make_campa
                 assert got == value
     rules = {"weight_base": "all", "quorum": {"share": 0.6667, "base": "eligible"},
              "majority": {"threshold": "two_thirds", "base": "cast"}, "pass_line": 0.85,
-             "laggard_share": 0.25, "small_group_k": 3, "publicity_days": 7}
+             "laggard_share": 0.25, "small_group_k": 3, "publicity_days": 7,
+             "sources": {"ballots": 0.6, "organisation": 0.2, "leaders": 0.2}}
     r = client.patch(f"/api/v1/campaigns/{cid}", json={"rules": rules}, headers=organiser_key)
     assert r.status_code == 200 and r.json["rules"] == rules
 

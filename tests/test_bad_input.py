@@ -54,6 +54,7 @@ VALID = {
     S.CastIn: {"token": "0001-AAAA", "answers": {}},
     S.PublicationIn: {"honourees": []},
     S.ConfirmIn: {"honouree_ids": []},
+    S.SourceScoreIn: {"subject_id": 1, "source": "leaders", "score": 80},
 }
 
 

@@ -91,3 +91,35 @@ def test_exports_open_correctly(client, full_campaign, organiser_key, make_key):
     assert got == expected and len(rows) - 1 == len(expected) > 10
     assert client.get(f"{url}/results.xlsx", headers=make_key("results")).status_code == 200  # a portal's key
 
+
+
+def test_two_recommendations_three_evaluations_combine_by_source_weights(client, full_campaign, organiser_key,
+                                                                         make_user, conn):
+    url = f"/api/v1/campaigns/{full_campaign.id}"
+    s, o = full_campaign.sections, full_campaign.orgs
+    for choice in ("满意", "满意", "基本满意", "不满意"):  # 临床医学系党支部: (100+100+75+55)/4 = 82.5
+        (token,) = full_campaign.tokens(1)
+        cast(client, token, {str(s["rating"]): {str(o[0]): choice, str(o[1]): "满意"}})  # 护理系: 100
+    r = client.put(f"{url}/scores", headers=organiser_key, json={"subject_id": o[0], "source": "organisation",
+                                                                 "score": 90})
+    assert r.status_code == 200 and r.json["source"] == "organisation"
+    client.put(f"{url}/scores", headers=organiser_key, json={"subject_id": o[1], "source": "organisation",
+                                                             "score": 70})
+    client.put(f"{url}/scores", headers=organiser_key, json={"subject_id": o[0], "source": "leaders",
+                                                             "score": 80, "comment": "工作扎实"})
+    bad = client.put(f"{url}/scores", headers=organiser_key, json={"subject_id": o[0], "source": "leaders",
+                                                                   "score": 101})
+    assert bad.status_code == 422
+    events = [e["action"] for e in client.get(f"{url}/events", headers=organiser_key).json]
+    assert events.count("score.entered") == 3
+    with conn.cursor() as cur:  # source weights 0.6 / 0.2 / 0.2 (set here: the fixture's campaign is open)
+        cur.execute("""UPDATE campaigns SET rules = rules || '{"sources": {"ballots": 0.6, "organisation": 0.2,
+                       "leaders": 0.2}}'::jsonb WHERE id = %s""", (full_campaign.id,))
+    conn.commit()
+    client.post(f"{url}/transitions", json={"to": "closed"}, headers=organiser_key)
+    c = client.get(f"{url}/composite", headers=organiser_key).json
+    by = {x["subject_id"]: x for x in c["subjects"]}
+    assert by[o[0]]["ballots"] == 82.5 and by[o[0]]["organisation"] == 90 and by[o[0]]["leaders"] == 80
+    assert by[o[0]]["total"] == 83.5                   # 0.6·82.5 + 0.2·90 + 0.2·80 = 49.5 + 18 + 16
+    assert by[o[1]]["total"] == 92.5                   # (0.6·100 + 0.2·70) / 0.8: no leader score yet
+    assert (by[o[1]]["rank"], by[o[0]]["rank"]) == (1, 2)

@@ -4,11 +4,11 @@ from __future__ import annotations
 from flask import current_app
 
 from .. import campaigns as camps
-from .. import db, issuance, publication, results
+from .. import db, issuance, publication, results, sources
 from ..auth import BALLOTS_HANDOUT, CAMPAIGNS_READ, CAMPAIGNS_WRITE, RESULTS_READ, TURNOUT_READ, current_principal
 from ..printing import batch_response
 from ..schemas import (BatchIn, BatchOut, ConfirmIn, HandoutIn, HandoutOut, ObjectionOut, PublicationIn,
-                       PublicationOut, VoidCodeIn, VoidCodeOut)
+                       PublicationOut, SourceScoreIn, SourceScoreOut, VoidCodeIn, VoidCodeOut)
 from . import endpoint
 
 C = "/campaigns/<int:campaign_id>"
@@ -137,3 +137,30 @@ def _export(campaign_id, kind):
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return Response(body, mimetype=mimetype, headers={
         "Content-Disposition": f"attachment; filename=results-{campaign_id}.{kind}"})
+
+
+@endpoint(C + "/scores", "PUT", summary="Enter (or change) your 组织考评 or 领导点评 score for a subject",
+          permission=CAMPAIGNS_WRITE, body=SourceScoreIn, response=SourceScoreOut, tag="results")
+def enter_score(campaign_id, data):
+    with db.transaction() as cur:
+        return sources.enter(cur, current_principal(), campaign_id, data)
+
+
+@endpoint(C + "/scores", "GET", summary="The organisation and leader scores entered so far",
+          permission=RESULTS_READ, response=SourceScoreOut, many=True, tag="results")
+def list_scores(campaign_id):
+    with db.transaction() as cur:
+        camps.get_campaign(cur, campaign_id)
+        return sources.listing(cur, campaign_id)
+
+
+@endpoint(C + "/composite", "GET", summary="两推三评: each subject's ballots, organisation and leader scores, "
+          "weighted by the campaign's source weights, ranked", permission=RESULTS_READ, tag="results")
+def get_composite(campaign_id):
+    with db.transaction() as cur:
+        definition = camps.definition(cur, campaign_id)
+        rounds = [results.round_results(cur, campaign_id, r["id"]) for r in definition["rounds"]]
+        entries = sources.listing(cur, campaign_id)
+    return {"weights": definition["rules"].get("sources"),
+            "subjects": sources.composite(definition["subjects"], rounds, entries,
+                                          definition["rules"].get("sources", {"ballots": 1}))}
