@@ -159,3 +159,46 @@ def publish(campaign_id):
         pub = publication.publish(cur, g.user, campaign_id, data)
     flash(f"已公示：{pub['starts_on']} 至 {pub['ends_on']}（{pub['working_days']} 个工作日）", "info")
     return redirect(_detail(campaign_id))
+
+
+@bp.get("/campaigns/<int:campaign_id>/results")
+@page(CAMPAIGNS_READ)
+def results_page(campaign_id):
+    """Every round's results with charts, print-friendly (the same data as the JSON API)."""
+    from ballots import charts
+    from ballots.sections import MAJORITY_THRESHOLDS
+    from .. import results as res
+    with db.transaction() as cur:
+        c = ops.definition(cur, campaign_id)
+        if c["state"] not in res.RESULT_STATES:
+            flash("投票结束后才能查看结果", "error")
+            return redirect(_detail(campaign_id))
+        rounds = [res.round_results(cur, campaign_id, r["id"]) for r in c["rounds"]]
+    figures = {}
+    for rnd in rounds:
+        for sec in rnd["sections"]:
+            if "rows" in sec:
+                sec["rows"].sort(key=lambda r: (r["rank"] is None, r["rank"] or 0))
+            if sec["type"] in ("rating", "approve"):
+                rows = []
+                for row in sec["rows"]:
+                    total = {o: 0 for o in sec["options"]}
+                    for g in row["groups"].values():
+                        for o, n in (g or {}).get("counts", {}).items():
+                            total[o] += n
+                    rows.append((row["name"] + (f"·{row['criterion']}" if row["criterion"] else ""), total))
+                ranked = sorted(sec["rows"], key=lambda r: (r["rank"] is None, r["rank"] or 0))
+                figures[sec["id"]] = [
+                    charts.stacked_bars(rows, sec["options"], f"{sec['title']}：评价分布"),
+                    charts.ranking_bars([(r["name"], r["mean"], r["rank"]) for r in ranked],
+                                        f"{sec['title']}：综合得分排名")]
+            elif sec["type"] == "choose":
+                num, den = MAJORITY_THRESHOLDS[sec["majority"]["threshold"]]
+                figures[sec["id"]] = [charts.ranking_bars(
+                    [(e["name"], round(e["share"] * 100, 1) if e["share"] is not None else None, e["rank"])
+                     for e in sec["candidates"]], f"{sec['title']}：得票率", line=100 * num / den,
+                    line_label=f"过半线 {100 * num / den:.0f}%")]
+            elif sec["type"] == "score":
+                figures[sec["id"]] = [charts.ranking_bars([(r["name"], r["mean"], r["rank"]) for r in sec["rows"]],
+                                                          f"{sec['title']}：得分")]
+    return render_template("admin/results.html", c=c, rounds=rounds, figures=figures)

@@ -27,3 +27,28 @@ def test_the_projector_counts_up_without_reloading(browser, live_server, client,
     assert page.evaluate("performance.timeOrigin") == page.evaluate("window.loadedAt")  # the same page: no reload
     shots(page, "31-projector-after")
     context.close()
+
+
+def test_the_results_page_with_charts(browser, live_server, client, full_campaign, organiser_key, make_user,
+                                      shots):
+    from tests.browser.test_admin_ui import sign_in
+    s, o, p = full_campaign.sections, full_campaign.orgs, full_campaign.people
+    mixes = [("满意", "满意", [p[0], p[1]]), ("基本满意", "满意", [p[0]]), ("不满意", "基本满意", [p[2]]),
+             ("满意", "不了解", [p[1], p[0]]), ("满意", "满意", [p[0]]), ("基本满意", "不满意", [p[3]])]
+    for i, (a, b, chosen) in enumerate(mixes * 2):
+        (token,) = full_campaign.tokens(1, group=i % 2)
+        r = client.post("/api/v1/ballots:cast", data=json.dumps({"token": token, "answers": {
+            str(s["rating"]): {str(o[0]): a, str(o[1]): b, str(o[2]): "基本满意"},  # ≤ 2 满意 (the cap)
+            str(s["choose"]): {"chosen": chosen}, str(s["score"]): {str(p[0]): 80 + i, str(p[1]): 70}}}),
+            content_type="application/json")
+        assert r.status_code == 201
+    client.post(f"/api/v1/campaigns/{full_campaign.id}/transitions", json={"to": "closed"}, headers=organiser_key)
+    context = browser.new_context(viewport={"width": 1100, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    sign_in(page, live_server, make_user("viewer"))
+    page.goto(f"{live_server}/admin/campaigns/{full_campaign.id}/results")
+    assert page.locator("figure.chart svg").count() >= 4
+    text = page.locator("main").inner_text()
+    assert "推荐" in text and "王丽华" in text and "有效门槛" in text
+    shots(page, "32-results")
+    context.close()
