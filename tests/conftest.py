@@ -324,3 +324,31 @@ def full_campaign(client, organiser_key):
     }
     return type("Campaign", (), {"id": cid, "round": rid, "groups": (g1, g2), "orgs": orgs, "people": people,
                                  "sections": sec, "tokens": staticmethod(tokens), "valid": valid})
+
+
+def burst(url: str, body: dict, headers: dict | None = None, n: int = 20) -> list[int]:
+    """n identical POSTs released at the same instant from n threads; their statuses."""
+    import json
+    import threading
+    import urllib.error
+    import urllib.request
+
+    data = json.dumps(body).encode()
+    statuses, barrier = [], threading.Barrier(n)
+
+    def go():
+        req = urllib.request.Request(url, data=data, method="POST",
+                                     headers={**(headers or {}), "Content-Type": "application/json"})
+        barrier.wait()
+        try:
+            with urllib.request.urlopen(req, timeout=60) as r:
+                statuses.append(r.status)
+        except urllib.error.HTTPError as e:
+            statuses.append(e.code)
+
+    threads = [threading.Thread(target=go) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sorted(statuses)

@@ -3,11 +3,10 @@ own status and message, and nothing is stored."""
 from __future__ import annotations
 
 import json
-import threading
-import urllib.error
-import urllib.request
 
 import pytest
+
+from tests.conftest import burst
 
 
 def cast(client, token, answers):
@@ -212,25 +211,9 @@ def test_closing_shuffles_the_stored_order(client, full_campaign, organiser_key,
 
 def test_fifty_simultaneous_casts_of_one_ballot(gunicorn_server, full_campaign, conn):
     (token,) = full_campaign.tokens(1)
-    body = json.dumps({"token": token, "answers": full_campaign.valid}).encode()
-    statuses, barrier = [], threading.Barrier(50)
-
-    def go():
-        req = urllib.request.Request(gunicorn_server.url + "/api/v1/ballots:cast", data=body, method="POST",
-                                     headers={"Content-Type": "application/json"})
-        barrier.wait()
-        try:
-            with urllib.request.urlopen(req, timeout=60) as r:
-                statuses.append(r.status)
-        except urllib.error.HTTPError as e:
-            statuses.append(e.code)
-
-    threads = [threading.Thread(target=go) for _ in range(50)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert sorted(statuses) == [201] + [409] * 49
+    statuses = burst(gunicorn_server.url + "/api/v1/ballots:cast", {"token": token, "answers": full_campaign.valid},
+                     n=50)
+    assert statuses == [201] + [409] * 49
     assert count(conn, "ballots") == 1 and count(conn, "cast_events") == 1
 
 

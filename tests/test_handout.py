@@ -2,12 +2,9 @@
 with only a keyed hash of the reference kept and nothing linking it to the ballot."""
 from __future__ import annotations
 
-import json
-import threading
-import urllib.error
-import urllib.request
-
 import pytest
+
+from tests.conftest import burst
 
 
 @pytest.fixture
@@ -60,25 +57,9 @@ def test_the_pool_refills_itself(client, portal, conn):
 
 
 def test_twenty_simultaneous_handouts_for_one_reference_give_one_ballot(gunicorn_server, portal, conn):
-    statuses, barrier = [], threading.Barrier(20)
-    body = json.dumps({"voter_ref": "同一位老师", "group_id": portal["group"]}).encode()
-
-    def ask():
-        req = urllib.request.Request(gunicorn_server.url + portal["url"], data=body, method="POST",
-                                     headers={**portal["key"], "Content-Type": "application/json"})
-        barrier.wait()
-        try:
-            with urllib.request.urlopen(req, timeout=30) as r:
-                statuses.append(r.status)
-        except urllib.error.HTTPError as e:
-            statuses.append(e.code)
-
-    threads = [threading.Thread(target=ask) for _ in range(20)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert sorted(statuses) == [201] + [409] * 19
+    statuses = burst(gunicorn_server.url + portal["url"], {"voter_ref": "同一位老师", "group_id": portal["group"]},
+                     portal["key"], n=20)
+    assert statuses == [201] + [409] * 19
     with conn.cursor() as cur:
         cur.execute("SELECT count(*) AS n FROM handouts")
         assert cur.fetchone()["n"] == 1
