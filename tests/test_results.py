@@ -123,3 +123,20 @@ def test_two_recommendations_three_evaluations_combine_by_source_weights(client,
     assert by[o[0]]["total"] == 83.5                   # 0.6·82.5 + 0.2·90 + 0.2·80 = 49.5 + 18 + 16
     assert by[o[1]]["total"] == 92.5                   # (0.6·100 + 0.2·70) / 0.8: no leader score yet
     assert (by[o[1]]["rank"], by[o[0]]["rank"]) == (1, 2)
+
+
+def test_scores_entered_from_the_campaign_page(client, full_campaign, make_user, login, organiser_key):
+    token = login(make_user("organiser"))
+    o = full_campaign.orgs
+    page = client.get(f"/admin/campaigns/{full_campaign.id}").get_data(as_text=True)
+    assert "组织考评与领导点评" in page
+    r = client.post(f"/admin/campaigns/{full_campaign.id}/scores", data={
+        "csrf_token": token, "source": "leaders", f"score-{o[0]}": "88.5", f"comment-{o[0]}": "表率作用突出",
+        f"score-{o[1]}": ""})
+    assert r.status_code == 302
+    assert "已保存 1 个评分" in client.get(r.headers["Location"]).get_data(as_text=True)
+    bad = client.post(f"/admin/campaigns/{full_campaign.id}/scores", data={
+        "csrf_token": token, "source": "leaders", f"score-{o[0]}": "120"})
+    assert "数值超出范围" in client.get(bad.headers["Location"]).get_data(as_text=True)
+    (entry,) = client.get(f"/api/v1/campaigns/{full_campaign.id}/scores", headers=organiser_key).json
+    assert (entry["subject_id"], entry["score"], entry["comment"]) == (o[0], 88.5, "表率作用突出")

@@ -15,7 +15,7 @@ from ..queries import campaigns as q
 from ..queries.events import list_events
 from ..schemas import CampaignIn, CampaignPatch, GroupIn, RoundIn, SectionIn, SubjectIn
 from . import form_action, page
-from .forms import campaign_form, group_form, round_form, section_form, subject_form
+from .forms import _num, campaign_form, group_form, round_form, section_form, subject_form
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 LAYOUT_LABELS = {"slips-2x4": "裁切票条 A4 每页 8 张", "slips-3x6": "裁切票条 A4 每页 18 张",
@@ -53,9 +53,12 @@ def campaign(campaign_id):
         c = ops.definition(cur, campaign_id)
         events = list_events(cur, campaign_id, limit=50)
         batches = issuance.batches(cur, campaign_id)
+        from .. import sources
+        mine = {(e["subject_id"], e["source"]): e for e in sources.listing(cur, campaign_id)
+                if e["entered_by"] == g.user.actor}
     ops.annotate_sections(c)
     return render_template(
-        "admin/campaign.html", c=c, events=events, editable=c["state"] == "draft", batches=batches,
+        "admin/campaign.html", c=c, events=events, editable=c["state"] == "draft", batches=batches, mine=mine,
         issuing=c["state"] in issuance.ISSUING_STATES, layouts=LAYOUT_LABELS,
         groups_by_id={gr["id"]: gr["name"] for gr in c["groups"]},
         rounds_by_id={r["id"]: r["title"] for r in c["rounds"]},
@@ -202,3 +205,27 @@ def results_page(campaign_id):
                 figures[sec["id"]] = [charts.ranking_bars([(r["name"], r["mean"], r["rank"]) for r in sec["rows"]],
                                                           f"{sec['title']}：得分")]
     return render_template("admin/results.html", c=c, rounds=rounds, figures=figures)
+
+
+@bp.post("/campaigns/<int:campaign_id>/scores")
+@page(CAMPAIGNS_WRITE)
+@form_action(_detail)
+def enter_scores(campaign_id):
+    """组织考评 / 领导点评 from the campaign page: one score (and comment) per subject filled in."""
+    from .. import sources
+    from ..schemas import SourceScoreIn
+    source = request.form.get("source", "")
+    entered = 0
+    with db.transaction() as cur:
+        for key, raw in request.form.items():
+            if not key.startswith("score-") or not raw.strip():
+                continue
+            subject = key.removeprefix("score-")
+            data = SourceScoreIn().load({
+                "subject_id": int(subject) if subject.isdigit() else subject,
+                "source": source, "score": _num(raw),
+                "comment": request.form.get(f"comment-{subject}", "").strip()})
+            sources.enter(cur, g.user, campaign_id, data)
+            entered += 1
+    flash(f"已保存 {entered} 个评分", "info")
+    return redirect(_detail(campaign_id) + "#scores")
