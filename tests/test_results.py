@@ -140,3 +140,16 @@ def test_scores_entered_from_the_campaign_page(client, full_campaign, make_user,
     assert "数值超出范围" in client.get(bad.headers["Location"]).get_data(as_text=True)
     (entry,) = client.get(f"/api/v1/campaigns/{full_campaign.id}/scores", headers=organiser_key).json
     assert (entry["subject_id"], entry["score"], entry["comment"]) == (o[0], 88.5, "表率作用突出")
+
+
+def test_source_weights_from_the_rules_form(client, make_campaign, make_user, login, organiser_key):
+    cid = make_campaign(ready=False)
+    token = login(make_user("organiser"))
+    r = client.post(f"/admin/campaigns/{cid}/edit", data={
+        "csrf_token": token, "title": "两推三评", "pass_line": "0.8", "laggard_share": "0.3333",
+        "quorum_share": "0.6667", "quorum_base": "issued", "majority_threshold": "more_than_half",
+        "majority_base": "valid", "weight_base": "returned", "small_group_k": "5", "publicity_days": "5",
+        "sources_ballots": "0.6", "sources_organisation": "0.2", "sources_leaders": "0.2"})
+    assert r.status_code == 302
+    rules = client.get(f"/api/v1/campaigns/{cid}", headers=organiser_key).json["rules"]
+    assert rules["sources"] == {"ballots": 0.6, "organisation": 0.2, "leaders": 0.2}
