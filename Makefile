@@ -42,6 +42,7 @@ bench-deps: $(VENV)/.installed
 bench: bench-deps
 	$(PY) bench/issuance.py
 	$(PY) bench/cast.py
+	$(PY) bench/tally.py
 
 migrate: $(VENV)/.installed
 	$(PY) -m service migrate

@@ -255,3 +255,40 @@ def short_tracker(digest: bytes) -> str:
     value = int.from_bytes(digest[:10], "big")
     chars = "".join(ALPHABET[(value >> (5 * i)) & 31] for i in reversed(range(16)))
     return "-".join(chars[i:i + 4] for i in range(0, 16, 4))
+
+
+# --- the packed counter -----------------------------------------------------------------
+# Every (graded row, option) of a form has a slot of DIGITS decimal digits in one integer; a
+# ballot's counter has 1 in the slots of its marks, so the sum of a group's counters holds
+# every count at once (fewer than 10**DIGITS ballots a group and round).
+DIGITS = 7
+
+
+def mark_slots(sections: list[FormSection]) -> list[tuple[int, str, str]]:
+    """(section id, row key, option) in slot order, for the graded (rating, approve) sections."""
+    return [(sec.id, row.key, option) for sec in sections if sec.type in ("rating", "approve")
+            for row in sec.rows for option in sec.options]
+
+
+def pack_marks(sections: list[FormSection], clean: dict) -> int | None:
+    """The counter of a validated ballot; None when the form has no graded section."""
+    slots = mark_slots(sections)
+    if not slots:
+        return None
+    index = {slot: i for i, slot in enumerate(slots)}
+    value = 0
+    for sec in sections:
+        if sec.type in ("rating", "approve"):
+            for row, option in clean.get(str(sec.id), {}).items():
+                value += 10 ** (DIGITS * index[(sec.id, row, option)])
+    return value
+
+
+def unpack_counts(sections: list[FormSection], total: int) -> dict:
+    """{(section id, row key, option): count} from the sum of counters."""
+    out = {}
+    for i, slot in enumerate(mark_slots(sections)):
+        n = (total // 10 ** (DIGITS * i)) % 10 ** DIGITS
+        if n:
+            out[slot] = n
+    return out

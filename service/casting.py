@@ -129,7 +129,7 @@ def cast(cur, token: str, answers) -> dict:
         raise _refusal(cur, digest, campaign_id) or BallotBreaksRules(details={"sections": problems.by_section})
     ballot_id = str(uuid.UUID(bytes=secrets.token_bytes(16), version=4))
     prefix, suffix = forms.tracker_parts(ballot_id, round_id, clean)
-    row = q.consume_and_store(cur, digest, ballot_id, clean, prefix, suffix)
+    row = q.consume_and_store(cur, digest, ballot_id, clean, prefix, suffix, forms.pack_marks(sections, clean))
     if row["used"] == 0:
         raise BallotVoided() if qb.is_voided(cur, digest) else BallotUsed()
     if row["tracker"] is None:
@@ -153,7 +153,7 @@ def _cast_by_group(cur, digest, answers) -> dict:
     ballot_id = str(uuid.UUID(bytes=secrets.token_bytes(16), version=4))
     tracker = forms.tracker(ballot_id, row["round_id"], row["group_id"], clean)
     if not q.insert_ballot_if_open(cur, ballot_id, row["campaign_id"], row["round_id"], row["group_id"],
-                                   clean, tracker):
+                                   clean, tracker, forms.pack_marks(sections, clean)):
         raise _closed_or_not_open(q.campaign_state(cur, row["campaign_id"]))
     return {"tracker": forms.short_tracker(tracker), "campaign_id": row["campaign_id"], "round_id": row["round_id"]}
 

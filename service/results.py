@@ -35,7 +35,7 @@ def round_results(cur, campaign_id, round_id) -> dict:
     if rnd is None:
         raise NotFound("no such round in this campaign")
     sections = forms.build_form(definition, round_id, None)
-    counts = q.count_round(cur, round_id, sections)
+    counts = q.count_round(cur, round_id, sections, lambda group: forms.build_form(definition, round_id, group))
     result = tally(sections, definition["groups"], counts, definition["rules"], q.issued_per_group(cur, round_id))
     return {"campaign_id": campaign_id, "round_id": round_id, "round": rnd["title"], "kind": rnd["kind"],
             "state": definition["state"], "rules": definition["rules"], **result}

@@ -61,3 +61,19 @@ def test_trackers_are_canonical_and_short_form_is_stable():
     assert a == b and forms.tracker("id-2", 7, 5, {}) != forms.tracker("id-1", 7, 5, {})
     assert len(forms.short_tracker(a)) == 19
     assert forms.canonical({"b": 1, "a": "中"}) == '{"a":"中","b":1}'.encode()
+
+
+def test_packed_counters_add_up_to_the_counts():
+    import random
+    sections = forms.build_form(DEFINITION, 7, 5)
+    rng = random.Random(7)
+    options = sections[0].options
+    ballots = [{"10": {k: rng.choice(options) for k in ("1:0", "1:1", "2:0", "2:1") if rng.random() < 0.8}}
+               for _ in range(300)]
+    total = sum(forms.pack_marks(sections, b) for b in ballots)
+    expected = {}
+    for b in ballots:
+        for row, option in b["10"].items():
+            expected[(10, row, option)] = expected.get((10, row, option), 0) + 1
+    assert forms.unpack_counts(sections, total) == expected
+    assert forms.pack_marks([s for s in sections if s.type == "choose"], {}) is None

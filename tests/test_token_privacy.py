@@ -132,7 +132,7 @@ def test_a_ballot_row_holds_nothing_that_could_name_its_voter(conn):
         cur.execute("""SELECT table_name, column_name, data_type FROM information_schema.columns
                        WHERE table_schema = 'public' AND table_name IN ('ballots', 'cast_events')""")
         cols = {(r["table_name"], r["column_name"]): r["data_type"] for r in cur.fetchall()}
-    assert set(cols) == {("ballots", c) for c in ("id", "campaign_id", "round_id", "group_id", "answers",
+    assert set(cols) == {("ballots", c) for c in ("id", "campaign_id", "round_id", "group_id", "answers", "tally",
                                                   "tracker", "source")} | \
         {("cast_events", c) for c in ("campaign_id", "round_id", "group_id")}
     assert not any("time" in t or t in ("inet", "cidr", "date") for t in cols.values())

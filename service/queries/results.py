@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from ballots import forms
 from ballots.tally import Counts, ScoreAgg
 
 
@@ -11,23 +12,34 @@ def ballots_per_group(cur, round_id) -> dict:
     return {r["group_id"]: r["n"] for r in cur.fetchall()}
 
 
-def count_round(cur, round_id, sections) -> Counts:
-    """Everything ballots.tally needs, counted by PostgreSQL (one pass per kind of section)."""
+def count_round(cur, round_id, sections, form_of=None) -> Counts:
+    """Everything ballots.tally needs, counted by PostgreSQL. Rating and approve marks come from
+    the packed counters, one sum() per group, unpacked with that group's form (`form_of(group)`,
+    as at cast time); ballots without a counter are counted from their answers."""
     c = Counts()
-    c.ballots = ballots_per_group(cur, round_id)
     graded = [str(s.id) for s in sections if s.type in ("rating", "approve")]
-    if graded:
+    # One pass: the ballots of each group and the sum of their counters.
+    cur.execute("SELECT group_id, count(*) AS n, count(tally) AS packed, sum(tally) AS total FROM ballots "
+                "WHERE round_id = %s GROUP BY group_id", (round_id,))
+    unpacked = 0
+    for r in cur.fetchall():
+        c.ballots[r["group_id"]] = r["n"]
+        unpacked += r["n"] - r["packed"]
+        if graded and form_of is not None and r["total"] is not None:
+            for (sid, row, option), n in forms.unpack_counts(form_of(r["group_id"]), int(r["total"])).items():
+                c.options[(sid, r["group_id"], row, option)] += n
+    if graded and (form_of is None or unpacked):
         cur.execute(
-            """SELECT b.group_id, s.key AS section, r.key AS row, r.value AS option, count(*) AS n
+            f"""SELECT b.group_id, s.key AS section, r.key AS row, r.value AS option, count(*) AS n
                FROM ballots b
                CROSS JOIN LATERAL jsonb_each(b.answers) s
                CROSS JOIN LATERAL jsonb_each_text(s.value) r
-               WHERE b.round_id = %s AND s.key = ANY(%s)
+               WHERE b.round_id = %s AND s.key = ANY(%s) {"AND b.tally IS NULL" if form_of else ""}
                GROUP BY 1, 2, 3, 4""",
             (round_id, graded),
         )
         for r in cur.fetchall():
-            c.options[(int(r["section"]), r["group_id"], r["row"], r["option"])] = r["n"]
+            c.options[(int(r["section"]), r["group_id"], r["row"], r["option"])] += r["n"]
     chosen = [str(s.id) for s in sections if s.type == "choose"]
     if chosen:
         cur.execute(

@@ -9,8 +9,8 @@ from ..db import execute_prepared
 # The cast path's two statements run prepared (service.db.execute_prepared): each $n appears once.
 _CONSUME = "DELETE FROM ballot_tokens WHERE token_hash = $1 RETURNING campaign_id, round_id, group_id"
 _STORE = """WITH stored AS (
-               INSERT INTO ballots (id, campaign_id, round_id, group_id, answers, tracker, source)
-               SELECT $1, c.id, $3, $4, $5, $6, $7
+               INSERT INTO ballots (id, campaign_id, round_id, group_id, answers, tracker, source, tally)
+               SELECT $1, c.id, $3, $4, $5, $6, $7, $8
                FROM campaigns c
                WHERE c.id = $2 AND c.state = 'open'
                RETURNING campaign_id, round_id, group_id),
@@ -26,9 +26,9 @@ _CAST = """WITH used AS (
                DELETE FROM ballot_tokens WHERE token_hash = $1
                RETURNING campaign_id, round_id, group_id),
            stored AS (
-               INSERT INTO ballots (id, campaign_id, round_id, group_id, answers, tracker, source)
+               INSERT INTO ballots (id, campaign_id, round_id, group_id, answers, tracker, source, tally)
                SELECT $2, u.campaign_id, u.round_id, u.group_id, $3,
-                      sha256($4 || convert_to(u.group_id::text, 'UTF8') || $5), 'online'
+                      sha256($4 || convert_to(u.group_id::text, 'UTF8') || $5), 'online', $6
                FROM used u JOIN campaigns c ON c.id = u.campaign_id
                WHERE c.state = 'open'
                RETURNING campaign_id, round_id, group_id, tracker),
@@ -39,11 +39,11 @@ _CAST = """WITH used AS (
                   (SELECT tracker FROM stored) AS tracker"""
 
 
-def consume_and_store(cur, token_hash, ballot_id, answers, prefix, suffix):
+def consume_and_store(cur, token_hash, ballot_id, answers, prefix, suffix, tally):
     """Returns {used: 0|1, campaign_id, tracker}: used 0 means the token was already gone;
     a tracker of None with used 1 means the campaign is not open (the caller rolls back)."""
-    execute_prepared(cur, "pingyi_cast", "bytea, uuid, jsonb, bytea, bytea", _CAST,
-                     (token_hash, ballot_id, Json(answers), prefix, suffix))
+    execute_prepared(cur, "pingyi_cast", "bytea, uuid, jsonb, bytea, bytea, numeric", _CAST,
+                     (token_hash, ballot_id, Json(answers), prefix, suffix, tally))
     return cur.fetchone()
 
 
@@ -59,11 +59,12 @@ def consume_token(cur, token_hash):
     return cur.fetchone()
 
 
-def insert_ballot_if_open(cur, ballot_id, campaign_id, round_id, group_id, answers, tracker, source="online"):
+def insert_ballot_if_open(cur, ballot_id, campaign_id, round_id, group_id, answers, tracker, tally,
+                          source="online"):
     """Store the ballot and its cast event, only while the campaign is open (a close that
     commits first wins). One statement; False when nothing was stored."""
-    execute_prepared(cur, "pingyi_store_ballot", "uuid, bigint, bigint, bigint, jsonb, bytea, text", _STORE,
-                     (ballot_id, campaign_id, round_id, group_id, Json(answers), tracker, source))
+    execute_prepared(cur, "pingyi_store_ballot", "uuid, bigint, bigint, bigint, jsonb, bytea, text, numeric",
+                     _STORE, (ballot_id, campaign_id, round_id, group_id, Json(answers), tracker, source, tally))
     return cur.fetchone()["n"] == 1
 
 
