@@ -52,3 +52,30 @@ def test_the_results_page_with_charts(browser, live_server, client, full_campaig
     assert "推荐" in text and "王丽华" in text and "有效门槛" in text
     shots(page, "32-results")
     context.close()
+
+
+def test_the_publicity_page_on_a_phone(live_server, phone, client, organiser_key, make_campaign, shots,
+                                       monkeypatch):
+    import datetime as dt
+
+    from service import publication
+    cid = make_campaign()
+    for state in ("announced", "open", "closed"):
+        client.post(f"/api/v1/campaigns/{cid}/transitions", json={"to": state}, headers=organiser_key)
+    subjects = client.get(f"/api/v1/campaigns/{cid}", headers=organiser_key).json["subjects"]
+    monkeypatch.setattr(publication, "today", lambda: dt.date(2026, 10, 9))
+    r = client.post(f"/api/v1/campaigns/{cid}/publication", headers=organiser_key, json={
+        "starts_on": "2026-09-30", "note": "公示期内如有异议，请通过下方表格或向党委组织部反映。",
+        "honourees": [{"subject_id": subjects[0]["id"], "award": "优秀共产党员"},
+                      {"subject_id": subjects[1]["id"], "award": "优秀共产党员"}]})
+    assert r.status_code == 201
+    page = phone
+    page.goto(f"{live_server}/c/{cid}/publicity")
+    assert page.get_by_text("2026-10-12").is_visible() and page.get_by_text("公示中").is_visible()
+    page.get_by_label("涉及对象").select_option(label=subjects[1]["name"])
+    page.get_by_label("意见内容").fill("该同志在年度考核中有一项记录需要核实。")
+    shots(page, "33-publicity-form")
+    page.get_by_role("button", name="提交意见").click()
+    page.get_by_text("您的意见已提交").wait_for()
+    shots(page, "34-publicity-objection-sent")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
