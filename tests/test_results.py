@@ -155,3 +155,24 @@ def test_source_weights_from_the_rules_form(client, make_campaign, make_user, lo
     assert r.status_code == 302
     rules = client.get(f"/api/v1/campaigns/{cid}", headers=organiser_key).json["rules"]
     assert rules["sources"] == {"ballots": 0.6, "organisation": 0.2, "leaders": 0.2}
+
+
+def test_the_pdf_report(client, full_campaign, organiser_key, tmp_path):
+    import subprocess
+    s, o, p = full_campaign.sections, full_campaign.orgs, full_campaign.people
+    for i in range(8):
+        (token,) = full_campaign.tokens(1, group=i % 2)
+        cast(client, token, {str(s["rating"]): {str(o[0]): "满意", str(o[1]): "基本满意"},
+                             str(s["choose"]): {"chosen": [p[0]]}})
+    url = f"/api/v1/campaigns/{full_campaign.id}"
+    client.post(f"{url}/transitions", json={"to": "closed"}, headers=organiser_key)
+    r = client.get(f"{url}/results.pdf", headers=organiser_key)
+    assert r.status_code == 200 and r.mimetype == "application/pdf"
+    (tmp_path / "r.pdf").write_bytes(r.data)
+    text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "r.pdf"), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    for needle in ("计票结果报告", "师生测评", "临床医学系党支部", "100.0%", "王丽华", "推荐", "有效门槛", "√"):
+        assert needle in text, needle
+    subprocess.run(["pdftoppm", "-r", "60", "-f", "1", "-l", "1", "-png", "-singlefile", str(tmp_path / "r.pdf"),
+                    str(tmp_path / "page")], check=True)
+    assert (tmp_path / "page.png").stat().st_size > 5000

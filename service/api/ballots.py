@@ -122,6 +122,12 @@ def export_xlsx(campaign_id):
     return _export(campaign_id, "xlsx")
 
 
+@endpoint(C + "/results.pdf", "GET", summary="Every round's results as a PDF report", permission=RESULTS_READ,
+          tag="results", produces=("application/pdf",))
+def export_pdf(campaign_id):
+    return _export(campaign_id, "pdf")
+
+
 def _export(campaign_id, kind):
     from flask import Response
 
@@ -132,9 +138,18 @@ def _export(campaign_id, kind):
         definition = camps.definition(cur, campaign_id)
         all_results = [results.round_results(cur, campaign_id, r["id"]) for r in definition["rounds"]]
         insert_event(cur, principal.actor, "results.exported", campaign_id, {"format": kind})
-    body = exports.to_csv(all_results) if kind == "csv" else exports.to_xlsx(all_results)
-    mimetype = "text/csv" if kind == "csv" else \
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    if kind == "pdf":
+        import datetime as dt
+        import io
+
+        from ballots.report import write_report
+        buf = io.BytesIO()
+        write_report(buf, definition["title"], all_results, dt.date.today().isoformat())
+        body, mimetype = buf.getvalue(), "application/pdf"
+    else:
+        body = exports.to_csv(all_results) if kind == "csv" else exports.to_xlsx(all_results)
+        mimetype = "text/csv" if kind == "csv" else \
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return Response(body, mimetype=mimetype, headers={
         "Content-Disposition": f"attachment; filename=results-{campaign_id}.{kind}"})
 

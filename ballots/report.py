@@ -1,0 +1,106 @@
+"""The results report as PDF: per round the quorum, then per section the ranked table, on A4
+pages written by ballots.pdf (Chinese in the STSong-Light CID font)."""
+from __future__ import annotations
+
+from .pdf import A4, Canvas, Writer, wrap
+
+LEFT, RIGHT, TOP, BOTTOM = 50.0, A4[0] - 50.0, A4[1] - 50.0, 50.0
+ROW = 17.0
+
+
+class _Pages:
+    def __init__(self, writer: Writer, title: str, subtitle: str):
+        self.writer, self.title, self.subtitle, self.number = writer, title, subtitle, 0
+        self.c = None
+        self.new()
+
+    def new(self):
+        if self.c is not None:
+            self.writer.page(self.c)
+        self.number += 1
+        self.c = Canvas()
+        self.c.text(LEFT, 28, f"{self.title} ｜计票结果｜第 {self.number} 页", 8)
+        self.y = TOP
+
+    def need(self, h):
+        if self.y - h < BOTTOM:
+            self.new()
+            return True
+        return False
+
+    def text(self, s, size=10, bold=False, gap=4):
+        for line in wrap(s, size, RIGHT - LEFT):
+            self.need(size + gap)
+            self.c.text(LEFT, self.y - size, line, size, fake_bold=bold)
+            self.y -= size + gap
+
+    def table(self, headings, widths, rows):
+        def head():
+            self.c.rect(LEFT, self.y - ROW, RIGHT - LEFT, ROW, width=0.4, fill=0.93)
+            x = LEFT
+            for h, w in zip(headings, widths):
+                self.c.text(x + 4, self.y - 12, h, 9, fake_bold=True)
+                x += w
+            self.y -= ROW
+        self.need(ROW * 2)
+        head()
+        for row in rows:
+            if self.need(ROW):
+                head()
+            x = LEFT
+            for value, w in zip(row, widths):
+                self.c.text(x + 4, self.y - 12, wrap(str(value), 9, w - 6, max_lines=1)[0] if value != "" else "", 9)
+                x += w
+            self.c.line(LEFT, self.y - ROW, RIGHT, self.y - ROW, width=0.3, gray=0.6)
+            self.y -= ROW
+        self.y -= 8
+
+    def close(self):
+        self.writer.page(self.c)
+
+
+def _pct(x):
+    return "—" if x is None else f"{x * 100:.1f}%"
+
+
+def _num(x):
+    return "—" if x is None else f"{x:.1f}"
+
+
+def write_report(out, title: str, results: list[dict], generated: str) -> None:
+    writer = Writer(title=f"{title} 计票结果")
+    pages = _Pages(writer, title, generated)
+    pages.text(title, 18, bold=True, gap=8)
+    pages.text(f"计票结果报告　生成于 {generated}", 10, gap=12)
+    for r in results:
+        pages.need(60)
+        pages.text(f"{r['round']}　收回选票 {r['ballots']} 张", 14, bold=True, gap=6)
+        q = r["quorum"]
+        if q.get("rule"):
+            base = "发出票数" if q["rule"]["base"] == "issued" else "应参评人数"
+            pages.text(f"有效门槛：需 ≥ {q['required']}（{base} {q['base_value']} 的 {q['rule']['share'] * 100:.1f}%），"
+                       f"{'有效' if q['met'] else '未达门槛，结果无效'}", 9, gap=8)
+        for sec in r["sections"]:
+            if sec["type"] == "text":
+                continue
+            pages.text(sec["title"], 11, bold=True, gap=5)
+            if sec["type"] == "choose":
+                pages.table(["排名", "候选人", "得票", "得票率", "过半", "结果"], [40, 170, 50, 70, 50, 115], [
+                    [e["rank"] or "—", e["name"] + ("（另选）" if e["write_in"] else ""), e["votes"], _pct(e["share"]),
+                     "√" if e["majority"] else "",
+                     "推荐" if e["recommended"] else ("同票，需决选" if e["runoff"] else "")]
+                    for e in sec["candidates"]])
+            elif sec["type"] == "score":
+                rows = sorted(sec["rows"], key=lambda x: (x["rank"] is None, x["rank"] or 0))
+                pages.table(["排名", "对象", "综合得分"], [40, 300, 155],
+                            [[x["rank"] or "—", x["name"] + (f"：{x['criterion']}" if x["criterion"] else ""),
+                              _num(x["mean"])] for x in rows])
+            else:
+                rows = sorted(sec["rows"], key=lambda x: (x["rank"] is None, x["rank"] or 0))
+                pages.table(["排名", "对象", "满意率", "综合得分", "达标", "后进"], [40, 215, 65, 65, 50, 60],
+                            [[x["rank"] or "—", x["name"] + (f"：{x['criterion']}" if x["criterion"] else ""),
+                              _pct(x["rate"]), _num(x["mean"]), "√" if x["passed"] else "",
+                              "后进" if x["laggard"] else ""] for x in rows])
+    pages.close()
+    writer.close()
+    out.write(writer.take())
