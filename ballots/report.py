@@ -79,7 +79,7 @@ def write_report(out, title: str, results: list[dict], generated: str) -> None:
         if q.get("rule"):
             base = "发出票数" if q["rule"]["base"] == "issued" else "应参评人数"
             pages.text(f"有效门槛：需 ≥ {q['required']}（{base} {q['base_value']} 的 {q['rule']['share'] * 100:.1f}%），"
-                       f"{'有效' if q['met'] else '未达门槛，结果无效'}", 9, gap=8)
+                       f"{ {True: '有效', False: '未达门槛，结果无效', None: '未评估'}[q['met']] }", 9, gap=8)
         for sec in r["sections"]:
             if sec["type"] == "text":
                 continue

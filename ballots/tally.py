@@ -72,6 +72,15 @@ def _frac(x) -> Fraction:
     return Fraction(x)
 
 
+def share(x) -> Fraction:
+    """A configured share as the fraction it stands for: 0.6667 is 2/3 and 0.3333 is 1/3 (a form
+    cannot type 2/3), so exactly two thirds meets a two-thirds bar and exactly one third does not
+    exceed a one-third share."""
+    f = _frac(x)
+    simple = f.limit_denominator(12)
+    return simple if abs(simple - f) <= Fraction(1, 10000) else f
+
+
 def _out(x: Fraction | None, digits: int = 6):
     return None if x is None else round(float(x), digits)
 
@@ -102,6 +111,12 @@ def tally(sections: list[FormSection], groups: list[dict], counts: Counts, rules
     k = rules.get("small_group_k", 5)
     cast = {g["id"]: counts.ballots.get(g["id"], 0) for g in groups}
     suppressed = {g: n < k for g, n in cast.items()}
+    # Complementary suppression: with one small group hidden, the composite minus the groups
+    # shown would give its figures away; hide the next smallest group that returned ballots too.
+    small = [g for g, n in cast.items() if suppressed[g] and n > 0]
+    shown = sorted((n, g) for g, n in cast.items() if not suppressed[g])
+    if len(small) == 1 and shown:
+        suppressed[shown[0][1]] = True
     result = {
         "ballots": sum(cast.values()),
         "groups": [{"id": g["id"], "name": g["name"], "weight": _out(weights[g["id"]]), "ballots": cast[g["id"]],
@@ -122,6 +137,18 @@ def tally(sections: list[FormSection], groups: list[dict], counts: Counts, rules
         else:
             out = {}
         result["sections"].append({"id": sec.id, "type": sec.type, "title": sec.title, **out})
+    if result["quorum"]["met"] is False:
+        # Too few ballots came back: the figures are shown, but nothing is judged on them.
+        result["void"] = True
+        for sec in result["sections"]:
+            for item in sec.get("rows", []) + sec.get("candidates", []):
+                for flag in ("passed", "laggard", "recommended", "runoff"):
+                    if flag in item:
+                        item[flag] = False
+            if "seats_open" in sec:
+                sec["seats_open"] = sec["quota"]
+    else:
+        result["void"] = False
     return result
 
 
@@ -132,9 +159,10 @@ def quorum(rule, cast: dict, issued: dict, eligible: dict) -> dict:
         return {"rule": None, "met": True, "cast": total}
     source = issued if rule["base"] == "issued" else eligible
     base_value = sum(v for v in source.values() if v)
-    required = _frac(rule["share"]) * base_value
+    required = share(rule["share"]) * base_value
+    # No base to measure against (nothing issued or no eligible count given): not assessed.
     return {"rule": rule, "base_value": base_value, "required": _out(required, 3), "cast": total,
-            "met": base_value > 0 and total >= required}
+            "met": (total >= required) if base_value > 0 else None}
 
 
 def _options_of(sec: FormSection) -> list[dict]:
@@ -165,7 +193,7 @@ def _rating(sec, cast, counts, weights, base, rules, suppressed) -> dict:
         rows.append({"key": row.key, "subject_id": row.subject_id, "name": row.name, "criterion": row.criterion,
                      "groups": per_group, "rate": rate, "mean": mean, "unfavourable": bad})
     ranks = _ranks([(r["key"], r["mean"]) for r in rows])
-    pass_line, laggard = _frac(rules.get("pass_line", 0.8)), _frac(rules.get("laggard_share", Fraction(1, 3)))
+    pass_line, laggard = share(rules.get("pass_line", 0.8)), share(rules.get("laggard_share", Fraction(1, 3)))
     for r in rows:
         r["rank"] = ranks[r["key"]]
         r["passed"] = r["rate"] is not None and r["rate"] >= pass_line

@@ -17,7 +17,9 @@ def _yes(flag):
 def result_rows(result: dict) -> list[list]:
     """One row per subject (or candidate) and figure: the composite first, then each group shown."""
     names = {g["id"]: g["name"] for g in result["groups"]}
-    rows = []
+    q = result["quorum"]
+    rows = [["（有效门槛）", "", "", "", "", q["cast"], None, None, None, None, None,
+             {True: "有效", False: "未达门槛，结果无效", None: "未评估"}[q["met"]], "", "", ""]]
     for sec in result["sections"]:
         kind = _TYPES.get(sec["type"])
         if kind is None:

@@ -82,7 +82,7 @@ def test_choose_three_of_eight_with_a_tie_at_the_quota_boundary():
 
 def test_a_quorum_failure_is_reported_with_its_rule():
     q = quorum({"share": 0.6667, "base": "issued"}, {1: 30, 2: 10}, {1: 40, 2: 30}, {})
-    assert not q["met"] and q["base_value"] == 70 and q["required"] == pytest.approx(46.669) and q["cast"] == 40
+    assert q["met"] is False and q["base_value"] == 70 and q["required"] == pytest.approx(46.667) and q["cast"] == 40
     q = quorum({"share": 0.5, "base": "eligible"}, {1: 30, 2: 10}, {}, {1: 40, 2: 30})
     assert q["met"] and q["required"] == 35
 
@@ -105,8 +105,14 @@ def test_a_group_of_three_is_suppressed_but_counts_in_the_composite():
     b = ballots_of(1, *[{"1": {"10": "满意"}}] * 3) + ballots_of(2, *[{"1": {"10": "基本满意"}}] * 6)
     r = tally([sec], G((1, 0.5, 3), (2, 0.5, 6)), counts_from_ballots(b), {**DEFAULT_RULES, "small_group_k": 5})
     row = r["sections"][0]["rows"][0]
-    assert row["groups"][1] is None and row["groups"][2]["mean"] == 75
-    assert row["mean"] == 87.5 and r["groups"][0]["suppressed"]
+    assert row["groups"][1] is None  # 3 < k
+    assert row["groups"][2] is None  # and, with only two groups, the other too: 2·87.5 − 75 would give it away
+    assert row["mean"] == 87.5 and r["groups"][0]["suppressed"] and r["groups"][1]["suppressed"]
+    with_third = tally([sec], G((1, 0.5, 3), (2, 0.5, 6), (3, 0.5, 8)),
+                       counts_from_ballots(b + ballots_of(3, *[{"1": {"10": "满意"}}] * 8)),
+                       {**DEFAULT_RULES, "small_group_k": 5})["sections"][0]["rows"][0]
+    assert with_third["groups"][1] is None and with_third["groups"][2] is None  # the smallest other one
+    assert with_third["groups"][3]["mean"] == 100
 
 
 # --- the property test ----------------------------------------------------------------------
@@ -218,3 +224,32 @@ def test_scaling_every_weight_changes_no_composite(election, factor):
     assert all((a[k] is None and b[k] is None) or a[k] == pytest.approx(b[k]) for k in a)
 
 
+
+
+def test_one_small_group_is_not_given_away_by_the_composite():
+    sec = rating(1, [10])
+    b = (ballots_of(1, *[{"1": {"10": "满意"}}] * 3) + ballots_of(2, *[{"1": {"10": "基本满意"}}] * 30)
+         + ballots_of(3, *[{"1": {"10": "不满意"}}] * 40))
+    r = tally([sec], G((1, 1, 3), (2, 1, 30), (3, 1, 40)), counts_from_ballots(b), {**DEFAULT_RULES})
+    row = r["sections"][0]["rows"][0]
+    assert row["groups"][1] is None and row["groups"][2] is None  # the next smallest is hidden with it
+    assert row["groups"][3]["mean"] == 55 and row["mean"] is not None
+
+
+def test_configured_shares_mean_the_fractions_they_stand_for():
+    q = quorum({"share": 0.6667, "base": "issued"}, {1: 2}, {1: 3}, {})
+    assert q["met"]  # exactly two thirds meets a two-thirds bar
+    sec = rating(1, [10])
+    b = ballots_of(1, {"1": {"10": "满意"}}, {"1": {"10": "满意"}}, {"1": {"10": "不满意"}})
+    row = tally([sec], G((1, 1, 3)), counts_from_ballots(b), {**DEFAULT_RULES, "small_group_k": 1}
+                )["sections"][0]["rows"][0]
+    assert row["unfavourable"] == pytest.approx(1 / 3) and not row["laggard"]  # not more than a third
+
+
+def test_a_failed_quorum_judges_nothing():
+    sec = forms.FormSection(2, "choose", "推荐", {"max_choices": 1, "quota": 1}, [forms.Row("5", 5, "王丽华")])
+    b = ballots_of(1, *[{"2": {"chosen": [5]}}] * 3)
+    r = tally([sec], G((1, 1, 10)), counts_from_ballots(b), {**DEFAULT_RULES, "small_group_k": 1,
+              "quorum": {"share": 0.6667, "base": "eligible"}})
+    (c,) = r["sections"][0]["candidates"]
+    assert r["void"] and not r["quorum"]["met"] and c["votes"] == 3 and c["majority"] and not c["recommended"]
