@@ -19,12 +19,15 @@ def count_round(cur, round_id, sections, form_of=None) -> Counts:
     c = Counts()
     graded = [str(s.id) for s in sections if s.type in ("rating", "approve")]
     # One pass: the ballots of each group and the sum of their counters.
-    cur.execute("SELECT group_id, count(*) AS n, count(tally) AS packed, sum(tally) AS total FROM ballots "
+    cur.execute("SELECT group_id, count(*) AS n, sum(tally) AS total FROM ballots "
                 "WHERE round_id = %s GROUP BY group_id", (round_id,))
-    unpacked = 0
-    for r in cur.fetchall():
+    rows = cur.fetchall()
+    # Ballots without a counter (before migration 0007): found through the partial index, not a scan.
+    cur.execute("SELECT EXISTS (SELECT 1 FROM ballots WHERE round_id = %s AND tally IS NULL) AS any",
+                (round_id,))
+    unpacked = cur.fetchone()["any"]
+    for r in rows:
         c.ballots[r["group_id"]] = r["n"]
-        unpacked += r["n"] - r["packed"]
         if graded and form_of is not None and r["total"] is not None:
             for (sid, row, option), n in forms.unpack_counts(form_of(r["group_id"]), int(r["total"])).items():
                 c.options[(sid, r["group_id"], row, option)] += n
