@@ -45,28 +45,10 @@ def count_round(cur, round_id, sections, form_of=None) -> Counts:
             c.options[(int(r["section"]), r["group_id"], r["row"], r["option"])] += r["n"]
     chosen = [str(s.id) for s in sections if s.type == "choose"]
     if chosen:
-        cur.execute(
-            """SELECT b.group_id, s.key AS section, v.value::bigint AS subject, count(*) AS n
-               FROM ballots b
-               CROSS JOIN LATERAL jsonb_each(b.answers) s
-               CROSS JOIN LATERAL jsonb_array_elements_text(s.value -> 'chosen') v
-               WHERE b.round_id = %s AND s.key = ANY(%s)
-               GROUP BY 1, 2, 3""",
-            (round_id, chosen),
-        )
-        for r in cur.fetchall():
-            c.chosen[(int(r["section"]), r["group_id"], r["subject"])] = r["n"]
-        cur.execute(
-            """SELECT b.group_id, s.key AS section, v.value AS name, count(*) AS n
-               FROM ballots b
-               CROSS JOIN LATERAL jsonb_each(b.answers) s
-               CROSS JOIN LATERAL jsonb_array_elements_text(s.value -> 'write_ins') v
-               WHERE b.round_id = %s AND s.key = ANY(%s)
-               GROUP BY 1, 2, 3""",
-            (round_id, chosen),
-        )
-        for r in cur.fetchall():
-            c.write_ins[(int(r["section"]), r["group_id"], r["name"])] = r["n"]
+        for r in _array_counts(cur, round_id, chosen, "chosen"):
+            c.chosen[(int(r["section"]), r["group_id"], int(r["value"]))] = r["n"]
+        for r in _array_counts(cur, round_id, chosen, "write_ins"):
+            c.write_ins[(int(r["section"]), r["group_id"], r["value"])] = r["n"]
     scored = [str(s.id) for s in sections if s.type == "score"]
     if scored:
         cur.execute(
@@ -96,3 +78,17 @@ def issued_per_group(cur, round_id) -> dict:
         (round_id,),
     )
     return {r["group_id"]: int(r["n"]) for r in cur.fetchall()}
+
+
+def _array_counts(cur, round_id, sections, key):
+    """Per group, section and value: how often a choose section's array `key` holds the value."""
+    cur.execute(
+        """SELECT b.group_id, s.key AS section, v.value, count(*) AS n
+           FROM ballots b
+           CROSS JOIN LATERAL jsonb_each(b.answers) s
+           CROSS JOIN LATERAL jsonb_array_elements_text(s.value -> %s) v
+           WHERE b.round_id = %s AND s.key = ANY(%s)
+           GROUP BY 1, 2, 3""",
+        (key, round_id, sections),
+    )
+    return cur.fetchall()
