@@ -245,8 +245,10 @@ def tracker_parts(ballot_id: str, round_id: int, answers: dict) -> tuple[bytes, 
     `tracker` hashes, so the database can finish the hash once it knows the token's group."""
     marker = -987654321
     text = canonical({"id": ballot_id, "round_id": round_id, "group_id": marker, "answers": answers})
-    prefix, suffix = text.split(str(marker).encode(), 1)
-    return prefix, suffix
+    # Anchored on the key: inside a JSON string a quote is escaped, so `,"group_id":` occurs
+    # once whatever a voter writes (a bare number could occur in a comment or a write-in).
+    prefix, suffix = text.split(b',"group_id":%d,' % marker)
+    return prefix + b',"group_id":', b"," + suffix
 
 
 def short_tracker(digest: bytes) -> str:

@@ -320,3 +320,21 @@ def test_the_plain_form_is_size_capped(app, full_campaign, fingerprint):
     r = app.test_client().post(f"/b/{token}", data={f"s{full_campaign.sections['text']}:text": "x" * 3_000_000})
     assert r.status_code == 413
     assert fingerprint() == before
+
+
+def test_a_receipt_matches_its_ballot_whatever_the_voter_writes(client, full_campaign, conn):
+    """The one-statement cast finishes the tracker's hash in SQL around the group id; a comment
+    or a write-in that contains the placeholder or the key must not move the cut."""
+    from ballots.forms import short_tracker, tracker as make_tracker
+    text = str(full_campaign.sections["text"])
+    tricky = ['x -987654321 y', ',"group_id":-987654321,', '-987654321']
+    for comment in tricky:
+        (token,) = full_campaign.tokens(1)
+        r = cast(client, token, {text: comment})
+        assert r.status_code == 201, r.json
+        with conn.cursor() as cur:
+            cur.execute("SELECT * FROM ballots WHERE answers->>%s = %s", (text, comment))
+            (ballot,) = cur.fetchall()
+        assert short_tracker(bytes(ballot["tracker"])) == r.json["tracker"]
+        assert bytes(ballot["tracker"]) == make_tracker(str(ballot["id"]), ballot["round_id"], ballot["group_id"],
+                                                        ballot["answers"])
