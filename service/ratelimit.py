@@ -1,5 +1,9 @@
 """Failed ballot-code lookups, limited per client in this process's memory only.
 
+Only codes that fail their MAC count, and only they are ever refused: a code with a valid MAC
+cannot be a guess (80 random bits behind it), so it always goes through. A meeting hall shares
+one address on its Wi-Fi; one voter mistyping over and over must not lock the others out.
+
 Addresses are never written anywhere: the key is a keyed hash of the client address, kept
 for the current minute and forgotten with it. Each worker counts on its own, so the limit a
 client meets is at most (workers × limit) a minute — enough to make guessing codes hopeless
@@ -33,20 +37,13 @@ def _counts() -> dict:
     return _window["counts"]
 
 
-def check() -> None:
-    """Refuse a client that has failed too often this minute (before any work is done)."""
-    if not _window["counts"] or _window["minute"] != int(time.time() // 60):
-        return  # nobody has failed this minute: nothing to look up
-    key = _client_key()
-    with _lock:
-        if _counts().get(key, 0) >= LIMIT_PER_MINUTE:
-            raise TooManyRequests("too many invalid ballot codes from this client; wait a minute")
-
-
 def failed() -> None:
+    """Count a code that failed its MAC; TooManyRequests once the client is over the limit."""
     key = _client_key()
     with _lock:
         counts = _counts()
+        if counts.get(key, 0) >= LIMIT_PER_MINUTE:
+            raise TooManyRequests("too many invalid ballot codes from this client; wait a minute")
         counts[key] = counts.get(key, 0) + 1
 
 

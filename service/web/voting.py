@@ -41,18 +41,24 @@ def _status(code: str, **extra):
     return render_template("vote/status.html", code=code, **extra), _STATUS_PAGES.get(code, 400)
 
 
+def _count_failure() -> bool:
+    """Count a code that failed its MAC; False when this client is over the limit."""
+    try:
+        ratelimit.failed()
+    except APIError:
+        return False
+    return True
+
+
 @bp.route("/vote", methods=["GET", "POST"])
 def enter_code():
     if request.method == "GET":
         return render_template("vote/enter.html")
     try:
-        ratelimit.check()
-    except APIError:
-        return _status("too_many_requests")
-    try:
         token, _round = casting.verify(request.form.get("code", "")[:100])
     except casting.BallotInvalid:
-        ratelimit.failed()
+        if not _count_failure():
+            return _status("too_many_requests")
         return render_template("vote/enter.html", error=True), 400
     # 303: the browser fetches the ballot with GET; the code travelled in the body, not a query string.
     return redirect(url_for("voting.ballot", token=token), code=303)
@@ -102,14 +108,9 @@ def _parse_form(sections, form) -> dict:
 @bp.route("/b/<token>", methods=["GET", "POST"])
 def ballot(token):
     try:
-        ratelimit.check()
-    except APIError:
-        return _status("too_many_requests")
-    try:
         token, _round = casting.verify(token)
     except casting.BallotInvalid:
-        ratelimit.failed()
-        return _status("invalid_ballot")
+        return _status("invalid_ballot" if _count_failure() else "too_many_requests")
     try:
         if request.method == "POST":
             return _cast_from_form(token)
