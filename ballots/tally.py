@@ -110,23 +110,18 @@ def tally(sections: list[FormSection], groups: list[dict], counts: Counts, rules
     base = rules.get("weight_base", "returned")
     k = rules.get("small_group_k", 5)
     cast = {g["id"]: counts.ballots.get(g["id"], 0) for g in groups}
-    suppressed = {g: n < k for g, n in cast.items()}
-    # Complementary suppression: with one small group hidden, the composite minus the groups
-    # shown would give its figures away; hide the next smallest group that returned ballots too.
-    small = [g for g, n in cast.items() if suppressed[g] and n > 0]
-    shown = sorted((n, g) for g, n in cast.items() if not suppressed[g])
-    if len(small) == 1 and shown:
-        suppressed[shown[0][1]] = True
+    small = {g: n < k for g, n in cast.items()}
     result = {
         "ballots": sum(cast.values()),
         "groups": [{"id": g["id"], "name": g["name"], "weight": _out(weights[g["id"]]), "ballots": cast[g["id"]],
                     "issued": (issued or {}).get(g["id"]), "eligible": g.get("eligible"),
-                    "suppressed": suppressed[g["id"]]} for g in groups],
+                    "suppressed": small[g["id"]]} for g in groups],
         "quorum": quorum(rules.get("quorum"), cast, issued or {}, {g["id"]: g.get("eligible") for g in groups}),
         "sections": [],
     }
     for sec in sections:
         answering = {g: n for g, n in cast.items() if not sec.group_ids or g in sec.group_ids}
+        suppressed = suppression(answering, k)
         if sec.type in ("rating", "approve"):
             out = _rating(sec, answering, counts, weights, base, rules, suppressed)
         elif sec.type == "choose":
@@ -136,7 +131,8 @@ def tally(sections: list[FormSection], groups: list[dict], counts: Counts, rules
             out = _score(sec, answering, counts, weights, base, suppressed)
         else:
             out = {}
-        result["sections"].append({"id": sec.id, "type": sec.type, "title": sec.title, **out})
+        result["sections"].append({"id": sec.id, "type": sec.type, "title": sec.title,
+                                   "withheld": sorted(g for g, hide in suppressed.items() if hide), **out})
     if result["quorum"]["met"] is False:
         # Too few ballots came back: the figures are shown, but nothing is judged on them.
         result["void"] = True
@@ -150,6 +146,18 @@ def tally(sections: list[FormSection], groups: list[dict], counts: Counts, rules
     else:
         result["void"] = False
     return result
+
+
+def suppression(answering: dict, k: int) -> dict:
+    """Which groups' figures a section withholds: those with fewer than k ballots and, when that
+    is exactly one group that returned ballots, the next smallest group answering the same
+    section too — else the composite minus the groups shown would give the small one away."""
+    hidden = {g: n < k for g, n in answering.items()}
+    small = [g for g, n in answering.items() if hidden[g] and n > 0]
+    shown = sorted((n, g) for g, n in answering.items() if not hidden[g])
+    if len(small) == 1 and shown:
+        hidden[shown[0][1]] = True
+    return hidden
 
 
 def quorum(rule, cast: dict, issued: dict, eligible: dict) -> dict:
@@ -177,8 +185,11 @@ def _rating(sec, cast, counts, weights, base, rules, suppressed) -> dict:
     rows = []
     for row in sec.rows:
         per_group, means, rates, bads = {}, {}, {}, {}
+        totals = {o["label"]: 0 for o in options}
         for g, n in cast.items():
             marks = {o["label"]: counts.options.get((sec.id, g, row.key, o["label"]), 0) for o in options}
+            for label, m in marks.items():
+                totals[label] += m
             valid = sum(marks[o["label"]] for o in options if o["points"] is not None)
             good = sum(marks[o["label"]] for o in options if o["favourable"] is True)
             bad = sum(marks[o["label"]] for o in options if o["favourable"] is False)
@@ -190,8 +201,11 @@ def _rating(sec, cast, counts, weights, base, rules, suppressed) -> dict:
                 "counts": marks, "abstentions": n - sum(marks.values()), "valid": valid,
                 "rate": _out(rates[g]), "mean": _out(means[g])}
         rate, mean, bad = (_weighted(x, weights, base) for x in (rates, means, bads))
+        # Marks over every group answering (what the stacked bars draw): no group can be told
+        # apart in them once the complementary group is withheld as well.
         rows.append({"key": row.key, "subject_id": row.subject_id, "name": row.name, "criterion": row.criterion,
-                     "groups": per_group, "rate": rate, "mean": mean, "unfavourable": bad})
+                     "groups": per_group, "counts": totals,
+                     "valid": sum(totals[o["label"]] for o in options if o["points"] is not None), "rate": rate, "mean": mean, "unfavourable": bad})
     ranks = _ranks([(r["key"], r["mean"]) for r in rows])
     pass_line, laggard = share(rules.get("pass_line", 0.8)), share(rules.get("laggard_share", Fraction(1, 3)))
     for r in rows:

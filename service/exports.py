@@ -30,7 +30,8 @@ def result_rows(result: dict) -> list[list]:
                 rows.append([sec["title"], kind, name, "", "综合", None, None, None, item["votes"], item["share"],
                              item["rank"], "", "", _yes(item["recommended"]), _yes(item["runoff"])])
             else:
-                rows.append([sec["title"], kind, name, criterion, "综合", None, item.get("rate"), item["mean"], None,
+                rows.append([sec["title"], kind, name, criterion, "综合", item.get("valid"), item.get("rate"),
+                             item["mean"], None,
                              None, item["rank"], _yes(item.get("passed")), _yes(item.get("laggard")), "", ""])
             for gid, g in item["groups"].items():
                 if g is None:

@@ -48,7 +48,7 @@ def test_group_weights_apply_to_group_means_not_to_ballots():
     rules = {**DEFAULT_RULES, "small_group_k": 5}
     r = tally([sec], G((1, 0.3, 5), (2, 0.3, 20), (3, 0.4, 100)), counts_from_ballots(b), rules)
     row = r["sections"][0]["rows"][0]
-    assert row["mean"] == pytest.approx(0.3 * 100 + 0.3 * 75 + 0.4 * 77.5)  # 83.5, not the ballot mean 79.2
+    assert row["mean"] == 83.5  # 0.3·100 + 0.3·75 + 0.4·77.5 = 30 + 22.5 + 31; not the ballot mean 9750/125 = 78
     assert row["rate"] == pytest.approx(0.3 * 1 + 0.3 * 1 + 0.4 * 0.5)      # 0.8 → 达标 at 80%
     assert row["passed"]
     half = tally([sec], G((1, 0.3, 5), (2, 0.3, 20), (3, 0.4, 100)),
@@ -63,7 +63,7 @@ def test_choose_three_of_eight_with_a_tie_at_the_quota_boundary():
     candidates = list(range(1, 9))
     sec = forms.FormSection(2, "choose", "推荐", {"max_choices": 3, "quota": 3},
                             [forms.Row(str(c), c, f"候选{c}") for c in candidates])
-    votes = {1: 9, 2: 8, 3: 7, 4: 7, 5: 2, 6: 1, 7: 0, 8: 0}  # 10 ballots, 34 marks ≤ 3 each
+    votes = {1: 9, 2: 8, 3: 7, 4: 7, 5: 2, 6: 1, 7: 0, 8: 0}  # 12 ballots, 34 marks, ≤ 3 each
     pool = [c for c, n in votes.items() for _ in range(n)]
     ballots = [[] for _ in range(12)]
     for i, c in enumerate(sorted(pool, key=lambda c: -votes[c])):
@@ -107,7 +107,10 @@ def test_a_group_of_three_is_suppressed_but_counts_in_the_composite():
     row = r["sections"][0]["rows"][0]
     assert row["groups"][1] is None  # 3 < k
     assert row["groups"][2] is None  # and, with only two groups, the other too: 2·87.5 − 75 would give it away
-    assert row["mean"] == 87.5 and r["groups"][0]["suppressed"] and r["groups"][1]["suppressed"]
+    assert row["mean"] == 87.5                         # (100 + 75) / 2: the composite still counts both
+    assert r["groups"][0]["suppressed"] and not r["groups"][1]["suppressed"]  # round level: fewer than k
+    assert r["sections"][0]["withheld"] == [1, 2]
+    assert row["counts"] == {"满意": 3, "基本满意": 6, "不满意": 0, "不了解": 0}  # both groups, summed
     with_third = tally([sec], G((1, 0.5, 3), (2, 0.5, 6), (3, 0.5, 8)),
                        counts_from_ballots(b + ballots_of(3, *[{"1": {"10": "满意"}}] * 8)),
                        {**DEFAULT_RULES, "small_group_k": 5})["sections"][0]["rows"][0]
@@ -116,114 +119,261 @@ def test_a_group_of_three_is_suppressed_but_counts_in_the_composite():
 
 
 # --- the property test ----------------------------------------------------------------------
+# brute_force recounts a round straight from the ballots, written from DOMAIN.md and
+# docs/results.md without ballots.tally: only the scale table (points per option) is shared.
 
-def brute_force(sections, groups, ballots, rules):
-    """A recount that shares nothing with ballots.tally but the rules it implements."""
-    by_group = {g["id"]: [b for b in ballots if b["group_id"] == g["id"]] for g in groups}
+APPROVE = {"赞成": (1, True), "不赞成": (0, False), "弃权": (None, None)}
+BARS = {"more_than_half": (Fraction(1, 2), False), "two_thirds": (Fraction(2, 3), True),
+        "sixty_percent": (Fraction(3, 5), True)}  # (bar, whether reaching it is enough)
+
+
+def brute_force(sections, groups, ballots, rules, issued):
+    k = rules["small_group_k"]
     w = {g["id"]: Fraction(str(g["weight"])) for g in groups}
-
-    def combine(values):
-        present = {g: v for g, v in values.items() if v is not None}
-        if not present:
-            return None
-        pool = present if rules["weight_base"] == "returned" else w
-        total = sum(w[g] for g in pool)
-        return None if total == 0 else sum(w[g] * v for g, v in present.items()) / total
-
-    out = {}
+    cast = {g["id"]: sum(1 for b in ballots if b["group_id"] == g["id"]) for g in groups}
+    q = rules.get("quorum")
+    if not q:
+        met = True
+    else:
+        base = sum(v for v in (issued if q["base"] == "issued" else
+                               {g["id"]: g["eligible"] for g in groups}).values() if v)
+        met = None if base == 0 else len(ballots) * 3 >= 2 * base  # the generator's share is 2/3
+    void = met is False
+    out = {"quorum": met, "void": void, "sections": {}}
     for sec in sections:
-        if sec.type == "rating":
-            points = {o["label"]: o["points"] for o in forms.scale_options(sec.config)}
+        who = [g["id"] for g in groups if not sec.group_ids or g["id"] in sec.group_ids]
+        # withheld: fewer than k ballots; one such group (that voted) takes the smallest other with it
+        hidden = {g for g in who if cast[g] < k}
+        voted_small = [g for g in hidden if cast[g] > 0]
+        others = [g for g in who if g not in hidden]
+        if len(voted_small) == 1 and others:
+            hidden.add(min(others, key=lambda g: (cast[g], g)))
+        mine = {g: [b["answers"].get(str(sec.id)) for b in ballots if b["group_id"] == g] for g in who}
+
+        def combine(values):
+            have = [g for g in who if values[g] is not None]
+            if not have:
+                return None
+            weight = sum(w[g] for g in (have if rules["weight_base"] == "returned" else who))
+            return None if weight == 0 else sum(w[g] * values[g] for g in have) / weight
+
+        def rank(value, values):
+            return None if value is None else 1 + len([v for v in values if v is not None and v > value])
+
+        res = {"withheld": hidden, "items": {}}
+        if sec.type in ("rating", "approve"):
+            if sec.type == "rating":
+                table = {o["label"]: (o["points"], o["favourable"]) for o in forms.scale_options(sec.config)}
+            else:
+                table = APPROVE
             for row in sec.rows:
-                means = {}
-                for g, bs in by_group.items():
-                    marks = [b["answers"].get(str(sec.id), {}).get(row.key) for b in bs]
-                    scored = [Fraction(points[m]) for m in marks if m is not None and points[m] is not None]
-                    means[g] = sum(scored) / len(scored) if scored else None
-                out[(sec.id, row.key)] = combine(means)
+                per, rate, mean, bad = {}, {}, {}, {}
+                totals = {label: 0 for label in table}
+                for g in who:
+                    marks = [a[row.key] for a in mine[g] if a and row.key in a]
+                    for m in marks:
+                        totals[m] += 1
+                    scored = [m for m in marks if table[m][0] is not None]
+                    n = len(scored)
+                    rate[g] = Fraction(len([m for m in scored if table[m][1] is True]), n) if n else None
+                    bad[g] = Fraction(len([m for m in scored if table[m][1] is False]), n) if n else None
+                    mean[g] = sum(Fraction(table[m][0]) for m in scored) / n if n else None
+                    per[g] = {"counts": {lab: marks.count(lab) for lab in table}, "abstentions": cast[g] - len(marks),
+                              "valid": n, "rate": rate[g], "mean": mean[g]}
+                r, m, u = combine(rate), combine(mean), combine(bad)
+                res["items"][row.key] = {"groups": per, "counts": totals, "rate": r, "mean": m, "unfavourable": u,
+                                         "passed": not void and r is not None and r >= Fraction(4, 5),
+                                         "laggard": not void and u is not None and u > Fraction(1, 3)}
+            means = [it["mean"] for it in res["items"].values()]
+            for it in res["items"].values():
+                it["rank"] = rank(it["mean"], means)
+        elif sec.type == "score":
+            trim = sec.config.get("trim_above")
+            for row in sec.rows:
+                per, mean = {}, {}
+                for g in who:
+                    xs = sorted(a[row.key] for a in mine[g] if a and row.key in a)
+                    trimmed = bool(trim) and len(xs) > trim
+                    used = xs[1:-1] if trimmed else xs
+                    mean[g] = Fraction(sum(used), len(used)) if used else None
+                    per[g] = {"raters": len(xs), "mean": mean[g], "trimmed": trimmed}
+                res["items"][row.key] = {"groups": per, "mean": combine(mean)}
+            means = [it["mean"] for it in res["items"].values()]
+            for it in res["items"].values():
+                it["rank"] = rank(it["mean"], means)
         elif sec.type == "choose":
-            for row in sec.rows:
-                shares = {}
-                for g, bs in by_group.items():
-                    n = sum(1 for b in bs if row.subject_id in b["answers"].get(str(sec.id), {}).get("chosen", []))
-                    shares[g] = Fraction(n, len(bs)) if bs else None
-                out[(sec.id, row.key)] = combine(shares)
+            bar, reach = BARS[rules["majority"]["threshold"]]
+            denominators = {g: {"eligible": next(x["eligible"] for x in groups if x["id"] == g) or 0,
+                                "cast": cast[g], "valid": cast[g]}[rules["majority"]["base"]] for g in who}
+            names = sorted({n for g in who for a in mine[g] if a for n in a.get("write_ins", [])})
+            keys = [("s", row.subject_id) for row in sec.rows] + [("w", n) for n in names]
+            for key in keys:
+                per, shares = {}, {}
+                for g in who:
+                    field_, value = ("chosen", key[1]) if key[0] == "s" else ("write_ins", key[1])
+                    v = sum(1 for a in mine[g] if a and value in a.get(field_, []))
+                    shares[g] = Fraction(v, denominators[g]) if denominators[g] else None
+                    per[g] = {"votes": v, "share": shares[g]}
+                share_ = combine(shares)
+                over = share_ is not None and (share_ >= bar if reach else share_ > bar)
+                res["items"][key] = {"groups": per, "votes": sum(p["votes"] for p in per.values()),
+                                     "share": share_, "majority": over}
+            shares_ = [it["share"] for it in res["items"].values()]
+            quota = sec.config["quota"]
+            passing = [it["share"] for it in res["items"].values() if it["majority"]]
+            for it in res["items"].values():
+                it["rank"] = rank(it["share"], shares_)
+                above = len([x for x in passing if x > it["share"]]) if it["majority"] else None
+                level = len([x for x in passing if x == it["share"]]) if it["majority"] else None
+                it["recommended"] = not void and it["majority"] and above + level <= quota
+                it["runoff"] = not void and it["majority"] and above < quota < above + level
+            res["seats_open"] = quota - len([it for it in res["items"].values() if it["recommended"]])
+        out["sections"][sec.id] = res
     return out
+
+
+def same(a, b, where):
+    """b (the tally's output, rounded to 6 places) agrees with a (exact)."""
+    if isinstance(a, dict):
+        assert isinstance(b, dict) and set(map(str, a)) == set(map(str, b)), (where, a, b)
+        by_str = {str(key): value for key, value in b.items()}
+        for key, value in a.items():
+            same(value, by_str[str(key)], f"{where}.{key}")
+    elif isinstance(a, Fraction):
+        assert b == pytest.approx(float(a), abs=1e-6), (where, a, b)
+    else:
+        assert a == b, (where, a, b)
+
+
+def check_against_recount(sections, groups, ballots, rules, issued):
+    got = tally(sections, groups, counts_from_ballots(ballots), rules, issued)
+    expected = brute_force(sections, groups, ballots, rules, issued)
+    assert got["quorum"]["met"] == expected["quorum"] and got["void"] == expected["void"]
+    for sec in got["sections"]:
+        want = expected["sections"][sec["id"]]
+        assert set(sec["withheld"]) == want["withheld"], sec["id"]
+        if sec["type"] == "choose":
+            items = {(("w", c["name"]) if c["write_in"] else ("s", c["subject_id"])): c for c in sec["candidates"]}
+            assert sec["seats_open"] == want["seats_open"]
+        else:
+            items = {r["key"]: r for r in sec.get("rows", [])}
+        assert set(items) == set(want["items"]), sec["id"]
+        for key, item in want["items"].items():
+            mine = items[key]
+            for g, figures in item.pop("groups").items():
+                if g in want["withheld"]:
+                    assert mine["groups"][g] is None, (sec["id"], key, g)
+                else:
+                    same(figures, mine["groups"][g], f"{sec['id']}.{key}.{g}")
+            for name, value in item.items():
+                same(value, mine[name], f"{sec['id']}.{key}.{name}")
+
+
+NAMES = ["赵静", "钱多", "孙立"]
 
 
 @st.composite
 def elections(draw):
     n_groups = draw(st.integers(1, 4))
     groups = [{"id": i + 1, "name": f"g{i}", "weight": draw(st.sampled_from([0.1, 0.2, 0.25, 0.3, 0.5, 1, 2])),
-               "eligible": None} for i in range(n_groups)]
+               "eligible": draw(st.sampled_from([None, 3, 10, 40]))} for i in range(n_groups)]
+    ids = [g["id"] for g in groups]
     subjects = list(range(100, 100 + draw(st.integers(1, 6))))
     scale = draw(st.sampled_from(["satisfaction", "member"]))
     n_choose = draw(st.integers(1, len(subjects)))
-    sections = [rating(1, subjects, {"scale": scale}),
-                forms.FormSection(2, "choose", "c", {"max_choices": n_choose, "quota": n_choose},
-                                  [forms.Row(str(s), s, f"s{s}") for s in subjects])]
+
+    def some_groups():
+        return draw(st.one_of(st.none(), st.lists(st.sampled_from(ids), min_size=1, unique=True)))
+
+    def rows():
+        return [forms.Row(str(s), s, f"s{s}") for s in subjects]
+    sections = [forms.FormSection(1, "rating", "r", {"scale": scale}, rows(), some_groups()),
+                forms.FormSection(2, "choose", "c", {"max_choices": n_choose, "quota": draw(st.integers(1, n_choose)),
+                                                     "write_ins": True}, rows(), some_groups()),
+                forms.FormSection(3, "approve", "a", {}, rows(), some_groups()),
+                forms.FormSection(4, "score", "s", {"min": 0, "max": 100,
+                                                    "trim_above": draw(st.sampled_from([None, 2, 5]))},
+                                  rows(), some_groups())]
     labels = [o["label"] for o in forms.scale_options({"scale": scale})]
     ballots = []
     for _ in range(draw(st.integers(0, 40))):
-        g = draw(st.sampled_from(groups))["id"]
-        grid = {str(s): draw(st.sampled_from(labels)) for s in subjects if draw(st.booleans())}
-        chosen = draw(st.lists(st.sampled_from(subjects), max_size=n_choose, unique=True))
+        g = draw(st.sampled_from(ids))
+        form = [sec for sec in sections if not sec.group_ids or g in sec.group_ids]
         answers = {}
-        if grid:
-            answers["1"] = grid
-        if chosen:
-            answers["2"] = {"chosen": sorted(chosen)}
-        assert not forms.validate(sections, answers)[1]
+        for sec in form:
+            if sec.type in ("rating", "approve"):
+                options = labels if sec.type == "rating" else list(APPROVE)
+                grid = {str(s): draw(st.sampled_from(options)) for s in subjects if draw(st.booleans())}
+            elif sec.type == "score":
+                grid = {str(s): draw(st.integers(0, 100)) for s in subjects if draw(st.booleans())}
+            else:
+                chosen = draw(st.lists(st.sampled_from(subjects), max_size=n_choose, unique=True))
+                write_ins = draw(st.lists(st.sampled_from(NAMES), max_size=n_choose - len(chosen), unique=True))
+                grid = {k: v for k, v in (("chosen", sorted(chosen)), ("write_ins", write_ins)) if v}
+            if grid:
+                answers[str(sec.id)] = grid
+        assert not forms.validate(form, answers)[1], answers
         ballots.append({"group_id": g, "answers": answers})
-    base = draw(st.sampled_from(["returned", "all"]))
-    return sections, groups, ballots, {**DEFAULT_RULES, "weight_base": base, "small_group_k": 1,
-                                       "majority": {"threshold": "more_than_half", "base": "cast"}}
+    rules = {**DEFAULT_RULES, "weight_base": draw(st.sampled_from(["returned", "all"])),
+             "small_group_k": draw(st.sampled_from([1, 3, 5])),
+             "majority": {"threshold": draw(st.sampled_from(list(BARS))),
+                          "base": draw(st.sampled_from(["valid", "cast", "eligible"]))},
+             "quorum": draw(st.sampled_from([None, {"share": 0.6667, "base": "issued"},
+                                             {"share": 0.6667, "base": "eligible"}]))}
+    issued = {g: draw(st.sampled_from([0, 5, 20])) for g in ids}
+    return sections, groups, ballots, rules, issued
 
 
 def _results(r):
     out = {}
     for sec in r["sections"]:
-        if sec["type"] == "rating":
+        if sec["type"] in ("rating", "score"):
             out.update({(sec["id"], row["key"]): row["mean"] for row in sec["rows"]})
-        else:
-            out.update({(sec["id"], str(c["subject_id"])): c["share"] for c in sec["candidates"]})
+        elif sec["type"] == "choose":
+            out.update({(sec["id"], c["name"]): c["share"] for c in sec["candidates"]})
     return out
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(elections())
 def test_the_tally_equals_a_brute_force_recount(election):
-    sections, groups, ballots, rules = election
-    got = _results(tally(sections, groups, counts_from_ballots(ballots), rules))
-    expected = brute_force(sections, groups, ballots, rules)
-    assert set(got) == set(expected)
-    for key, value in expected.items():
-        assert (got[key] is None) == (value is None), key
-        if value is not None:
-            assert got[key] == pytest.approx(float(value), abs=1e-6), key
+    check_against_recount(*election)
 
 
 @settings(max_examples=60, deadline=None)
 @given(elections(), st.randoms())
 def test_the_order_of_ballots_changes_nothing(election, rnd):
-    sections, groups, ballots, rules = election
+    sections, groups, ballots, rules, issued = election
     shuffled = list(ballots)
     rnd.shuffle(shuffled)
-    assert tally(sections, groups, counts_from_ballots(ballots), rules) == \
-        tally(sections, groups, counts_from_ballots(shuffled), rules)
+    assert tally(sections, groups, counts_from_ballots(ballots), rules, issued) == \
+        tally(sections, groups, counts_from_ballots(shuffled), rules, issued)
 
 
 @settings(max_examples=60, deadline=None)
 @given(elections(), st.sampled_from([2, 3, 10]))
 def test_scaling_every_weight_changes_no_composite(election, factor):
-    sections, groups, ballots, rules = election
+    sections, groups, ballots, rules, issued = election
     scaled = [{**g, "weight": g["weight"] * factor} for g in groups]
-    a = _results(tally(sections, groups, counts_from_ballots(ballots), rules))
-    b = _results(tally(sections, scaled, counts_from_ballots(ballots), rules))
+    a = _results(tally(sections, groups, counts_from_ballots(ballots), rules, issued))
+    b = _results(tally(sections, scaled, counts_from_ballots(ballots), rules, issued))
     assert a.keys() == b.keys()
     assert all((a[k] is None and b[k] is None) or a[k] == pytest.approx(b[k]) for k in a)
 
 
+
+
+def test_the_group_withheld_with_a_small_one_answers_the_same_section():
+    """A section for two groups only: hiding a group that does not answer it would protect nothing
+    (composite 77.5, group 2 shown at 100: group 1 = 2·77.5 − 100 = 55)."""
+    sec = forms.FormSection(1, "rating", "测评", SAT, [forms.Row("10", 10, "对象10")], group_ids=[1, 2])
+    b = (ballots_of(1, *[{"1": {"10": "不满意"}}] * 3) + ballots_of(2, *[{"1": {"10": "满意"}}] * 10)
+         + ballots_of(3, *[{}] * 6))
+    r = tally([sec], G((1, 1, 3), (2, 1, 10), (3, 1, 6)), counts_from_ballots(b), {**DEFAULT_RULES})
+    row = r["sections"][0]["rows"][0]
+    assert row["mean"] == 77.5                          # (55 + 100) / 2
+    assert row["groups"] == {1: None, 2: None}          # group 3 does not answer: it is not listed
+    assert r["sections"][0]["withheld"] == [1, 2]
 
 
 def test_one_small_group_is_not_given_away_by_the_composite():

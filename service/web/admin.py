@@ -183,13 +183,9 @@ def results_page(campaign_id):
             if "rows" in sec:
                 sec["rows"].sort(key=lambda r: (r["rank"] is None, r["rank"] or 0))
             if sec["type"] in ("rating", "approve"):
-                rows = []
-                for row in sec["rows"]:
-                    total = {o: 0 for o in sec["options"]}
-                    for g in row["groups"].values():
-                        for o, n in (g or {}).get("counts", {}).items():
-                            total[o] += n
-                    rows.append((row["name"] + (f"·{row['criterion']}" if row["criterion"] else ""), total))
+                # Every group's marks, withheld groups included (the tally gives them only summed).
+                rows = [(row["name"] + (f"·{row['criterion']}" if row["criterion"] else ""), row["counts"])
+                        for row in sec["rows"]]
                 ranked = sorted(sec["rows"], key=lambda r: (r["rank"] is None, r["rank"] or 0))
                 figures[sec["id"]] = [
                     charts.stacked_bars(rows, sec["options"], f"{sec['title']}：评价分布"),
@@ -200,11 +196,14 @@ def results_page(campaign_id):
                 figures[sec["id"]] = [charts.ranking_bars(
                     [(e["name"], round(e["share"] * 100, 1) if e["share"] is not None else None, e["rank"])
                      for e in sec["candidates"]], f"{sec['title']}：得票率", line=100 * num / den,
-                    line_label=f"过半线 {100 * num / den:.0f}%")]
+                    line_label=_LINE_LABELS[sec["majority"]["threshold"]])]
             elif sec["type"] == "score":
                 figures[sec["id"]] = [charts.ranking_bars([(r["name"], r["mean"], r["rank"]) for r in sec["rows"]],
                                                           f"{sec['title']}：得分")]
     return render_template("admin/results.html", c=c, rounds=rounds, figures=figures)
+
+
+_LINE_LABELS = {"more_than_half": "过半数线 50%", "two_thirds": "三分之二线 66.7%", "sixty_percent": "60% 线"}
 
 
 @bp.post("/campaigns/<int:campaign_id>/scores")
