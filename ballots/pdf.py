@@ -6,6 +6,7 @@ Courier for codes, lines and boxes, 1-bit images for QR codes, and shared form X
 from __future__ import annotations
 
 import zlib
+from array import array
 
 A4 = (595.28, 841.89)
 MM = 72 / 25.4
@@ -122,9 +123,11 @@ class Writer:
         self.out = out
         self.buf = bytearray()
         self.pos = 0
-        self.offsets: dict[int, int] = {}
+        # Object offsets and page numbers, 8 and 4 bytes apiece: what a PDF's cross-reference
+        # table needs at the end; nothing else of a page is kept once it is written.
+        self.offsets = array("Q")
         self._next = 1
-        self.pages: list[int] = []
+        self.pages = array("L")
         self._write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
         self.pages_id = self.reserve()
         self.fonts_id = self._fonts()
@@ -145,13 +148,14 @@ class Writer:
     def reserve(self) -> int:
         n = self._next
         self._next += 1
+        self.offsets.append(0)
         return n
 
     def obj(self, body: bytes | str, num: int | None = None) -> int:
         num = num or self.reserve()
         if isinstance(body, str):
             body = body.encode("latin-1")
-        self.offsets[num] = self.pos
+        self.offsets[num - 1] = self.pos
         self._write(b"%d 0 obj\n" % num + body + b"\nendobj\n")
         return num
 
@@ -193,6 +197,16 @@ class Writer:
         return num
 
     def close(self) -> None:
+        for _ in self._closing():
+            pass
+
+    def finish(self):
+        """close(), as chunks taken a piece at a time (the cross-reference table alone is
+        20 bytes an object: one chunk of it would grow with the batch)."""
+        for _ in self._closing():
+            yield self.take()
+
+    def _closing(self):
         kids = " ".join(f"{p} 0 R" for p in self.pages)
         self.obj(f"<< /Type /Pages /Kids [{kids}] /Count {len(self.pages)} >>", self.pages_id)
         catalog = self.obj(f"<< /Type /Catalog /Pages {self.pages_id} 0 R >>")
@@ -200,9 +214,10 @@ class Writer:
         info = self.obj(f"<< /Title {title} /Producer (Pingyi) >>")
         xref_at = self.pos
         count = self._next
-        rows = [b"xref\n0 %d\n" % count, b"0000000000 65535 f \n"]
-        for n in range(1, count):
-            rows.append(b"%010d 00000 n \n" % self.offsets.get(n, 0))
-        self._write(b"".join(rows))
+        self._write(b"xref\n0 %d\n0000000000 65535 f \n" % count)
+        for start in range(0, count - 1, 1024):  # in pieces: the table is 20 bytes an object
+            self._write(b"".join(b"%010d 00000 n \n" % at for at in self.offsets[start:start + 1024]))
+            yield
         self._write(f"trailer\n<< /Size {count} /Root {catalog} 0 R /Info {info} 0 R >>\nstartxref\n{xref_at}\n%%EOF\n"
                     .encode("latin-1"))
+        yield

@@ -144,8 +144,7 @@ def _slips(tokens, base_url, head, layout, progress) -> Iterator[bytes]:
             yield writer.take()
     if batch:
         flush()
-    writer.close()
-    yield writer.take()
+    yield from writer.finish()
 
 
 # --- full-page paper ballots ----------------------------------------------------------------
@@ -350,5 +349,4 @@ def _paper(tokens, base_url, head, progress) -> Iterator[bytes]:
         yield writer.take()
     if progress:
         progress(done)
-    writer.close()
-    yield writer.take()
+    yield from writer.finish()

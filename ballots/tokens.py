@@ -77,6 +77,9 @@ class Minter:
     def mint_many(self, round_id: int, n: int) -> list[str]:
         return [self.mint(round_id) for _ in range(n)]
 
+    def batch(self, round_id: int, n: int) -> "Batch":
+        return Batch(self, round_id, n)
+
     def verify(self, text: str) -> tuple[str, int]:
         """Return (the canonical token, its round id) or raise TokenInvalid. Touches no database."""
         token = normalise(text)
@@ -131,3 +134,30 @@ def pooled_random(pool_key: bytes, seed: bytes) -> bytes:
 def reference_hash(ref_key: bytes, round_id: int, reference: str) -> bytes:
     """A portal's voter reference, keyed so that a list of student numbers cannot be tested."""
     return hmac.digest(ref_key, f"{round_id}:{reference}".encode("utf-8"), "sha256")
+
+
+class Batch:
+    """The tokens of one printed batch, made on demand: token i's 80 random bits are
+    HMAC-SHA256(seed, i), and the 256-bit seed comes from `secrets` and lives only in this
+    object, never stored. The hashes are stored in one pass and the slips printed in another
+    without a list of N tokens in memory; clear() forgets every token at once."""
+
+    def __init__(self, minter: Minter, round_id: int, n: int, seed: bytes | None = None):
+        self._minter, self.round_id, self._n = minter, round_id, n
+        self._seed = secrets.token_bytes(32) if seed is None else seed
+        minter.mint(round_id, bytes(RANDOM_BYTES))  # a round id out of range fails here, not mid-print
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, i: int) -> str:
+        if not 0 <= i < self._n:
+            raise IndexError(i)
+        random = hmac.digest(self._seed, i.to_bytes(8, "big"), "sha256")[:RANDOM_BYTES]
+        return self._minter.mint(self.round_id, random)
+
+    def __iter__(self):
+        return (self[i] for i in range(self._n))
+
+    def clear(self) -> None:
+        self._seed, self._n = b"", 0

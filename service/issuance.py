@@ -55,7 +55,7 @@ def issue_batch(cur, principal, campaign_id, data):
     if data["layout"] == "paper" and not head.sections:
         raise Invalid("this voter group answers no section in this round: there is no form to print",
                       {"fields": {"group_id": ["no section of this round is for this group"]}})
-    minted = keys().minter.mint_many(rnd["id"], data["size"])
+    minted = keys().minter.batch(rnd["id"], data["size"])  # made on demand, never a list of N
     batch = q.insert_batch(cur, campaign_id, rnd["id"], group["id"], data["label"], "print", data["layout"],
                            data["size"], principal.actor)
     q.copy_tokens(cur, (tk.token_hash(t) for t in minted), campaign_id, rnd["id"], group["id"], batch["id"])

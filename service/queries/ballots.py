@@ -25,13 +25,34 @@ def insert_batch(cur, campaign_id, round_id, group_id, label, kind, layout, size
 
 
 def copy_tokens(cur, hashes, campaign_id, round_id, group_id, batch_id):
-    """COPY the hashes in, sorted: the rows' order says nothing of the order of the slips in
-    the PDF (or of the seeds in a hand-out pool). 10,000 rows in a few milliseconds."""
-    buf = io.StringIO()
-    for h in sorted(hashes):
-        buf.write(f"\\\\x{h.hex()}\t{campaign_id}\t{round_id}\t{group_id}\t{batch_id}\n")
-    buf.seek(0)
-    cur.copy_expert("COPY ballot_tokens (token_hash, campaign_id, round_id, group_id, batch_id) FROM STDIN", buf)
+    """COPY the hashes in as they come, then store them sorted: the rows' order says nothing of
+    the order of the slips in the PDF, and no list of N hashes is held here (PostgreSQL sorts).
+    10,000 rows in a few tens of milliseconds."""
+    cur.execute("CREATE TEMP TABLE new_token_hashes (token_hash bytea) ON COMMIT DROP")
+    cur.copy_expert("COPY new_token_hashes (token_hash) FROM STDIN",
+                    _Lines(f"\\\\x{h.hex()}\n" for h in hashes))
+    cur.execute(
+        """INSERT INTO ballot_tokens (token_hash, campaign_id, round_id, group_id, batch_id)
+           SELECT token_hash, %s, %s, %s, %s FROM new_token_hashes ORDER BY token_hash""",
+        (campaign_id, round_id, group_id, batch_id))
+    cur.execute("DROP TABLE new_token_hashes")
+
+
+class _Lines:
+    """A read()-able stream over generated lines, for COPY … FROM STDIN without a buffer of them all."""
+
+    def __init__(self, lines):
+        self._lines, self._rest = iter(lines), b""
+
+    def read(self, size=-1):
+        out = bytearray(self._rest)
+        for line in self._lines:
+            out += line.encode("ascii")
+            if 0 <= size <= len(out):
+                break
+        size = len(out) if size < 0 else size
+        self._rest = bytes(out[size:])
+        return bytes(out[:size])
 
 
 def copy_pool(cur, seeds, campaign_id, round_id, group_id, batch_id):
