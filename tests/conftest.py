@@ -219,8 +219,10 @@ def gunicorn_server(database, settings, tmp_path_factory):
     env = {**os.environ, "DATABASE_URL": database, "SECRET_KEY": settings.secret_key,
            "PINGYI_VAR_DIR": str(tmp_path_factory.mktemp("gvar")), "BASE_URL": f"http://127.0.0.1:{port}",
            "PINGYI_ENV": "test", "LOG_LEVEL": "INFO"}
+    # 3 workers of 8 threads: 24 requests in flight at once, so a burst of 20 really is simultaneous.
     proc = subprocess.Popen([sys.executable, "-m", "service", "serve", "--no-demo", "--port", str(port),
-                             "--workers", "3"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+                             "--workers", "3", "--worker-class", "gthread", "--threads", "8"],
+                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
     while True:

@@ -63,3 +63,7 @@ def test_twenty_simultaneous_handouts_for_one_reference_give_one_ballot(gunicorn
     with conn.cursor() as cur:
         cur.execute("SELECT count(*) AS n FROM handouts")
         assert cur.fetchone()["n"] == 1
+        cur.execute("SELECT count(*) AS n FROM handout_pool")
+        assert cur.fetchone()["n"] == 49  # one seed left the pool: the 19 refused took none
+        cur.execute("SELECT count(*) AS n FROM batches WHERE campaign_id = %s", (portal["cid"],))
+        assert cur.fetchone()["n"] == 1   # and no refill was made for them

@@ -77,11 +77,30 @@ def test_a_single_png_survives_a_phone_cameras_view(issue, conn, app):
     assert {hashlib.sha256(token.encode()).digest()} == stored_hashes(conn, batch_id)
 
 
-def test_a_single_svg_holds_the_code(issue):
-    _batch, svg = issue(1, "svg")
-    text = svg.decode()
-    assert text.startswith("<svg") or text.startswith("<?xml")
-    assert text.count("<path") == 1 and "-" in text  # the grouped code as caption
+def test_a_single_svg_holds_the_code(issue, conn, app):
+    """Paint the SVG's path (runs of `M x y h w v1 h-w z`) module by module, decode the picture
+    with zxing-cpp, and compare its ballot with the stored hash and with the caption."""
+    import re
+    import xml.etree.ElementTree as ET
+
+    from ballots.tokens import grouped
+    batch_id, svg = issue(1, "svg")
+    root = ET.fromstring(svg.decode())
+    ns = {"s": "http://www.w3.org/2000/svg"}
+    (path,) = root.findall("s:path", ns)
+    width = int(root.get("viewBox").split()[2])
+    image = Image.new("L", (width, width), 255)
+    runs = re.findall(r"M(\d+) (\d+)h(\d+)v1h-(\d+)z", path.get("d"))
+    assert runs and "".join(f"M{x} {y}h{w}v1h-{w}z" for x, y, w, _ in runs) == path.get("d")
+    for x, y, w, _ in runs:
+        for dx in range(int(w)):
+            image.putpixel((int(x) + dx, int(y)), 0)
+    (found,) = zxingcpp.read_barcodes(image.resize((width * 8, width * 8), Image.Resampling.NEAREST),
+                                      formats=zxingcpp.BarcodeFormat.QRCode)
+    token = token_of(found.text, app.config["SETTINGS"].base_url)
+    assert {hashlib.sha256(token.encode()).digest()} == stored_hashes(conn, batch_id)
+    (caption,) = root.findall("s:text", ns)
+    assert caption.text == grouped(token)  # the typable code under the picture is the same ballot
 
 
 def test_the_ballot_url_on_a_30_character_host_is_version_4_or_less_at_level_m():
@@ -107,13 +126,22 @@ def test_forged_and_mutated_codes_are_refused_without_a_database_query(client, i
     base = app.config["SETTINGS"].base_url
     valid = [token_of(u, base) for u in decode_pdf(pdf, tmp_path)]
     import secrets as s
-    queries = {"n": 0}
-    real = dbmod._request_conn
 
-    def counting():
+    import psycopg2
+    queries = {"n": 0}
+    # Every statement needs a cursor, and every connection comes from the pool (db.Connection)
+    # or from psycopg2.connect: count both, whatever path a view takes to the database.
+    real_cursor, real_connect = dbmod.Connection.cursor, psycopg2.connect
+
+    def counting_cursor(self, *args, **kwargs):
         queries["n"] += 1
-        return real()
-    monkeypatch.setattr(dbmod, "_request_conn", counting)
+        return real_cursor(self, *args, **kwargs)
+
+    def counting_connect(*args, **kwargs):
+        queries["n"] += 1
+        return real_connect(*args, **kwargs)
+    monkeypatch.setattr(dbmod.Connection, "cursor", counting_cursor)
+    monkeypatch.setattr(psycopg2, "connect", counting_connect)
 
     forged = ["".join(s.choice(ALPHABET) for _ in range(28)) for _ in range(10_000)]
     mutated = []
@@ -124,6 +152,12 @@ def test_forged_and_mutated_codes_are_refused_without_a_database_query(client, i
     for code in forged + mutated:
         r = client.get(f"/b/{code}")
         assert r.status_code == 404
+    # Every other way a code comes in: the ballot form's POST, typing it at /vote, the JSON API.
+    for code in forged[:300] + mutated[:300]:
+        assert client.post(f"/b/{code}", data={}).status_code == 404
+        assert client.post("/vote", data={"code": code}).status_code == 400
+        assert client.post("/api/v1/ballots:open", json={"token": code}).status_code == 404
+        assert client.post("/api/v1/ballots:cast", json={"token": code, "answers": {}}).status_code == 404
     assert queries["n"] == 0
     assert client.get(f"/b/{valid[0]}").status_code == 409  # a real ballot: voting not open yet
     assert queries["n"] > 0  # the counter does see the database when a code checks out
@@ -154,6 +188,31 @@ def test_batches_are_listed_with_counts_and_can_be_voided(client, organiser_key,
     events = [e["action"] for e in client.get(url + "/events", headers=organiser_key).json]
     for action in ("batch.issued", "batch.printed", "ballot.voided", "batch.voided"):
         assert action in events
+
+
+def test_batch_counts_follow_real_casts(client, organiser_key, full_campaign, app, tmp_path, make_key):
+    """cast = issued − unused − voided, for a printed batch and for a hand-out batch, after real
+    casts through the API (never a counter that could drift)."""
+    url = f"/api/v1/campaigns/{full_campaign.id}"
+    r = client.post(url + "/batches", headers=organiser_key, json={
+        "round_id": full_campaign.round, "group_id": full_campaign.groups[0], "size": 6, "layout": "slips-3x6"})
+    assert r.status_code == 201
+    printed = int(r.headers["X-Batch-Id"])
+    codes = [token_of(u, app.config["SETTINGS"].base_url) for u in decode_pdf(r.get_data(), tmp_path)]
+    for code in codes[:3]:
+        assert client.post("/api/v1/ballots:cast", json={"token": code, "answers": {}}).status_code == 201
+    assert client.post(url + "/ballots:void", json={"code": codes[3]}, headers=organiser_key).status_code == 200
+    handout = f"{url}/rounds/{full_campaign.round}/ballots:handout"
+    key = make_key("handout")
+    handed = [client.post(handout, json={"voter_ref": ref, "group_id": full_campaign.groups[1]}, headers=key).json
+              for ref in ("T1", "T2")]
+    token = handed[0]["url"].rsplit("/", 1)[1]
+    assert client.post("/api/v1/ballots:cast", json={"token": token, "answers": {}}).status_code == 201
+    listed = {b["id"]: b for b in client.get(url + "/batches", headers=organiser_key).json}
+    one = listed[printed]
+    assert (one["issued"], one["cast"], one["voided"], one["unused"]) == (6, 3, 1, 2)
+    (pool,) = [b for b in listed.values() if b["kind"] == "handout"]
+    assert (pool["issued"], pool["cast"]) == (2, 1)
 
 
 def test_issuing_needs_an_announced_or_open_campaign(client, organiser_key, make_campaign, fingerprint):

@@ -10,6 +10,7 @@ import urllib.parse
 import urllib.request
 
 import psycopg2
+import pytest
 
 from tests.test_issuance import decode_pdf, token_of
 
@@ -84,15 +85,15 @@ def test_no_plain_token_or_reference_in_tables_or_logs(gunicorn_server, client, 
         urllib.request.urlopen(urllib.request.Request(f"{base}/board/{c['rounds'][0]['id']}",
                                                       data=urllib.parse.urlencode({"tracker": tr}).encode()),
                                timeout=10).read()
-    for t in tokens[:3]:  # a second cast of a used ballot, and pages of used ballots
-        try:
+    for t in tokens[:3]:  # a second cast of a used ballot, and pages of used ballots: both refused
+        with pytest.raises(urllib.error.HTTPError) as refused:
             _post(base, "/api/v1/ballots:cast", {"token": t, "answers": {}}, {})
-        except urllib.error.HTTPError as exc:
-            assert exc.code == 409
-        try:
+        refused.value.close()
+        assert refused.value.code == 409
+        with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(f"{base}/b/{t}", timeout=10)
-        except urllib.error.HTTPError as exc:
-            assert exc.code == 409
+        refused.value.close()
+        assert refused.value.code == 409
 
     dump = dump_all_tables(database)
     log = gunicorn_server.log_path.read_text() + caplog.text
