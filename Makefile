@@ -10,6 +10,7 @@ PYTEST_ARGS ?=
 
 $(VENV)/.installed: requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
+	@PYTHON=$(PYTHON) bash scripts/system-deps.sh base
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	@touch $@
@@ -22,8 +23,7 @@ $(VENV)/.dev-installed: $(VENV)/.installed requirements-dev.txt
 run: $(VENV)/.installed
 	HOST=$(HOST) PORT=$(PORT) $(PY) -m service serve
 
-node_modules/.installed: package.json package-lock.json
-	@command -v npm >/dev/null || { echo "npm is needed for the accessibility tests (apt-get install npm)"; exit 1; }
+node_modules/.installed: package.json package-lock.json | system-deps
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
@@ -32,7 +32,7 @@ test: $(VENV)/.dev-installed system-deps node_modules/.installed
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 system-deps:
-	@bash scripts/system-deps.sh
+	@PYTHON=$(PYTHON) bash scripts/system-deps.sh test
 
 ## make bench: the benchmarks (not part of the tests); wrk drives the cast benchmark
 bench-deps: $(VENV)/.installed

@@ -9,6 +9,7 @@ import re
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 import urllib.parse
@@ -139,3 +140,26 @@ def test_make_run_from_a_fresh_copy(tmp_path):
         assert url.endswith("/admin/")
     finally:
         second.stop()
+
+
+def test_system_packages_are_named_for_a_machine_without_them(tmp_path):
+    """A fresh Debian lacks python3-venv (and the test tools): the set-up script names them —
+    and, as root, installs them with apt-get (here `id` says we are not root, so it only names)."""
+    bin_ = tmp_path / "bin"
+    bin_.mkdir()
+    (bin_ / "python3").write_text("#!/bin/sh\n"
+                                  "case \"$*\" in *ensurepip*) exit 1;; esac\n"
+                                  "echo 3.11\n")
+    (bin_ / "id").write_text("#!/bin/sh\necho 1000\n")
+    for tool in ("python3", "id"):
+        (bin_ / tool).chmod(0o755)
+    env = {"PATH": f"{bin_}:/usr/bin:/bin", "PYTHON": str(bin_ / "python3")}
+    base = subprocess.run(["bash", str(ROOT / "scripts/system-deps.sh"), "base"], env=env,
+                          capture_output=True, text=True)
+    assert base.returncode == 1 and "sudo apt-get install python3.11-venv" in base.stderr
+    test = subprocess.run(["bash", str(ROOT / "scripts/system-deps.sh"), "test"],
+                          env={**env, "PATH": f"{bin_}:/bin"}, capture_output=True, text=True)
+    assert test.returncode == 1 and "python3.11-venv" in test.stderr
+    ok = subprocess.run(["bash", str(ROOT / "scripts/system-deps.sh"), "test"], capture_output=True, text=True,
+                        env={**os.environ, "PYTHON": sys.executable})
+    assert ok.returncode == 0, ok.stderr  # this machine has them all (make test installed them)
