@@ -11,7 +11,15 @@ import click
 
 from . import db as dbmod
 from . import embedded_pg, migrate as migrations
-from .config import Settings
+from .config import ConfigError, Settings
+
+
+def _settings() -> Settings:
+    """The settings, or the command ends with the message that names the bad variable."""
+    try:
+        return Settings.from_env()
+    except ConfigError as exc:
+        raise click.ClickException(f"configuration: {exc}") from None
 
 
 def _dsn(settings: Settings) -> str:
@@ -34,7 +42,7 @@ def main():
 @main.command("migrate")
 def migrate_cmd():
     """Apply pending database migrations."""
-    settings = Settings.from_env()
+    settings = _settings()
     with dbmod.connect(_dsn(settings)) as conn:
         done = _migrate(conn)
     click.echo("applied: " + ", ".join(done) if done else "migrations: up to date")
@@ -58,7 +66,7 @@ def create_user_cmd(username, role, password):
         data = UserIn().load({"username": username, "password": password, "role": role})
     except ValidationError as exc:
         raise click.ClickException(str(exc.messages)) from None
-    settings = Settings.from_env()
+    settings = _settings()
     with dbmod.connect(_dsn(settings)) as conn:
         _migrate(conn)
         with conn.cursor(cursor_factory=dbmod.psycopg2.extras.RealDictCursor) as cur:
@@ -75,20 +83,26 @@ def demo_cmd():
     """Create the demo admin and campaign if the database has no users yet."""
     from .demo import ensure_demo
 
-    settings = Settings.from_env()
+    settings = _settings()
     with dbmod.connect(_dsn(settings)) as conn:
         _migrate(conn)
         ensure_demo(conn, click.echo)
 
 
+def _env(name, default):
+    """An option's default from the environment; click checks it against the option's type and
+    range, so PORT=abc stops with a message naming the option, not a traceback."""
+    return lambda: os.environ.get(name) or default
+
+
 @main.command("serve")
-@click.option("--host", default=lambda: os.environ.get("HOST", "127.0.0.1"), show_default="127.0.0.1")
-@click.option("--port", default=lambda: int(os.environ.get("PORT", "8000")), type=int, show_default="8000")
-@click.option("--workers", default=lambda: int(os.environ.get("WEB_CONCURRENCY", "0")), type=int,
+@click.option("--host", default=_env("HOST", "127.0.0.1"), show_default="127.0.0.1")
+@click.option("--port", default=_env("PORT", "8000"), type=click.IntRange(1, 65535), show_default="8000")
+@click.option("--workers", default=_env("WEB_CONCURRENCY", "0"), type=click.IntRange(0, 64),
               help="gunicorn workers (default: 2 × cores, at most 8)")
-@click.option("--worker-class", default=lambda: os.environ.get("WEB_WORKER_CLASS", "sync"),
+@click.option("--worker-class", default=_env("WEB_WORKER_CLASS", "sync"),
               type=click.Choice(["sync", "gthread"]), help="gunicorn worker class (default sync)")
-@click.option("--threads", default=lambda: int(os.environ.get("WEB_THREADS", "1")), type=int,
+@click.option("--threads", default=_env("WEB_THREADS", "1"), type=click.IntRange(1, 64),
               help="threads per gthread worker (default 1)")
 @click.option("--no-demo", is_flag=True, help="do not create the demo admin and campaign on first start")
 def serve_cmd(host, port, workers, worker_class, threads, no_demo):
@@ -96,7 +110,7 @@ def serve_cmd(host, port, workers, worker_class, threads, no_demo):
     from .demo import ensure_demo
     from .server import run
 
-    settings = Settings.from_env()
+    settings = _settings()
     dsn = _dsn(settings)
     with dbmod.connect(dsn) as conn:
         applied = _migrate(conn)

@@ -14,14 +14,35 @@ class ConfigError(RuntimeError):
     """A setting is missing or malformed; raised at start-up, never later."""
 
 
-def _int(env, name, default):
+def _int(env, name, default, low=0, high=None):
     raw = env.get(name)
     if raw is None or raw == "":
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
         raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
+    if value < low or (high is not None and value > high):
+        raise ConfigError(f"{name} must be between {low} and {high}, got {value}" if high is not None
+                          else f"{name} must be at least {low}, got {value}")
+    return value
+
+
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+
+
+def _bool(env, name, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw.lower() in _TRUE:
+        return True
+    if raw.lower() in _FALSE:
+        return False
+    raise ConfigError(f"{name} must be 1/0, true/false, yes/no or on/off, got {raw!r}")
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 @dataclass(frozen=True)
@@ -61,22 +82,30 @@ class Settings:
             raise ConfigError("SECRET_KEY must be at least 32 characters")
         if mode == "production" and not env.get("DATABASE_URL"):
             raise ConfigError("DATABASE_URL must be set in production")
+        base_url = env.get("BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+        if not base_url.startswith(("http://", "https://")):
+            raise ConfigError(f"BASE_URL must start with http:// or https://, got {base_url!r}")
+        log_level = env.get("LOG_LEVEL", "INFO").upper()
+        if log_level not in LOG_LEVELS:
+            raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {log_level!r}")
+        pool_min, pool_max = _int(env, "DB_POOL_MIN", 1, low=1), _int(env, "DB_POOL_MAX", 10, low=1)
+        if pool_min > pool_max:
+            raise ConfigError(f"DB_POOL_MIN ({pool_min}) must not exceed DB_POOL_MAX ({pool_max})")
         return cls(
             env=mode,
             database_url=env.get("DATABASE_URL") or None,
             var_dir=var_dir,
             secret_key=secret,
-            base_url=env.get("BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
-            db_pool_min=_int(env, "DB_POOL_MIN", 1),
-            db_pool_max=_int(env, "DB_POOL_MAX", 10),
-            json_max_bytes=_int(env, "JSON_MAX_BYTES", 256 * 1024),
-            upload_max_bytes=_int(env, "UPLOAD_MAX_BYTES", 4 * 1024 * 1024),
-            login_max_failures=_int(env, "LOGIN_MAX_FAILURES", 5),
-            login_lockout_seconds=_int(env, "LOGIN_LOCKOUT_SECONDS", 300),
-            session_cookie_secure=env.get("SESSION_COOKIE_SECURE",
-                                          "1" if mode == "production" else "0") == "1",
-            log_level=env.get("LOG_LEVEL", "INFO"),
-            trusted_proxies=_int(env, "TRUSTED_PROXIES", 0),
+            base_url=base_url,
+            db_pool_min=pool_min,
+            db_pool_max=pool_max,
+            json_max_bytes=_int(env, "JSON_MAX_BYTES", 256 * 1024, low=1024),
+            upload_max_bytes=_int(env, "UPLOAD_MAX_BYTES", 4 * 1024 * 1024, low=1024),
+            login_max_failures=_int(env, "LOGIN_MAX_FAILURES", 5, low=1),
+            login_lockout_seconds=_int(env, "LOGIN_LOCKOUT_SECONDS", 300, low=1),
+            session_cookie_secure=_bool(env, "SESSION_COOKIE_SECURE", mode == "production"),
+            log_level=log_level,
+            trusted_proxies=_int(env, "TRUSTED_PROXIES", 0, high=5),
         )
 
 

@@ -125,7 +125,12 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
         status = exc.code or 500
-        return _respond(status, _HTTP_CODES.get(status, "http_error"), exc.description or exc.name)
+        resp = _respond(status, _HTTP_CODES.get(status, "http_error"), exc.description or exc.name)
+        allowed = getattr(exc, "valid_methods", None)
+        if status == 405 and allowed:  # HTTP requires it: which methods the resource does take
+            resp = app.make_response(resp)
+            resp.headers["Allow"] = ", ".join(sorted(allowed))
+        return resp
 
     @app.errorhandler(Exception)
     def _internal(exc: Exception):

@@ -85,14 +85,20 @@ def pending(conn, directory: Path = MIGRATIONS_DIR) -> list[Migration]:
     return todo
 
 
+LOCK_TIMEOUT = "10s"
+
+
 def migrate(conn, directory: Path = MIGRATIONS_DIR) -> list[str]:
     """Apply pending migrations; return the names applied (empty when up to date)."""
     migrations = load(directory)
     done = []
     conn.autocommit = False
     with conn.cursor() as cur:
-        cur.execute("SET lock_timeout = '10s'")
+        # Wait as long as another host takes to migrate (its migrations end one way or another);
+        # only then cap how long a migration's own DDL may wait behind the application's queries.
+        cur.execute("SET lock_timeout = 0")
         cur.execute("SELECT pg_advisory_lock(%s)", (_LOCK_KEY,))
+        cur.execute("SELECT set_config('lock_timeout', %s, false)", (LOCK_TIMEOUT,))
         conn.commit()
         try:
             cur.execute(_BOOKKEEPING)

@@ -175,3 +175,6 @@ def test_unknown_routes_and_methods_answer_in_the_error_format(client, world):
     assert r.status_code == 404 and r.json["error"]["code"] == "not_found"
     r = client.put("/api/v1/campaigns", headers=world["admin"], json={})
     assert r.status_code == 405 and r.json["error"]["code"] == "method_not_allowed"
+    assert {m.strip() for m in r.headers["Allow"].split(",")} >= {"GET", "POST"}
+    page = client.delete("/login")
+    assert page.status_code == 405 and "POST" in page.headers["Allow"] and "<html" in page.get_data(as_text=True)

@@ -84,3 +84,49 @@ def test_readyz_reports_pending_migrations(client, database, tmp_path, monkeypat
     r = client.get("/readyz")
     assert r.status_code == 503 and r.json["pending_migrations"] == ["9999_later.sql"]
     assert client.get("/healthz").status_code == 200
+
+
+def test_a_second_host_waits_for_the_first_to_finish_migrating(empty_db, monkeypatch):
+    """Two hosts start at once: the second waits on the advisory lock for as long as the first
+    takes (here longer than the DDL lock timeout), then finds nothing left to do."""
+    import threading
+    import time
+    monkeypatch.setattr(migrate, "LOCK_TIMEOUT", "500ms")
+    first = psycopg2.connect(empty_db.dsn)
+    with first.cursor() as cur:  # the first host, mid-migration, holds the lock
+        cur.execute("SELECT pg_advisory_lock(%s)", (migrate._LOCK_KEY,))
+    first.commit()
+    outcome = {}
+
+    def second_host():
+        try:
+            outcome["applied"] = migrate.migrate(psycopg2.connect(empty_db.dsn))
+        except Exception as exc:  # noqa: BLE001 — the test reports whatever it was
+            outcome["error"] = exc
+    t = threading.Thread(target=second_host)
+    t.start()
+    time.sleep(1.5)  # three times the lock timeout
+    assert t.is_alive() and not outcome, outcome  # still waiting, not failed
+    assert migrate.migrate(first) == [m.name for m in migrate.load()]  # the first finishes its work
+    with first.cursor() as cur:
+        cur.execute("SELECT pg_advisory_unlock(%s)", (migrate._LOCK_KEY,))
+    first.commit()
+    t.join(30)
+    first.close()
+    assert outcome == {"applied": []}
+
+
+def test_readyz_says_503_when_the_database_is_unreachable(settings):
+    import dataclasses
+    import socket
+
+    from service import create_app
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    app = create_app({"SETTINGS": dataclasses.replace(
+        settings, database_url=f"postgresql://nobody@127.0.0.1:{port}/none?connect_timeout=2")})
+    r = app.test_client().get("/readyz")
+    assert r.status_code == 503 and r.json["status"] == "unavailable"
+    assert "nobody" not in r.get_data(as_text=True)  # no connection details leak
+    assert app.test_client().get("/healthz").status_code == 200  # the process itself is up
