@@ -6,6 +6,7 @@ friendly page in Chinese. A 500 says only "internal error" and a request id.
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 import traceback
 
@@ -96,6 +97,9 @@ _PAGE_TEXT = {
 }
 
 
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
 def wants_json() -> bool:
     return request.path.startswith("/api/")
 
@@ -108,8 +112,10 @@ def _respond(status: int, code: str, message: str, details: dict | None = None):
     title, text = _PAGE_TEXT.get(status, _PAGE_TEXT[500] if status >= 500 else _PAGE_TEXT[400])
     if request.blueprint == "voting":  # voters get the voters' page furniture, not the admin's
         return render_template("vote/error.html", status=status, title=title, text=text), status
-    return render_template("error.html", status=status, title=title, text=text,
-                           message=message if status < 500 else None,
+    # A message written for people (in Chinese) is shown under the page's own text; the API's
+    # English messages, meant for developers, are not.
+    shown = message if status < 500 and message and _CJK.search(message) else None
+    return render_template("error.html", status=status, title=title, text=text, message=shown,
                            details=details), status
 
 

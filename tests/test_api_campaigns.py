@@ -158,3 +158,18 @@ def test_parts_of_another_campaign_are_not_found(client, organiser_key, make_cam
                    headers=organiser_key)
     assert r.status_code == 404
     assert client.get("/api/v1/campaigns/424242", headers=organiser_key).status_code == 404
+
+
+def test_a_stale_transition_form_is_answered_in_chinese(client, organiser_key, make_campaign, make_user, login):
+    """Two organisers, one page open too long: the second "announce" meets an announced campaign."""
+    cid = make_campaign()
+    token = login(make_user("organiser"))
+    assert client.post(f"/admin/campaigns/{cid}/transition", data={"csrf_token": token, "to": "announced"}
+                       ).status_code == 302
+    r = client.post(f"/admin/campaigns/{cid}/transition", data={"csrf_token": token, "to": "announced"},
+                    follow_redirects=True)
+    page = r.get_data(as_text=True)
+    assert "当前状态下不能进行这一步" in page and "cannot move" not in page
+    r = client.post(f"/admin/campaigns/{cid}/transition", data={"csrf_token": token, "to": "published"},
+                    follow_redirects=True)
+    assert "当前状态下不能进行这一步" in r.get_data(as_text=True) or "发布公示" in r.get_data(as_text=True)

@@ -78,7 +78,7 @@ def test_api_refuses_keys_without_the_scope(app, client, make_key):
         scope = next(s for s, perms in SCOPES.items() if needed not in perms)
         r = client.open(_url(rule), method=method, json={}, headers=make_key(scope))
         assert r.status_code == 403, (method, rule.rule, scope, r.status_code)
-        assert r.json["error"]["details"]["required"] == needed
+        assert r.json["error"]["code"] == "forbidden" and r.json["error"]["details"]["required"] == needed
         checked += 1
     assert checked >= 25
 
@@ -94,6 +94,8 @@ def test_api_refuses_signed_in_users_of_the_wrong_role(app, client, make_user, l
             signed_in, token = lacking[0], login(make_user(lacking[0]))
         r = client.open(_url(rule), method=method, json={}, headers={"X-CSRF-Token": token})
         assert r.status_code == 403, (method, rule.rule, signed_in, r.status_code)
+        # refused for the role, not for a CSRF slip (which is a 403 too)
+        assert r.json["error"]["code"] == "forbidden" and r.json["error"]["details"]["required"] == needed
         refused += 1
     assert refused >= 20
 
@@ -123,5 +125,7 @@ def test_admin_pages_refuse_the_wrong_role(app, client, make_user, login):
             continue
         r = client.open(_url(rule), method=method, data={"csrf_token": token})
         assert r.status_code == 403, (method, rule.rule, r.status_code)
+        assert "无权访问" in r.get_data(as_text=True), rule.rule
+        assert "表单已过期" not in r.get_data(as_text=True), rule.rule  # refused for the role, not the token
         refused += 1
     assert refused >= 10

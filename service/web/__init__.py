@@ -62,7 +62,9 @@ def flatten_messages(messages, prefix="") -> list[str]:
 _CODE_MESSAGES = {"payload_too_large": "文件超过大小上限", "campaign_not_editable": "活动已公告，不能再修改",
                   "duplicate": "已存在同名项目", "in_use": "该项目正被某个题目使用，请先修改题目",
                   "wrong_state": "只有在“已公告”或“投票中”时才能发放或作废选票",
-                  "already_voided": "已经作废过了", "not_voidable": "该票已使用，或不是本活动发出的选票"}
+                  "already_voided": "已经作废过了", "not_voidable": "该票已使用，或不是本活动发出的选票",
+                  "invalid_transition": "当前状态下不能进行这一步（页面可能已过期，请刷新后重试）",
+                  "use_publication": "请用“发布公示”表单发布拟表彰名单，活动随之进入公示"}
 
 
 def flash_error(exc) -> None:
