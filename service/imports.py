@@ -51,8 +51,22 @@ def _rows_from_csv(data: bytes):
         raise Invalid(f"the CSV file cannot be read: {exc}", code="import_failed") from None
 
 
+# An XLSX is a zip: 4 MB of it can unpack to gigabytes of shared strings. A subject list of 5,000
+# rows unpacks to a few MB; refuse anything that would unpack to more than this, before opening it.
+MAX_XLSX_UNPACKED = 64 * 1024 * 1024
+
+
 def _rows_from_xlsx(data: bytes):
+    import zipfile
+
     from openpyxl import load_workbook
+    try:
+        unpacked = sum(info.file_size for info in zipfile.ZipFile(io.BytesIO(data)).infolist())
+    except (zipfile.BadZipFile, ValueError):
+        raise Invalid("the file is not a readable XLSX workbook", code="import_failed") from None
+    if unpacked > MAX_XLSX_UNPACKED:
+        raise Invalid(f"the workbook unpacks to {unpacked // 2**20} MB, more than a subject list needs "
+                      f"(at most {MAX_XLSX_UNPACKED // 2**20} MB)", code="import_failed")
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many types for a bad file

@@ -178,3 +178,28 @@ def test_unknown_routes_and_methods_answer_in_the_error_format(client, world):
     assert {m.strip() for m in r.headers["Allow"].split(",")} >= {"GET", "POST"}
     page = client.delete("/login")
     assert page.status_code == 405 and "POST" in page.headers["Allow"] and "<html" in page.get_data(as_text=True)
+
+
+def test_oversized_bodies_without_a_declared_length_and_oversized_pages(gunicorn_server, settings, make_key,
+                                                                         fingerprint, client, make_user, login):
+    """A chunked JSON body (no Content-Length) is capped as it is read; a page's form post over
+    the upload limit gets the Chinese 413 page. Nothing changes either way."""
+    import http.client
+    import urllib.parse
+    admin = make_key("admin")
+    token = login(make_user("organiser"))
+    before = fingerprint()
+    host = urllib.parse.urlsplit(gunicorn_server.url)
+    conn = http.client.HTTPConnection(host.hostname, host.port, timeout=30)
+    limit = settings.json_max_bytes
+    chunks = [b'{"title": "x", "description": "'] + [b"a" * 8192] * (limit // 8192 + 2) + [b'"}']
+    conn.request("POST", "/api/v1/campaigns", body=iter(chunks), encode_chunked=True,
+                 headers={**admin, "Content-Type": "application/json", "Transfer-Encoding": "chunked"})
+    r = conn.getresponse()
+    body = json.loads(r.read())
+    conn.close()
+    assert r.status == 413 and body["error"]["code"] == "payload_too_large", body
+    page = client.post("/admin/campaigns", data={"csrf_token": token, "title": "x" * (settings.upload_max_bytes
+                                                                                      + 128 * 1024)})
+    assert page.status_code == 413 and "内容过大" in page.get_data(as_text=True)
+    assert fingerprint() == before

@@ -91,3 +91,26 @@ def test_unreadable_and_oversized_files(client, app, organiser_key, make_campaig
     r = client.post(f"/api/v1/campaigns/{cid}/subjects:import", headers=organiser_key, json={"file": "x"})
     assert r.status_code == 422
     assert fingerprint() == before
+
+
+def test_a_workbook_that_unpacks_to_gigabytes_is_refused_before_it_is_opened(client, organiser_key,
+                                                                          make_campaign, fingerprint):
+    """A zip bomb: 200 MB of one repeated byte in sharedStrings.xml packs into a few hundred KB."""
+    import zipfile
+    cid = make_campaign(ready=False)
+    good = zipfile.ZipFile(io.BytesIO(xlsx(GOOD)))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name in good.namelist():  # a real workbook, plus one huge member
+            z.writestr(name, good.read(name))
+        with z.open("xl/sharedStrings2.xml", "w", force_zip64=True) as big:
+            chunk = b"a" * (1 << 20)
+            for _ in range(200):
+                big.write(chunk)
+    data = buf.getvalue()
+    assert len(data) < 1_000_000
+    before = fingerprint()
+    r = upload(client, cid, organiser_key, data, "bomb.xlsx")
+    assert r.status_code == 422 and r.json["error"]["code"] == "import_failed"
+    assert "unpacks to" in r.json["error"]["message"]
+    assert fingerprint() == before

@@ -60,8 +60,9 @@ def json_body(schema):
         if int(length) > limit:
             raise PayloadTooLarge(details={"limit_bytes": limit})
         raw = environ["wsgi.input"].read(int(length))  # the declared length: read it, nothing more
-    else:  # chunked or undeclared: werkzeug's stream enforces the limit as it reads
-        request.max_content_length = limit
+    else:  # chunked or undeclared: read at most one byte past the limit, so a longer body shows
+        # (werkzeug's capped stream stops at the cap without a word: the body would look cut off)
+        request.max_content_length = limit + 1
         raw = request.get_data(cache=True)
     if len(raw) > limit:
         raise PayloadTooLarge(details={"limit_bytes": limit})
