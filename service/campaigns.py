@@ -176,8 +176,9 @@ def transition(cur, principal, campaign_id, target):
             raise Conflict("the campaign is not ready to be announced",
                            {"state": campaign["state"], "problems": problems}, code="not_ready")
     if target == "closed":
-        from .queries.voting import shuffle_ballots
+        from .queries.voting import shuffle_ballots, shuffle_handouts
         shuffle_ballots(cur, campaign_id)  # the stored order of ballots no longer says when they were cast
+        shuffle_handouts(cur, campaign_id)  # nor that of hand-outs when a portal user received one
     row = q.set_state(cur, campaign_id, campaign["state"], target)
     insert_event(cur, principal.actor, "campaign.transition", campaign_id,
                  {"from": campaign["state"], "to": target})
@@ -187,7 +188,7 @@ def transition(cur, principal, campaign_id, target):
 def after_transition(dsn: str, state: str) -> None:
     """After a close has committed, rewrite the tables whose old row versions still carry the
     casting (and hand-out) transactions' ids — the ballots in cast order, the used tokens'
-    hashes, the handed-out pool seeds — into new files: VACUUM FULL, not VACUUM, which would
+    hashes, the handed-out pool seeds, the hand-outs in their order — into new files: VACUUM FULL, not VACUUM, which would
     only mark the old versions reusable and leave them on disk. It locks those tables for the
     seconds it takes (casts elsewhere wait). Best effort: a failure is logged, and a later
     close, or an operator's VACUUM FULL, finishes the job."""
@@ -201,7 +202,7 @@ def after_transition(dsn: str, state: str) -> None:
         conn.autocommit = True
         with conn.cursor() as cur:
             cur.execute("SET lock_timeout = '30s'")
-            for table in ("ballots", "ballot_tokens", "handout_pool", "cast_events"):
+            for table in ("ballots", "ballot_tokens", "handout_pool", "handouts", "cast_events"):
                 cur.execute(f"VACUUM FULL {table}")
         conn.close()
     except psycopg2.Error as exc:

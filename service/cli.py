@@ -116,6 +116,12 @@ def serve_cmd(host, port, workers, worker_class, threads, no_demo):
         applied = _migrate(conn)
         if applied:
             click.echo("applied migrations: " + ", ".join(applied))
+        with conn.cursor() as cur:
+            problems = embedded_pg.privacy_problems(cur)
+        conn.rollback()
+        for problem in problems:  # an external server's choice: say so, loudly, but serve
+            click.echo(f"WARNING: PostgreSQL setting {problem}: it can record ballots beside times "
+                       "(docs/operations.md)", err=True)
         if not no_demo:
             ensure_demo(conn, click.echo)
     # Workers inherit the database address instead of starting a server of their own.

@@ -143,3 +143,19 @@ def test_a_ballot_row_holds_nothing_that_could_name_its_voter(conn):
                          AND (confrelid = 'ballots'::regclass OR conrelid = 'ballots'::regclass)""")
         links = {(r["t"], r["f"]) for r in cur.fetchall()}
     assert links == {("ballots", "campaigns"), ("ballots", "rounds"), ("ballots", "voter_groups")}
+
+
+def test_postgresql_records_no_statement_and_no_commit_time(database):
+    """The embedded server is set to log no statement (they carry ballots' values) and to keep no
+    commit timestamps; a server set otherwise is named by the check `serve` runs."""
+    from service.embedded_pg import privacy_problems
+    conn = psycopg2.connect(database)
+    with conn.cursor() as cur:
+        assert privacy_problems(cur) == []
+        cur.execute("SHOW log_statement")
+        assert cur.fetchone()[0] == "none"
+        cur.execute("SET log_statement = 'all'")  # as a careless external server would have it
+        cur.execute("SET log_min_duration_statement = 0")
+        assert privacy_problems(cur) == ["log_statement = all (should be none)",
+                                         "log_min_duration_statement = 0 (should be -1)"]
+    conn.close()

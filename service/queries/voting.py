@@ -121,3 +121,14 @@ def shuffle_ballots(cur, campaign_id):
            INSERT INTO ballots SELECT * FROM old ORDER BY random()""",
         (campaign_id,),
     )
+
+
+def shuffle_handouts(cur, campaign_id):
+    """The same for the record of portal hand-outs: its order (and its rows' transaction ids) was
+    the order of the hand-outs, which a voter's cast soon follows."""
+    cur.execute("LOCK TABLE handouts IN SHARE ROW EXCLUSIVE MODE")
+    cur.execute(
+        """WITH old AS (DELETE FROM handouts WHERE campaign_id = %s RETURNING *)
+           INSERT INTO handouts SELECT * FROM old ORDER BY random()""",
+        (campaign_id,),
+    )
