@@ -77,8 +77,8 @@ def _security_headers(resp):
         h.extend(_API_HEADERS)
     elif "Content-Security-Policy" not in h:
         h.extend(_SECURITY_HEADERS)
-    if "Cache-Control" not in h and resp.mimetype == "text/html":
-        h["Cache-Control"] = "no-store"
+    if "Cache-Control" not in h and resp.mimetype in ("text/html", "application/json"):
+        h["Cache-Control"] = "no-store"  # ballots, receipts, results: never kept by a browser or proxy
     return resp
 
 

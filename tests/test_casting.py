@@ -49,7 +49,7 @@ def test_a_valid_ballot_is_stored_with_its_receipt(client, full_campaign, conn):
 def test_the_form_over_the_api(client, full_campaign):
     (token,) = full_campaign.tokens(1, group=1)
     r = client.post("/api/v1/ballots:open", json={"token": token})
-    assert r.status_code == 200
+    assert r.status_code == 200 and r.headers["Cache-Control"] == "no-store"
     assert r.json["group"] == "学生" and r.json["criteria"] == "比理想看责任、比学习看成绩"
     types = [s["type"] for s in r.json["sections"]]
     assert types == ["rating", "choose", "approve", "score", "text"]
@@ -65,6 +65,7 @@ def test_a_second_cast_changes_nothing(client, full_campaign, fingerprint):
     assert r.status_code == 409 and r.json["error"]["code"] == "ballot_used"
     page = client.get(f"/b/{token}")
     assert page.status_code == 409 and "已经使用" in page.get_data(as_text=True) and "回执码" in page.get_data(as_text=True)
+    assert f'href="/board/{full_campaign.round}"' in page.get_data(as_text=True)  # where to check the receipt
     assert fingerprint() == before
 
 

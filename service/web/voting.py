@@ -117,7 +117,7 @@ def ballot(token):
         with db.transaction() as cur:
             campaign, rnd, group, sections = casting.open_ballot(cur, token)
     except (casting.BallotUsed, casting.BallotVoided, casting.VotingNotOpen, casting.VotingClosed) as exc:
-        return _status(exc.code, details=exc.details)
+        return _status(exc.code, details=exc.details, round_id=_round)
     return render_template("vote/ballot.html", campaign=campaign, round=rnd, group=group, sections=sections,
                            answers={}, problems={}, token=token, code=grouped(token))
 
