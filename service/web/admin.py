@@ -183,24 +183,32 @@ def results_page(campaign_id):
             if "rows" in sec:
                 sec["rows"].sort(key=lambda r: (r["rank"] is None, r["rank"] or 0))
             if sec["type"] in ("rating", "approve"):
+                if not any(sum(row["counts"].values()) for row in sec["rows"]):
+                    continue  # nothing marked yet: the page says so instead of drawing empty bars
                 # Every group's marks, withheld groups included (the tally gives them only summed).
                 rows = [(row["name"] + (f"·{row['criterion']}" if row["criterion"] else ""), row["counts"])
                         for row in sec["rows"]]
                 ranked = sorted(sec["rows"], key=lambda r: (r["rank"] is None, r["rank"] or 0))
-                figures[sec["id"]] = [
-                    charts.stacked_bars(rows, sec["options"], f"{sec['title']}：评价分布"),
-                    charts.ranking_bars([(r["name"], r["mean"], r["rank"]) for r in ranked],
-                                        f"{sec['title']}：综合得分排名")]
+                if sec["type"] == "approve":  # its mean is the share of 赞成: shown as a percentage
+                    bars = [(r["name"], None if r["rate"] is None else round(r["rate"] * 100, 1), r["rank"])
+                            for r in ranked]
+                    caption = f"{sec['title']}：赞成率（%）"
+                else:
+                    bars, caption = [(r["name"], r["mean"], r["rank"]) for r in ranked], f"{sec['title']}：综合得分排名"
+                figures[sec["id"]] = [charts.stacked_bars(rows, sec["options"], f"{sec['title']}：评价分布"),
+                                      charts.ranking_bars(bars, caption)]
             elif sec["type"] == "choose":
                 num, den = MAJORITY_THRESHOLDS[sec["majority"]["threshold"]]
                 figures[sec["id"]] = [charts.ranking_bars(
                     [(e["name"], round(e["share"] * 100, 1) if e["share"] is not None else None, e["rank"])
                      for e in sec["candidates"]], f"{sec['title']}：得票率", line=100 * num / den,
                     line_label=_LINE_LABELS[sec["majority"]["threshold"]])]
-            elif sec["type"] == "score":
+            elif sec["type"] == "score" and any(r["mean"] is not None for r in sec["rows"]):
                 figures[sec["id"]] = [charts.ranking_bars([(r["name"], r["mean"], r["rank"]) for r in sec["rows"]],
                                                           f"{sec['title']}：得分")]
-    return render_template("admin/results.html", c=c, rounds=rounds, figures=figures)
+    from ballots.sections import MAJORITY_LABELS
+    return render_template("admin/results.html", c=c, rounds=rounds, figures=figures,
+                           majority_labels=MAJORITY_LABELS, small_group_k=c["rules"].get("small_group_k", 5))
 
 
 _LINE_LABELS = {"more_than_half": "过半数线 50%", "two_thirds": "三分之二线 66.7%", "sixty_percent": "60% 线"}

@@ -50,6 +50,10 @@ def test_the_results_page_with_charts(browser, live_server, client, full_campaig
     assert page.locator("figure.chart svg").count() >= 4
     text = page.locator("main").inner_text()
     assert "推荐" in text and "王丽华" in text and "有效门槛" in text
+    assert "尚无有效评价" in text  # the approve section: nobody marked it
+    rating = page.locator("table.results").first
+    assert rating.locator("th.group").all_inner_texts() == ["教师\n满意率", "学生\n满意率"]  # per group
+    assert rating.locator("td.group").count() == 2 * 3
     shots(page, "32-results")
     context.close()
 

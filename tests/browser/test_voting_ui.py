@@ -37,6 +37,8 @@ def test_a_voter_casts_on_a_phone(live_server, phone, client, organiser_key, ful
     page = phone
     token, _second = scanned_codes(client, organiser_key, full_campaign, tmp_path)
     page.on("dialog", lambda d: d.accept())
+    elsewhere = []  # every request of the voter's browser stays on this service: no CDN, no analytics
+    page.on("request", lambda req: None if req.url.startswith((live_server, "data:")) else elsewhere.append(req.url))
     page.goto(f"{live_server}/B/{token}")
     assert page.get_by_role("heading", name="师生测评").is_visible()
     assert page.get_by_text("比教学看师德、比科研看成果").is_visible()
@@ -97,6 +99,7 @@ def test_a_voter_casts_on_a_phone(live_server, phone, client, organiser_key, ful
     page.goto(f"{live_server}/b/{token}")
     assert page.get_by_role("heading", name="此选票已经使用").is_visible()
     shots(page, "25-already-used")
+    assert elsewhere == []
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
 
@@ -117,6 +120,11 @@ def test_the_same_ballot_with_javascript_off(browser, live_server, client, organ
     shots(page, "26-no-js-rule-message")
     choose = page.locator(f"#s{full_campaign.sections['choose']}")
     choose.get_by_text("张敏").click()
+    approve = page.locator(f"#s{full_campaign.sections['approve']}")
+    approve.locator("fieldset.row").nth(0).get_by_role("radio", name="赞成", exact=True).check()
+    approve.locator("fieldset.row").nth(1).get_by_role("radio", name="弃权", exact=True).check()
+    for box, value in zip(page.locator(f"#s{full_campaign.sections['score']} input").all(), ["88", "76.5", "90"]):
+        box.fill(value)
     page.locator(f"#s{full_campaign.sections['text']} textarea").fill("无脚本也能投票")
     page.get_by_role("button", name="提交选票").click()
     page.locator("#tracker").wait_for()
@@ -129,6 +137,10 @@ def test_the_same_ballot_with_javascript_off(browser, live_server, client, organ
     sid = str(full_campaign.sections["choose"])
     assert ballot["answers"][sid] == {"chosen": sorted(full_campaign.people[:2])}
     assert ballot["answers"][str(full_campaign.sections["text"])] == "无脚本也能投票"
+    people = full_campaign.people
+    assert ballot["answers"][str(full_campaign.sections["approve"])] == {str(people[0]): "赞成", str(people[1]): "弃权"}
+    assert ballot["answers"][str(full_campaign.sections["score"])] == {str(people[0]): 88, str(people[1]): 76.5,
+                                                                       str(people[2]): 90}
 
 
 def test_the_ballot_in_english_for_an_english_browser(browser, live_server, full_campaign, shots):
