@@ -43,6 +43,9 @@ DEFAULT_RULES = {
     "publicity_days": 5,
     # 两推三评: the weight of each source in a subject's composite (ballots = 师生测评).
     "sources": {"ballots": 1.0, "organisation": 0.0, "leaders": 0.0},
+    # With more entries than this for one subject and source, the highest and the lowest are
+    # dropped before averaging (as for score sections); None: never.
+    "sources_trim_above": 5,
 }
 
 

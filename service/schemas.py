@@ -86,6 +86,9 @@ class RulesSchema(Schema):
     small_group_k = StrictInteger(validate=validate.Range(min=1, max=1000))
     publicity_days = StrictInteger(validate=validate.Range(min=1, max=60))
     sources = fields.Nested(SourceWeights, metadata={"description": "两推三评 weights: ballots, organisation, leaders"})
+    sources_trim_above = StrictInteger(allow_none=True, validate=validate.Range(min=2, max=1000), metadata={
+        "description": "with more organisation or leader entries than this for a subject, drop the highest "
+                       "and the lowest before averaging (null: never)"})
 
     @post_load
     def fill_defaults(self, data, **_):

@@ -37,12 +37,18 @@ def listing(cur, campaign_id) -> list:
     return cur.fetchall()
 
 
-def composite(subjects: list[dict], round_results: list[dict], entries: list[dict], weights: dict) -> list[dict]:
+def composite(subjects: list[dict], round_results: list[dict], entries: list[dict], weights: dict,
+              trim_above: int | None = 5) -> list[dict]:
     """Per subject: the ballots' score (mean of its rows' composite means in rating and score
-    sections), the organisation's and the leaders' (means of their entries), and the total
-    weighted over the sources present; ranked, ties shared."""
+    sections, over the rounds whose results count: a round that failed its quorum is left out),
+    the organisation's and the leaders' (means of their entries, without the highest and the
+    lowest when there are more than `trim_above`), and the total weighted over the sources
+    present; `missing` names the weighted sources a subject has no figure from. Ranked, ties
+    shared."""
     ballot_means: dict = {}
     for result in round_results:
+        if result.get("void"):
+            continue
         for sec in result["sections"]:
             if sec["type"] in ("rating", "score"):
                 for row in sec["rows"]:
@@ -55,11 +61,12 @@ def composite(subjects: list[dict], round_results: list[dict], entries: list[dic
     out = []
     for s in subjects:
         parts = {"ballots": _mean(ballot_means.get(s["id"])),
-                 "organisation": _mean(entered.get((s["id"], "organisation"))),
-                 "leaders": _mean(entered.get((s["id"], "leaders")))}
+                 "organisation": _mean(entered.get((s["id"], "organisation")), trim_above),
+                 "leaders": _mean(entered.get((s["id"], "leaders")), trim_above)}
         present = {k: v for k, v in parts.items() if v is not None and w.get(k, 0) > 0}
         total = sum(w[k] * v for k, v in present.items()) / sum(w[k] for k in present) if present else None
         out.append({"subject_id": s["id"], "name": s["name"], "total": total,
+                    "missing": [k for k in parts if w.get(k, 0) > 0 and parts[k] is None],
                     **{k: (None if v is None else round(float(v), 4)) for k, v in parts.items()}})
     ordered = sorted((o["total"] for o in out if o["total"] is not None), reverse=True)
     for o in out:
@@ -68,5 +75,9 @@ def composite(subjects: list[dict], round_results: list[dict], entries: list[dic
     return sorted(out, key=lambda o: (o["rank"] is None, o["rank"] or 0))
 
 
-def _mean(values):
-    return sum(values) / len(values) if values else None
+def _mean(values, trim_above=None):
+    if not values:
+        return None
+    if trim_above and len(values) > trim_above:
+        values = sorted(values)[1:-1]
+    return sum(values) / len(values)

@@ -46,7 +46,7 @@ def test_every_section_type_and_rule_is_stored(client, organiser_key, make_campa
     rules = {"weight_base": "all", "quorum": {"share": 0.6667, "base": "eligible"},
              "majority": {"threshold": "two_thirds", "base": "cast"}, "pass_line": 0.85,
              "laggard_share": 0.25, "small_group_k": 3, "publicity_days": 7,
-             "sources": {"ballots": 0.6, "organisation": 0.2, "leaders": 0.2}}
+             "sources": {"ballots": 0.6, "organisation": 0.2, "leaders": 0.2}, "sources_trim_above": None}
     r = client.patch(f"/api/v1/campaigns/{cid}", json={"rules": rules}, headers=organiser_key)
     assert r.status_code == 200 and r.json["rules"] == rules
 

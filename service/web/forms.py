@@ -46,6 +46,8 @@ def campaign_form(form, with_rules):
             "sources": {k: _num(form.get(f"sources_{k}")) for k in ("ballots", "organisation", "leaders")}
             if form.get("sources_ballots", "").strip() else None,
         })
+        if "sources_trim_above" in form:  # an empty box means: never trim
+            data["rules"]["sources_trim_above"] = _num(form.get("sources_trim_above"), integer=True)
     return data
 
 
