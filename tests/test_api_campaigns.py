@@ -173,3 +173,24 @@ def test_a_stale_transition_form_is_answered_in_chinese(client, organiser_key, m
     r = client.post(f"/admin/campaigns/{cid}/transition", data={"csrf_token": token, "to": "published"},
                     follow_redirects=True)
     assert "当前状态下不能进行这一步" in r.get_data(as_text=True) or "发布公示" in r.get_data(as_text=True)
+
+
+def test_the_section_form_sets_score_limits_and_named_subjects(client, organiser_key, make_campaign, make_user,
+                                                               login):
+    """量化打分 with "90 分以上不超过 3 人", "70 分以下至少 2 人" and a 0–100 range, for named people
+    only, from the admin page's form (what the API takes as config, subject_ids)."""
+    cid = make_campaign()
+    c = client.get(f"/api/v1/campaigns/{cid}", headers=organiser_key).json
+    people = [s["id"] for s in c["subjects"]][:2]
+    token = login(make_user("organiser"))
+    r = client.post(f"/admin/campaigns/{cid}/sections", data={
+        "csrf_token": token, "round_id": c["rounds"][0]["id"], "type": "score", "title": "量化打分",
+        "score_min": "0", "score_max": "100", "cap_at_least": "90", "cap_max_count": "3",
+        "floor_below": "70", "floor_min_count": "2", "trim_above": "5", "subject_ids": [str(p) for p in people]})
+    assert r.status_code == 302
+    (sec,) = [s for s in client.get(f"/api/v1/campaigns/{cid}", headers=organiser_key).json["rounds"][0]["sections"]
+              if s["type"] == "score"]
+    assert sec["subject_ids"] == people
+    assert sec["config"]["caps"] == [{"at_least": 90, "max_count": 3}]
+    assert sec["config"]["floors"] == [{"below": 70, "min_count": 2}]
+    assert (sec["config"]["min"], sec["config"]["max"], sec["config"]["trim_above"]) == (0, 100, 5)

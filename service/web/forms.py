@@ -100,6 +100,16 @@ def section_form(form):
         config["identical_invalid"] = form.get("identical_invalid") == "on"
         trim = _num(form.get("trim_above"), integer=True)
         config["trim_above"] = trim
+        for bound in ("min", "max"):
+            if form.get(f"score_{bound}", "").strip():
+                config[bound] = _num(form.get(f"score_{bound}"))
+        # 至多 N 人 ≥ X（如“90 分以上不超过 3 人”），至少 N 人 < X（如“70 分以下至少 2 人”）
+        if form.get("cap_at_least", "").strip() or form.get("cap_max_count", "").strip():
+            config["caps"] = [{"at_least": _num(form.get("cap_at_least")),
+                               "max_count": _num(form.get("cap_max_count"), integer=True)}]
+        if form.get("floor_below", "").strip() or form.get("floor_min_count", "").strip():
+            config["floors"] = [{"below": _num(form.get("floor_below")),
+                                 "min_count": _num(form.get("floor_min_count"), integer=True)}]
     elif kind == "text":
         config["max_length"] = _num(form.get("max_length"), integer=True) or 500
     return {
