@@ -43,12 +43,20 @@ def stored_hashes(conn, batch_id) -> set[bytes]:
 def decode_pdf(pdf: bytes, tmp_path, dpi=150) -> list[str]:
     """Rasterise every page with pdftoppm and decode every QR code on it with zxing-cpp."""
     (tmp_path / "b.pdf").write_bytes(pdf)
-    subprocess.run(["pdftoppm", "-r", str(dpi), "-png", str(tmp_path / "b.pdf"), str(tmp_path / "p")], check=True)
+    rasterise(tmp_path / "b.pdf", tmp_path / "p", dpi)
     texts = []
     for page in sorted(tmp_path.glob("p-*.png")):
         found = zxingcpp.read_barcodes(Image.open(page).convert("L"), formats=zxingcpp.BarcodeFormat.QRCode)
         texts += [b.text for b in found]
     return texts
+
+
+def rasterise(pdf_path, out_prefix, dpi=150, *extra):
+    """pdftoppm, which must draw every glyph: it names any font or CMap it cannot find (the Chinese
+    text would be left out of the picture, and a decoded QR code would not notice)."""
+    r = subprocess.run(["pdftoppm", "-r", str(dpi), "-png", *extra, str(pdf_path), str(out_prefix)],
+                       capture_output=True, text=True, check=True)
+    assert "Error" not in r.stderr and "font" not in r.stderr.lower(), r.stderr
 
 
 def token_of(url: str, base_url: str) -> str:

@@ -9,7 +9,7 @@ import pytest
 
 from tests.browser.test_admin_ui import sign_in
 from tests.conftest import OUTPUT
-from tests.test_issuance import decode_pdf, stored_hashes, token_of
+from tests.test_issuance import decode_pdf, rasterise, stored_hashes, token_of
 
 pytestmark = pytest.mark.browser
 
@@ -48,16 +48,17 @@ def test_issue_a_batch_and_download_its_pdf(live_server, desktop, make_user, cli
     assert len(tokens) == 36
 
     (OUTPUT / "screenshots").mkdir(parents=True, exist_ok=True)
-    subprocess.run(["pdftoppm", "-r", "100", "-f", "1", "-l", "1", "-png", "-singlefile", str(pdf_path),
-                    str(OUTPUT / "screenshots" / "12-slips-3x6-page1")], check=True)
+    rasterise(pdf_path, OUTPUT / "screenshots" / "12-slips-3x6-page1", 100, "-f", "1", "-l", "1", "-singlefile")
     paper = client.post(f"/api/v1/campaigns/{cid}/batches", headers=organiser_key, json={
         "round_id": client.get(f"/api/v1/campaigns/{cid}", headers=organiser_key).json["rounds"][0]["id"],
         "group_id": client.get(f"/api/v1/campaigns/{cid}", headers=organiser_key).json["groups"][0]["id"],
         "size": 1, "layout": "paper"}).get_data()
     (tmp_path / "paper.pdf").write_bytes(paper)
-    subprocess.run(["pdftoppm", "-r", "100", "-f", "1", "-l", "1", "-png", "-singlefile", str(tmp_path / "paper.pdf"),
-                    str(OUTPUT / "screenshots" / "13-paper-ballot")], check=True)
-    assert (OUTPUT / "screenshots" / "12-slips-3x6-page1.png").stat().st_size > 20000
+    rasterise(tmp_path / "paper.pdf", OUTPUT / "screenshots" / "13-paper-ballot", 100, "-f", "1", "-l", "1",
+              "-singlefile")
+    text = subprocess.run(["pdftotext", str(tmp_path / "paper.pdf"), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "参评群体" in text and "推荐优秀党员" in text  # the Chinese is there to be drawn
 
 
 def test_progress_is_shown_while_a_long_batch_is_made(live_server, desktop, make_user, client, organiser_key,
