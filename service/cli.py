@@ -1,6 +1,6 @@
 """Command line: `python -m service.cli COMMAND` (the same commands under `flask --app service`).
 
-serve · migrate · create-user · demo
+serve · migrate · create-user · demo · settle
 """
 from __future__ import annotations
 
@@ -76,6 +76,21 @@ def create_user_cmd(username, role, password):
                 raise click.ClickException(exc.message) from None
         conn.commit()
     click.echo(f"created {role} {username}")
+
+
+@main.command("settle")
+def settle_cmd():
+    """Rewrite the ballots and hand-outs made since the last pass in random order (serve does it
+    every SETTLE_SECONDS; this is for cron or a one-off)."""
+    from . import settle
+
+    settings = _settings()
+    dsn = _dsn(settings)
+    with dbmod.connect(dsn) as conn:
+        _migrate(conn)
+    done = settle.run_once(dsn)
+    click.echo("another process is settling" if not done else
+               f"settled {done['ballots']} ballots and {done['handouts']} hand-outs")
 
 
 @main.command("demo")

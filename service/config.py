@@ -61,6 +61,7 @@ class Settings:
     session_cookie_secure: bool
     log_level: str
     trusted_proxies: int = 0
+    settle_seconds: int = 60
 
     @property
     def production(self) -> bool:
@@ -106,6 +107,7 @@ class Settings:
             session_cookie_secure=_bool(env, "SESSION_COOKIE_SECURE", mode == "production"),
             log_level=log_level,
             trusted_proxies=_int(env, "TRUSTED_PROXIES", 0, high=5),
+            settle_seconds=_int(env, "SETTLE_SECONDS", 60, high=3600),
         )
 
 

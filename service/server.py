@@ -14,8 +14,11 @@ class _App(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self):
-        from . import create_app
-        return create_app()
+        # Runs in each worker after the fork: the worker's settling thread starts here.
+        from . import create_app, settle
+        app = create_app()
+        settle.start(app.config["DATABASE_DSN"], app.config["SETTINGS"].settle_seconds)
+        return app
 
 
 def run(host: str, port: int, workers: int, threads: int = 1, worker_class: str = "sync") -> None:

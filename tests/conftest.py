@@ -72,6 +72,7 @@ def settings(database, tmp_path_factory):
         "PINGYI_VAR_DIR": str(tmp_path_factory.mktemp("var")),
         "LOGIN_MAX_FAILURES": "5",
         "LOG_LEVEL": "WARNING",
+        "SETTLE_SECONDS": "0",  # tests settle when they mean to (tests/test_settle.py)
     }
     return Settings.from_env(env)
 
@@ -218,7 +219,7 @@ def gunicorn_server(database, settings, tmp_path_factory):
     log = open(log_path, "w")
     env = {**os.environ, "DATABASE_URL": database, "SECRET_KEY": settings.secret_key,
            "PINGYI_VAR_DIR": str(tmp_path_factory.mktemp("gvar")), "BASE_URL": f"http://127.0.0.1:{port}",
-           "PINGYI_ENV": "test", "LOG_LEVEL": "INFO"}
+           "PINGYI_ENV": "test", "LOG_LEVEL": "INFO", "SETTLE_SECONDS": "0"}
     # 3 workers of 8 threads: 24 requests in flight at once, so a burst of 20 really is simultaneous.
     proc = subprocess.Popen([sys.executable, "-m", "service", "serve", "--no-demo", "--port", str(port),
                              "--workers", "3", "--worker-class", "gthread", "--threads", "8"],

@@ -134,7 +134,7 @@ def test_a_ballot_row_holds_nothing_that_could_name_its_voter(conn):
                        WHERE table_schema = 'public' AND table_name IN ('ballots', 'cast_events')""")
         cols = {(r["table_name"], r["column_name"]): r["data_type"] for r in cur.fetchall()}
     assert set(cols) == {("ballots", c) for c in ("id", "campaign_id", "round_id", "group_id", "answers", "tally",
-                                                  "tracker", "source")} | \
+                                                  "tracker", "source", "in_order")} | \
         {("cast_events", c) for c in ("campaign_id", "round_id", "group_id")}
     assert not any("time" in t or t in ("inet", "cidr", "date") for t in cols.values())
     with conn.cursor() as cur:  # and nothing points at them from elsewhere except campaign parts

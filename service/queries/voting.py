@@ -116,9 +116,10 @@ def list_trackers(cur, round_id, after=b"", limit=200):
 def shuffle_ballots(cur, campaign_id):
     """Rewrite the campaign's ballots in random order, all under this transaction's id."""
     cur.execute("LOCK TABLE ballots IN SHARE ROW EXCLUSIVE MODE")
+    cols = "id, campaign_id, round_id, group_id, answers, tracker, source, tally"
     cur.execute(
-        """WITH old AS (DELETE FROM ballots WHERE campaign_id = %s RETURNING *)
-           INSERT INTO ballots SELECT * FROM old ORDER BY random()""",
+        f"""WITH old AS (DELETE FROM ballots WHERE campaign_id = %s RETURNING {cols})
+            INSERT INTO ballots ({cols}, in_order) SELECT {cols}, false FROM old ORDER BY random()""",
         (campaign_id,),
     )
 
@@ -128,7 +129,8 @@ def shuffle_handouts(cur, campaign_id):
     the order of the hand-outs, which a voter's cast soon follows."""
     cur.execute("LOCK TABLE handouts IN SHARE ROW EXCLUSIVE MODE")
     cur.execute(
-        """WITH old AS (DELETE FROM handouts WHERE campaign_id = %s RETURNING *)
-           INSERT INTO handouts SELECT * FROM old ORDER BY random()""",
+        """WITH old AS (DELETE FROM handouts WHERE campaign_id = %s RETURNING round_id, ref_hash, campaign_id)
+           INSERT INTO handouts (round_id, ref_hash, campaign_id, in_order)
+           SELECT round_id, ref_hash, campaign_id, false FROM old ORDER BY random()""",
         (campaign_id,),
     )
