@@ -113,3 +113,15 @@ def test_the_background_thread_settles_without_being_asked(client, full_campaign
         stop.set()
         worker.join(10)
     assert not worker.is_alive()
+
+
+def test_each_gunicorn_worker_starts_its_settling_thread(database, settings, monkeypatch):
+    """gunicorn calls load() in each worker after the fork: that is where the thread starts."""
+    from service import server
+    started = []
+    monkeypatch.setattr(settle, "start", lambda dsn, seconds: started.append((dsn, seconds)))
+    for name, value in (("DATABASE_URL", database), ("SECRET_KEY", settings.secret_key), ("PINGYI_ENV", "test"),
+                        ("PINGYI_VAR_DIR", str(settings.var_dir)), ("SETTLE_SECONDS", "45")):
+        monkeypatch.setenv(name, value)
+    app = server._App({"bind": "127.0.0.1:0", "workers": 1}).load()
+    assert app.config["DATABASE_DSN"] == database and started == [(database, 45)]
