@@ -29,6 +29,8 @@ BALLOTS_HANDOUT = "ballots:handout"
 AUDIT_READ = "audit:read"
 # Not a permission of a user or key: the route is authorised by the ballot token in its body.
 BALLOT_TOKEN = "ballot-token"
+# Held by every signed-in user and every API key, whatever its role or scopes (who am I?).
+SIGNED_IN = "signed-in"
 ALL_PERMISSIONS = frozenset({CAMPAIGNS_READ, CAMPAIGNS_WRITE, USERS_MANAGE, APIKEYS_MANAGE,
                              RESULTS_READ, TURNOUT_READ, BALLOTS_HANDOUT, AUDIT_READ})
 
@@ -66,7 +68,7 @@ class Principal:
         return f"{self.kind}:{self.name}"
 
     def can(self, permission: str) -> bool:
-        return permission in self.permissions
+        return permission == SIGNED_IN or permission in self.permissions
 
 
 def hash_password(password: str) -> str:
@@ -153,7 +155,7 @@ def current_principal():
 
 def requires(permission: str):
     """Guard an API view; the permission is recorded on the view for the route audit test."""
-    if permission not in ALL_PERMISSIONS:
+    if permission not in ALL_PERMISSIONS | {SIGNED_IN}:
         raise ValueError(f"unknown permission {permission}")
 
     def decorate(view):

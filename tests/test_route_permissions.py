@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from service.auth import BALLOT_TOKEN, ROLES, SCOPES
+from service.auth import BALLOT_TOKEN, ROLES, SCOPES, SIGNED_IN
 
 # Routes meant for everyone. Anything else must name a permission.
 PUBLIC = {"/", "/login", "/logout", "/c/<int:campaign_id>", "/healthz", "/readyz", "/api/openapi.json",
@@ -75,6 +75,8 @@ def test_api_refuses_keys_without_the_scope(app, client, make_key):
     checked = 0
     for rule, method in _routes(app, "/api/v1/"):
         needed = app.view_functions[rule.endpoint].required_permission
+        if needed == SIGNED_IN:
+            continue  # any key will do (test_every_key_and_role_may_ask_who_it_is)
         scope = next(s for s, perms in SCOPES.items() if needed not in perms)
         r = client.open(_url(rule), method=method, json={}, headers=make_key(scope))
         assert r.status_code == 403, (method, rule.rule, scope, r.status_code)
@@ -87,7 +89,7 @@ def test_api_refuses_signed_in_users_of_the_wrong_role(app, client, make_user, l
     signed_in, token, refused = None, None, 0
     for rule, method in _routes(app, "/api/v1/"):
         needed = app.view_functions[rule.endpoint].required_permission
-        lacking = [role for role, perms in ROLES.items() if needed not in perms]
+        lacking = [role for role, perms in ROLES.items() if needed not in perms and needed != SIGNED_IN]
         if not lacking:
             continue  # every role may (reading campaigns, for instance)
         if signed_in != lacking[0]:
@@ -129,3 +131,18 @@ def test_admin_pages_refuse_the_wrong_role(app, client, make_user, login):
         assert "表单已过期" not in r.get_data(as_text=True), rule.rule  # refused for the role, not the token
         refused += 1
     assert refused >= 10
+
+
+def test_every_key_and_role_may_ask_who_it_is(app, client, make_key, make_user, login):
+    """/me needs only a signed-in caller: a turnout screen's key must be able to check itself."""
+    routes = [r.rule for r, _ in _routes(app, "/api/v1/")
+              if app.view_functions[r.endpoint].required_permission == SIGNED_IN]
+    assert routes == ["/api/v1/me"]
+    for scope in SCOPES:
+        r = client.get("/api/v1/me", headers=make_key(scope, name=f"key {scope}"))
+        assert r.status_code == 200 and r.json["kind"] == "key" and r.json["name"] == f"key {scope}"
+        assert r.json["permissions"] == sorted(SCOPES[scope])
+    for role in ROLES:
+        login(make_user(role))
+        r = client.get("/api/v1/me")
+        assert r.status_code == 200 and r.json["role"] == role

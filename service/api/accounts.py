@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 from .. import db
-from ..auth import APIKEYS_MANAGE, CAMPAIGNS_READ, USERS_MANAGE, current_principal
+from ..auth import APIKEYS_MANAGE, SIGNED_IN, USERS_MANAGE, current_principal
 from .. import accounts as ops
 from ..schemas import ApiKeyIn, ApiKeyOut, UserIn, UserOut, UserPatch
 from . import endpoint
 
 
 @endpoint("/me", "GET", summary="The caller: user or API key, and its permissions",
-          permission=CAMPAIGNS_READ, tag="accounts")
+          permission=SIGNED_IN, tag="accounts")
 def whoami():
     p = current_principal()
     return {"kind": p.kind, "name": p.name, "role": p.role, "permissions": sorted(p.permissions)}
