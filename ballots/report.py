@@ -3,6 +3,7 @@ pages written by ballots.pdf (Chinese in the STSong-Light CID font)."""
 from __future__ import annotations
 
 from .pdf import A4, Canvas, Writer, wrap
+from .sections import MAJORITY_LABELS
 
 LEFT, RIGHT, TOP, BOTTOM = 50.0, A4[0] - 50.0, A4[1] - 50.0, 50.0
 ROW = 17.0
@@ -85,7 +86,8 @@ def write_report(out, title: str, results: list[dict], generated: str) -> None:
                 continue
             pages.text(sec["title"], 11, bold=True, gap=5)
             if sec["type"] == "choose":
-                pages.table(["排名", "候选人", "得票", "得票率", "过半", "结果"], [40, 170, 50, 70, 50, 115], [
+                bar = MAJORITY_LABELS.get(sec["majority"]["threshold"], "过半")
+                pages.table(["排名", "候选人", "得票", "得票率", bar, "结果"], [40, 160, 50, 70, 75, 100], [
                     [e["rank"] or "—", e["name"] + ("（另选）" if e["write_in"] else ""), e["votes"], _pct(e["share"]),
                      "√" if e["majority"] else "",
                      "推荐" if e["recommended"] else ("同票，需决选" if e["runoff"] else "")]
@@ -95,6 +97,11 @@ def write_report(out, title: str, results: list[dict], generated: str) -> None:
                 pages.table(["排名", "对象", "综合得分"], [40, 300, 155],
                             [[x["rank"] or "—", x["name"] + (f"：{x['criterion']}" if x["criterion"] else ""),
                               _num(x["mean"])] for x in rows])
+            elif sec["type"] == "approve":  # its mean is the share of 赞成: shown once, as a rate
+                rows = sorted(sec["rows"], key=lambda x: (x["rank"] is None, x["rank"] or 0))
+                pages.table(["排名", "对象", "赞成率", "有效票", "达标"], [40, 215, 80, 80, 80],
+                            [[x["rank"] or "—", x["name"], _pct(x["rate"]), x.get("valid", ""),
+                              "√" if x["passed"] else ""] for x in rows])
             else:
                 rows = sorted(sec["rows"], key=lambda x: (x["rank"] is None, x["rank"] or 0))
                 pages.table(["排名", "对象", "满意率", "综合得分", "达标", "后进"], [40, 215, 65, 65, 50, 60],

@@ -149,14 +149,16 @@ def tally(sections: list[FormSection], groups: list[dict], counts: Counts, rules
 
 
 def suppression(answering: dict, k: int) -> dict:
-    """Which groups' figures a section withholds: those with fewer than k ballots and, when that
-    is exactly one group that returned ballots, the next smallest group answering the same
-    section too — else the composite minus the groups shown would give the small one away."""
+    """Which groups' figures a section withholds: those with fewer than k ballots and then, while
+    the withheld groups that returned ballots hold fewer than k between them, the smallest group
+    still shown answering the same section — else the composite and the totals, minus the groups
+    shown, would give the small groups' ballots away."""
     hidden = {g: n < k for g, n in answering.items()}
-    small = [g for g, n in answering.items() if hidden[g] and n > 0]
     shown = sorted((n, g) for g, n in answering.items() if not hidden[g])
-    if len(small) == 1 and shown:
-        hidden[shown[0][1]] = True
+    withheld = sum(n for g, n in answering.items() if hidden[g])
+    while 0 < withheld < k and shown:
+        n, g = shown.pop(0)
+        hidden[g], withheld = True, withheld + n
     return hidden
 
 

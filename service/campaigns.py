@@ -162,6 +162,12 @@ def import_subjects(cur, principal, campaign_id, rows):
 
 
 def transition(cur, principal, campaign_id, target):
+    if target == "closed":
+        # The tables first, the campaign row second: a settling pass (service/settle.py) writes
+        # ballots and then checks their campaign row; locking in its order means a close waits
+        # for it instead of deadlocking with it.
+        from .queries.voting import lock_for_shuffle
+        lock_for_shuffle(cur)
     campaign = get_campaign(cur, campaign_id, for_update=True)
     try:
         lifecycle.check_transition(campaign["state"], target)

@@ -42,7 +42,7 @@ def _bool(env, name, default: bool) -> bool:
     raise ConfigError(f"{name} must be 1/0, true/false, yes/no or on/off, got {raw!r}")
 
 
-LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_LEVELS = ("NOTSET", "DEBUG", "INFO", "WARNING", "WARN", "ERROR", "CRITICAL", "FATAL")  # as logging takes them
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,7 @@ class Settings:
         log_level = env.get("LOG_LEVEL", "INFO").upper()
         if log_level not in LOG_LEVELS:
             raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {log_level!r}")
-        pool_min, pool_max = _int(env, "DB_POOL_MIN", 1, low=1), _int(env, "DB_POOL_MAX", 10, low=1)
+        pool_min, pool_max = _int(env, "DB_POOL_MIN", 1, low=0), _int(env, "DB_POOL_MAX", 10, low=1)
         if pool_min > pool_max:
             raise ConfigError(f"DB_POOL_MIN ({pool_min}) must not exceed DB_POOL_MAX ({pool_max})")
         return cls(

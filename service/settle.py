@@ -1,8 +1,8 @@
 """Settling: while voting is open, the ballots and portal hand-outs of each round that received
 new ones are rewritten in random order, so that the order rows lie in (which a dump keeps) and
 their transaction ids (which the live database shows) say nothing of when each was made for
-longer than one interval (SETTLE_SECONDS). A round of at most FULL_MAX ballots is rewritten
-whole; a larger one only its new rows, which still mixes them within the interval.
+longer than one interval (SETTLE_SECONDS). A round of at most FULL_MAX ballots (or hand-outs)
+is rewritten whole; a larger one only its new rows, which still mixes them within the interval.
 
 Every web worker runs `loop` in a background thread; an advisory lock lets one of them work at
 a time. `python -m service settle` does one pass (for cron, or after a restart).
@@ -17,44 +17,44 @@ import threading
 import psycopg2
 
 log = logging.getLogger("pingyi.settle")
-FULL_MAX = 50_000
+FULL_MAX = 20_000
 _LOCK = 0x706779_5E  # "pgy" + settle
-_BALLOT_COLS = "id, campaign_id, round_id, group_id, answers, tracker, source, tally"
 
 
-def settle(cur) -> dict:
-    """One pass, in the caller's transaction: {"ballots": rows rewritten, "handouts": rows
-    rewritten}, or {} when another process is settling."""
-    cur.execute("SELECT pg_try_advisory_xact_lock(%s) AS ok", (_LOCK,))
-    if not _first(cur.fetchone()):
+def settle(conn) -> dict:
+    """One pass: {"ballots": rows rewritten, "handouts": rows rewritten}, or {} when another
+    process is settling. One transaction a round and table, so no lock is held for long; the
+    advisory lock is held for the whole pass (a session lock, released at the end)."""
+    from .queries.voting import rewrite_ballots, rewrite_handouts
+    with conn.cursor() as cur:
+        cur.execute("SELECT pg_try_advisory_lock(%s)", (_LOCK,))
+        locked = cur.fetchone()[0]
+    conn.commit()
+    if not locked:
         return {}
     done = {"ballots": 0, "handouts": 0}
-    cur.execute("SELECT DISTINCT round_id FROM ballots WHERE in_order")
-    for (round_id,) in [tuple(_values(r)) for r in cur.fetchall()]:
-        cur.execute("SELECT count(*) FROM ballots WHERE round_id = %s", (round_id,))
-        whole = _first(cur.fetchone()) <= FULL_MAX
-        cur.execute(
-            f"""WITH old AS (DELETE FROM ballots WHERE round_id = %s {"" if whole else "AND in_order"}
-                             RETURNING {_BALLOT_COLS})
-                INSERT INTO ballots ({_BALLOT_COLS}, in_order)
-                SELECT {_BALLOT_COLS}, false FROM old ORDER BY random()""", (round_id,))
-        done["ballots"] += cur.rowcount
-    cur.execute("SELECT DISTINCT round_id FROM handouts WHERE in_order")
-    for (round_id,) in [tuple(_values(r)) for r in cur.fetchall()]:
-        cur.execute(
-            """WITH old AS (DELETE FROM handouts WHERE round_id = %s RETURNING round_id, ref_hash, campaign_id)
-               INSERT INTO handouts (round_id, ref_hash, campaign_id, in_order)
-               SELECT round_id, ref_hash, campaign_id, false FROM old ORDER BY random()""", (round_id,))
-        done["handouts"] += cur.rowcount
+    try:
+        for table, rewrite, key in (("ballots", rewrite_ballots, "ballots"),
+                                    ("handouts", rewrite_handouts, "handouts")):
+            with conn.cursor() as cur:
+                cur.execute(f"SELECT DISTINCT round_id FROM {table} WHERE in_order")
+                rounds = [r[0] for r in cur.fetchall()]
+            conn.commit()
+            for round_id in rounds:
+                with conn.cursor() as cur:
+                    cur.execute(f"SELECT EXISTS (SELECT 1 FROM {table} WHERE round_id = %s OFFSET %s)",
+                                (round_id, FULL_MAX))
+                    large = cur.fetchone()[0]
+                    # A round of up to FULL_MAX rows is rewritten whole: afterwards nothing in it is in
+                    # the order it was made. A larger one has only its new rows mixed, among themselves.
+                    done[key] += rewrite(cur, "round_id = %s" + (" AND in_order" if large else ""), (round_id,))
+                conn.commit()
+    finally:
+        conn.rollback()
+        with conn.cursor() as cur:
+            cur.execute("SELECT pg_advisory_unlock(%s)", (_LOCK,))
+        conn.commit()
     return done
-
-
-def _values(row):
-    return row.values() if isinstance(row, dict) else row
-
-
-def _first(row):
-    return next(iter(_values(row)))
 
 
 def run_once(dsn: str) -> dict:
@@ -62,9 +62,8 @@ def run_once(dsn: str) -> dict:
     try:
         with conn.cursor() as cur:
             cur.execute("SET lock_timeout = '5s'")  # never queue long behind a close
-            done = settle(cur)
         conn.commit()
-        return done
+        return settle(conn)
     finally:
         conn.close()
 
@@ -95,3 +94,5 @@ def loop(dsn: str, seconds: float, stop: threading.Event) -> None:
                 log.info("settled %s ballots and %s hand-outs", done["ballots"], done["handouts"])
         except psycopg2.Error as exc:  # a failed pass is retried at the next interval
             log.warning("settling failed (%s); retrying later", type(exc).__name__)
+        except Exception:  # never let the thread die: log it (no values: types and frames only)
+            log.exception("settling failed; retrying later")

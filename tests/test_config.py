@@ -22,7 +22,8 @@ def test_defaults_and_accepted_spellings():
     assert (s.db_pool_min, s.db_pool_max, s.log_level, s.session_cookie_secure) == (1, 10, "INFO", False)
     assert load(SESSION_COOKIE_SECURE="true").session_cookie_secure is True
     assert load(SESSION_COOKIE_SECURE="Off").session_cookie_secure is False
-    assert load(LOG_LEVEL="warning").log_level == "WARNING"
+    assert load(LOG_LEVEL="warning").log_level == "WARNING" and load(LOG_LEVEL="warn").log_level == "WARN"
+    assert load(DB_POOL_MIN="0").db_pool_min == 0
     prod = Settings.from_env({**GOOD, "PINGYI_ENV": "production", "DATABASE_URL": "postgresql://db/pingyi"})
     assert prod.session_cookie_secure is True and prod.production
 
@@ -36,7 +37,7 @@ def test_defaults_and_accepted_spellings():
     ({"LOG_LEVEL": "verbose"}, "LOG_LEVEL"),
     ({"DB_POOL_MAX": "ten"}, "DB_POOL_MAX must be an integer"),
     ({"DB_POOL_MIN": "5", "DB_POOL_MAX": "2"}, "DB_POOL_MIN (5) must not exceed DB_POOL_MAX (2)"),
-    ({"DB_POOL_MIN": "0"}, "DB_POOL_MIN must be at least 1"),
+    ({"DB_POOL_MAX": "0"}, "DB_POOL_MAX must be at least 1"),
     ({"JSON_MAX_BYTES": "-1"}, "JSON_MAX_BYTES"),
     ({"TRUSTED_PROXIES": "9"}, "TRUSTED_PROXIES must be between 0 and 5"),
     ({"BASE_URL": "pingyi.example.edu.cn"}, "BASE_URL must start with http"),

@@ -125,3 +125,40 @@ def test_each_gunicorn_worker_starts_its_settling_thread(database, settings, mon
         monkeypatch.setenv(name, value)
     app = server._App({"bind": "127.0.0.1:0", "workers": 1}).load()
     assert app.config["DATABASE_DSN"] == database and started == [(database, 45)]
+
+
+def test_a_close_waits_for_a_settling_pass_instead_of_deadlocking(client, full_campaign, database,
+                                                                   organiser_key):
+    """A pass holds its write lock on ballots, then checks the rewritten rows' campaign; a close
+    that locked the campaign row first and then waited for the table would deadlock with it."""
+    from service.queries.voting import rewrite_ballots
+    for t in full_campaign.tokens(5):
+        cast(client, t, {})
+    passing = psycopg2.connect(database)
+    with passing.cursor() as cur:
+        cur.execute("LOCK TABLE ballots IN ROW EXCLUSIVE MODE")  # what the pass's DELETE takes first
+    outcome = {}
+
+    def close():
+        outcome["status"] = client.post(f"/api/v1/campaigns/{full_campaign.id}/transitions", json={"to": "closed"},
+                                        headers=organiser_key).status_code
+    closer = threading.Thread(target=close)
+    closer.start()
+    watcher = psycopg2.connect(database)
+    watcher.autocommit = True
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:  # until the close is queued behind the pass
+        with watcher.cursor() as cur:
+            cur.execute("""SELECT count(*) FROM pg_stat_activity
+                           WHERE application_name = 'pingyi' AND wait_event_type = 'Lock'""")
+            if cur.fetchone()[0]:
+                break
+        time.sleep(0.05)
+    with passing.cursor() as cur:  # the pass goes on: rewriting checks each row's campaign row
+        assert rewrite_ballots(cur, "round_id = %s", (full_campaign.round,)) == 5
+    passing.commit()
+    closer.join(30)
+    passing.close()
+    watcher.close()
+    assert outcome == {"status": 200}
+    assert client.get(f"/api/v1/campaigns/{full_campaign.id}", headers=organiser_key).json["state"] == "closed"

@@ -142,12 +142,11 @@ def brute_force(sections, groups, ballots, rules, issued):
     out = {"quorum": met, "void": void, "sections": {}}
     for sec in sections:
         who = [g["id"] for g in groups if not sec.group_ids or g["id"] in sec.group_ids]
-        # withheld: fewer than k ballots; one such group (that voted) takes the smallest other with it
+        # withheld: fewer than k ballots; while the withheld hold 1..k-1 ballots between them,
+        # the smallest group shown joins them (ties: the lower id)
         hidden = {g for g in who if cast[g] < k}
-        voted_small = [g for g in hidden if cast[g] > 0]
-        others = [g for g in who if g not in hidden]
-        if len(voted_small) == 1 and others:
-            hidden.add(min(others, key=lambda g: (cast[g], g)))
+        while 0 < sum(cast[g] for g in hidden) < k and len(hidden) < len(who):
+            hidden.add(min((g for g in who if g not in hidden), key=lambda g: (cast[g], g)))
         mine = {g: [b["answers"].get(str(sec.id)) for b in ballots if b["group_id"] == g] for g in who}
 
         def combine(values):
@@ -374,6 +373,20 @@ def test_the_group_withheld_with_a_small_one_answers_the_same_section():
     assert row["mean"] == 77.5                          # (55 + 100) / 2
     assert row["groups"] == {1: None, 2: None}          # group 3 does not answer: it is not listed
     assert r["sections"][0]["withheld"] == [1, 2]
+
+
+def test_two_small_groups_are_not_given_away_by_the_totals():
+    """Two groups of one ballot each: hidden alone, the row's totals minus the group shown would
+    be exactly their two ballots."""
+    sec = rating(1, [10])
+    b = (ballots_of(1, {"1": {"10": "不满意"}}) + ballots_of(2, {"1": {"10": "不满意"}})
+         + ballots_of(3, *[{"1": {"10": "满意"}}] * 40))
+    r = tally([sec], G((1, 1, 1), (2, 1, 1), (3, 1, 40)), counts_from_ballots(b), {**DEFAULT_RULES})
+    assert r["sections"][0]["withheld"] == [1, 2, 3]
+    assert r["sections"][0]["rows"][0]["groups"] == {1: None, 2: None, 3: None}
+    b += ballots_of(4, *[{"1": {"10": "满意"}}] * 3)  # 1 + 1 + 3 = 5 ballots between them: enough
+    r = tally([sec], G((1, 1, 1), (2, 1, 1), (3, 1, 40), (4, 1, 3)), counts_from_ballots(b), {**DEFAULT_RULES})
+    assert r["sections"][0]["withheld"] == [1, 2, 4]
 
 
 def test_one_small_group_is_not_given_away_by_the_composite():

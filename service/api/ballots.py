@@ -179,4 +179,4 @@ def get_composite(campaign_id):
     return {"weights": definition["rules"].get("sources"),
             "subjects": sources.composite(definition["subjects"], rounds, entries,
                                           definition["rules"].get("sources", {"ballots": 1}),
-                                          definition["rules"].get("sources_trim_above", 5))}
+                                          definition["rules"].get("sources_trim_above"))}

@@ -113,24 +113,43 @@ def list_trackers(cur, round_id, after=b"", limit=200):
     return [bytes(r["tracker"]) for r in cur.fetchall()]
 
 
+# Every column of a ballot but in_order, which a rewrite sets to false: one list for every
+# statement that rewrites ballots (the close, settling), so a new column is not dropped by one.
+BALLOT_COLUMNS = "id, campaign_id, round_id, group_id, answers, tracker, source, tally"
+HANDOUT_COLUMNS = "round_id, ref_hash, campaign_id"
+
+
+def lock_for_shuffle(cur):
+    """The tables a close rewrites, locked against concurrent writers (casts wait; reads go on)."""
+    cur.execute("LOCK TABLE ballots, handouts IN SHARE ROW EXCLUSIVE MODE")
+
+
+def rewrite_ballots(cur, where: str, params) -> int:
+    """Delete the ballots `where` says and store them again in random order, under this
+    transaction's id, no longer in_order; the number rewritten."""
+    cur.execute(
+        f"""WITH old AS (DELETE FROM ballots WHERE {where} RETURNING {BALLOT_COLUMNS})
+            INSERT INTO ballots ({BALLOT_COLUMNS}, in_order)
+            SELECT {BALLOT_COLUMNS}, false FROM old ORDER BY random()""", params)
+    return cur.rowcount
+
+
+def rewrite_handouts(cur, where: str, params) -> int:
+    cur.execute(
+        f"""WITH old AS (DELETE FROM handouts WHERE {where} RETURNING {HANDOUT_COLUMNS})
+            INSERT INTO handouts ({HANDOUT_COLUMNS}, in_order)
+            SELECT {HANDOUT_COLUMNS}, false FROM old ORDER BY random()""", params)
+    return cur.rowcount
+
+
 def shuffle_ballots(cur, campaign_id):
     """Rewrite the campaign's ballots in random order, all under this transaction's id."""
-    cur.execute("LOCK TABLE ballots IN SHARE ROW EXCLUSIVE MODE")
-    cols = "id, campaign_id, round_id, group_id, answers, tracker, source, tally"
-    cur.execute(
-        f"""WITH old AS (DELETE FROM ballots WHERE campaign_id = %s RETURNING {cols})
-            INSERT INTO ballots ({cols}, in_order) SELECT {cols}, false FROM old ORDER BY random()""",
-        (campaign_id,),
-    )
+    lock_for_shuffle(cur)
+    rewrite_ballots(cur, "campaign_id = %s", (campaign_id,))
 
 
 def shuffle_handouts(cur, campaign_id):
     """The same for the record of portal hand-outs: its order (and its rows' transaction ids) was
     the order of the hand-outs, which a voter's cast soon follows."""
-    cur.execute("LOCK TABLE handouts IN SHARE ROW EXCLUSIVE MODE")
-    cur.execute(
-        """WITH old AS (DELETE FROM handouts WHERE campaign_id = %s RETURNING round_id, ref_hash, campaign_id)
-           INSERT INTO handouts (round_id, ref_hash, campaign_id, in_order)
-           SELECT round_id, ref_hash, campaign_id, false FROM old ORDER BY random()""",
-        (campaign_id,),
-    )
+    lock_for_shuffle(cur)
+    rewrite_handouts(cur, "campaign_id = %s", (campaign_id,))
