@@ -126,6 +126,12 @@ def serve_cmd(host, port, workers, worker_class, threads, no_demo):
     from .server import run
 
     settings = _settings()
+    from urllib.parse import urlsplit
+    path = urlsplit(settings.base_url).path
+    if path.strip("/") and path.upper() != path:
+        click.echo(f"WARNING: BASE_URL has a path ({path}) in lower case: ballot QR codes cannot use QR's "
+                   "compact alphanumeric mode, so they are larger and printing is slower (docs/issuance.md)",
+                   err=True)
     dsn = _dsn(settings)
     with dbmod.connect(dsn) as conn:
         applied = _migrate(conn)

@@ -55,3 +55,11 @@ def test_the_cli_says_what_is_wrong_without_a_traceback(env, named, tmp_path):
                        text=True, env={**os.environ, **GOOD, "PINGYI_VAR_DIR": str(tmp_path),
                                        "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none", **env}, timeout=60)
     assert r.returncode != 0 and named in r.stderr and "Traceback" not in r.stderr, r.stderr
+
+
+def test_serve_warns_of_a_base_url_path_that_makes_qr_codes_larger(tmp_path):
+    r = subprocess.run([sys.executable, "-m", "service", "serve", "--no-demo"], cwd=ROOT, capture_output=True,
+                       text=True, env={**os.environ, **GOOD, "PINGYI_VAR_DIR": str(tmp_path),
+                                       "BASE_URL": "https://oa.example.edu.cn/pingyi",
+                                       "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"}, timeout=60)
+    assert "BASE_URL has a path (/pingyi)" in r.stderr
