@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from tests.conftest import OUTPUT
 from tests.test_import import GOOD, xlsx
 
 pytestmark = pytest.mark.browser
@@ -67,6 +68,9 @@ def test_organiser_defines_and_announces_a_campaign(live_server, phone, make_use
     page.wait_for_load_state()
 
     form = page.locator("#add-section")
+    form.get_by_label("题型").select_option("score")  # 量化打分: its limits and the people it names
+    assert form.get_by_label("最高分").is_visible() and form.get_by_text("指定对象").is_visible()
+    form.screenshot(path=str(OUTPUT / "screenshots" / "03b-section-form-score.png"))
     form.get_by_label("题型").select_option("choose")
     assert form.get_by_label("量表").is_hidden()  # the form shows only the fields of the chosen type
     form.get_by_label("题目").fill("推荐优秀党员（限选 2 人）")
