@@ -87,6 +87,8 @@ def test_a_voter_casts_on_a_phone(live_server, phone, client, organiser_key, ful
     page.locator("#tracker").wait_for()
     tracker = page.locator("#tracker").inner_text()
     assert len(tracker) == 19
+    # the draft of the answers is gone from the phone once the ballot is cast
+    assert page.evaluate("Object.keys(sessionStorage).filter(k => k.startsWith('pingyi-draft-'))") == []
     assert axe_problems(page) == []
     shots(page, "23-receipt")
 
