@@ -185,6 +185,8 @@ def transition(cur, principal, campaign_id, target):
         from .queries.voting import shuffle_ballots, shuffle_handouts
         shuffle_ballots(cur, campaign_id)  # the stored order of ballots no longer says when they were cast
         shuffle_handouts(cur, campaign_id)  # nor that of hand-outs when a portal user received one
+        # and the old row versions must leave the table files: service/scrub.py, after the commit
+        cur.execute("INSERT INTO pending_scrubs (campaign_id) VALUES (%s) ON CONFLICT DO NOTHING", (campaign_id,))
     row = q.set_state(cur, campaign_id, campaign["state"], target)
     insert_event(cur, principal.actor, "campaign.transition", campaign_id,
                  {"from": campaign["state"], "to": target})
@@ -192,24 +194,8 @@ def transition(cur, principal, campaign_id, target):
 
 
 def after_transition(dsn: str, state: str) -> None:
-    """After a close has committed, rewrite the tables whose old row versions still carry the
-    casting (and hand-out) transactions' ids — the ballots in cast order, the used tokens'
-    hashes, the handed-out pool seeds, the hand-outs in their order — into new files: VACUUM FULL, not VACUUM, which would
-    only mark the old versions reusable and leave them on disk. It locks those tables for the
-    seconds it takes (casts elsewhere wait). Best effort: a failure is logged, and a later
-    close, or an operator's VACUUM FULL, finishes the job."""
-    if state != "closed":
-        return
-    import logging
-
-    import psycopg2
-    try:
-        conn = psycopg2.connect(dsn)
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute("SET lock_timeout = '30s'")
-            for table in ("ballots", "ballot_tokens", "handout_pool", "handouts", "cast_events"):
-                cur.execute(f"VACUUM FULL {table}")
-        conn.close()
-    except psycopg2.Error as exc:
-        logging.getLogger("pingyi.campaigns").warning("VACUUM FULL after close failed (%s)", type(exc).__name__)
+    """After a close has committed: rewrite the ballot tables' files (service/scrub.py). The close
+    recorded that they need it, so a rewrite that fails here is retried by settling passes."""
+    if state == "closed":
+        from . import scrub
+        scrub.scrub(dsn)

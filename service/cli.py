@@ -89,8 +89,11 @@ def settle_cmd():
     with dbmod.connect(dsn) as conn:
         _migrate(conn)
     done = settle.run_once(dsn)
-    click.echo("another process is settling" if not done else
-               f"settled {done['ballots']} ballots and {done['handouts']} hand-outs")
+    if not done:
+        click.echo("another process is settling")
+        return
+    click.echo(f"settled {done.get('ballots', 0)} ballots and {done.get('handouts', 0)} hand-outs"
+               + (f"; rewrote the ballot tables for closed campaigns {done['scrubbed']}" if done.get("scrubbed") else ""))
 
 
 @main.command("demo")

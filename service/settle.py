@@ -58,14 +58,21 @@ def settle(conn) -> dict:
 
 
 def run_once(dsn: str) -> dict:
+    """A settling pass, then a retry of any closed campaign's table rewrite still waiting
+    (service/scrub.py); `scrubbed` lists the campaigns it completed."""
+    from . import scrub
     conn = psycopg2.connect(dsn, application_name="pingyi-settle")
     try:
         with conn.cursor() as cur:
             cur.execute("SET lock_timeout = '5s'")  # never queue long behind a close
         conn.commit()
-        return settle(conn)
+        done = settle(conn)
     finally:
         conn.close()
+    scrubbed = scrub.scrub(dsn)
+    if scrubbed:
+        done = {**done, "scrubbed": scrubbed}
+    return done
 
 
 _started: dict[int, threading.Event] = {}
