@@ -17,7 +17,7 @@ import json
 import sys
 import time
 
-from common import announced_campaign, fresh_database, make_app
+from common import fresh_database, make_app
 
 SUBJECTS, GROUPS = 20, 5
 

@@ -11,6 +11,7 @@ import psycopg2
 import psycopg2.extras
 
 from service import settle
+from tests.test_handout import portal  # noqa: F401 (fixture)
 
 
 def cast(client, token, answers):
@@ -68,15 +69,10 @@ def test_a_large_round_has_only_its_new_ballots_mixed(client, full_campaign, dat
     assert len({x for t, x in after.items() if t not in first}) == 1
 
 
-def test_hand_outs_are_settled_too(client, organiser_key, make_campaign, make_key, database):
-    cid = make_campaign()
-    client.post(f"/api/v1/campaigns/{cid}/transitions", json={"to": "announced"}, headers=organiser_key)
-    c = client.get(f"/api/v1/campaigns/{cid}", headers=organiser_key).json
-    url = f"/api/v1/campaigns/{cid}/rounds/{c['rounds'][0]['id']}/ballots:handout"
-    key = make_key("handout")
+def test_hand_outs_are_settled_too(client, portal, database):  # noqa: F811 (the fixture)
+    url, key, group = portal["url"], portal["key"], portal["group"]
     for i in range(20):
-        assert client.post(url, json={"voter_ref": f"S{i:03d}", "group_id": c["groups"][0]["id"]},
-                           headers=key).status_code == 201
+        assert client.post(url, json={"voter_ref": f"S{i:03d}", "group_id": group}, headers=key).status_code == 201
     before = rows(database, "handouts", "ref_hash")
     assert settle.run_once(database) == {"ballots": 0, "handouts": 20}
     after = rows(database, "handouts", "ref_hash")
@@ -84,8 +80,7 @@ def test_hand_outs_are_settled_too(client, organiser_key, make_campaign, make_ke
     assert sorted(bytes(r["v"]) for r in after) == sorted(bytes(r["v"]) for r in before)
     assert len({r["x"] for r in after}) == 1 and not any(r["in_order"] for r in after)
     # the one-hand-out-per-reference rule still holds after the rewrite
-    assert client.post(url, json={"voter_ref": "S007", "group_id": c["groups"][0]["id"]},
-                       headers=key).status_code == 409
+    assert client.post(url, json={"voter_ref": "S007", "group_id": group}, headers=key).status_code == 409
 
 
 def test_one_process_settles_at_a_time(database):
@@ -169,7 +164,7 @@ def test_a_rewrite_that_could_not_run_after_a_close_is_retried(client, full_camp
     """The close records that the ballot tables need rewriting; when the rewrite cannot get its
     lock in time (here a reader holds one), the record stays, and the next settling pass does it."""
     from service import scrub
-    from tests.test_casting import wait_for_scrub
+    from tests.test_casting import assert_scrubbed
     monkeypatch.setattr(scrub, "LOCK_TIMEOUT", "200ms")
     for t in full_campaign.tokens(3):
         cast(client, t, {})
@@ -191,5 +186,5 @@ def test_a_rewrite_that_could_not_run_after_a_close_is_retried(client, full_camp
     assert settle.run_once(database)["scrubbed"] == [full_campaign.id]
     w = psycopg2.connect(database)
     with w.cursor() as cur:
-        wait_for_scrub(cur, seconds=1)
+        assert_scrubbed(cur)
     w.close()
