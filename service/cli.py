@@ -1,4 +1,4 @@
-"""Command line: `python -m service.cli COMMAND` (the same commands under `flask --app service`).
+"""Command line: `python -m service COMMAND` (the same commands under `flask --app service`).
 
 serve · migrate · create-user · demo · settle
 """
@@ -128,13 +128,11 @@ def serve_cmd(host, port, workers, worker_class, threads, no_demo):
     from .demo import ensure_demo
     from .server import run
 
+    # The workers read the same environment: ballots print the address actually served.
+    os.environ["HOST"], os.environ["PORT"] = host, str(port)
     settings = _settings()
-    from urllib.parse import urlsplit
-    path = urlsplit(settings.base_url).path
-    if path.strip("/") and path.upper() != path:
-        click.echo(f"WARNING: BASE_URL has a path ({path}) in lower case: ballot QR codes cannot use QR's "
-                   "compact alphanumeric mode, so they are larger and printing is slower (docs/issuance.md)",
-                   err=True)
+    for level, text in address_warnings(settings, host, port):
+        click.echo(f"{level}: {text}", err=True)
     dsn = _dsn(settings)
     with dbmod.connect(dsn) as conn:
         applied = _migrate(conn)
@@ -151,9 +149,39 @@ def serve_cmd(host, port, workers, worker_class, threads, no_demo):
     # Workers inherit the database address instead of starting a server of their own.
     os.environ["DATABASE_URL"] = dsn
     workers = workers or min(8, 2 * (os.cpu_count() or 1))
-    click.echo(f"serving on http://{host}:{port} with {workers} {worker_class} workers")
+    click.echo(f"serving on http://{host}:{port} with {workers} {worker_class} workers; "
+               f"ballots and links point to {settings.base_url}")
     sys.stdout.flush()
     run(host, port, workers, threads, worker_class)
+
+
+def address_warnings(settings: Settings, host: str, port: int) -> list[tuple[str, str]]:
+    """What is wrong with the address printed on ballots, said before anything is printed:
+    (WARNING or NOTE, text) pairs."""
+    from urllib.parse import urlsplit
+
+    from .config import is_loopback
+    base, parts = settings.base_url, urlsplit(settings.base_url)
+    out = []
+    if parts.path.strip("/") and parts.path.upper() != parts.path:
+        out.append(("WARNING", f"BASE_URL has a path ({parts.path}) in lower case: ballot QR codes cannot use "
+                               "QR's compact alphanumeric mode, so they are larger and printing is slower "
+                               "(docs/issuance.md)"))
+    target = parts.hostname or ""
+    if is_loopback(target) and not is_loopback(host):
+        out.append(("WARNING", f"ballots point to {base}, a loopback address that no phone can open, while the "
+                               f"server listens on {host}: set BASE_URL to the address voters reach "
+                               "(docs/configuration.md)"))
+    elif not settings.base_url_set and is_loopback(host):
+        out.append(("NOTE", f"BASE_URL is unset: ballots point to {base}, which only this computer can open; "
+                            "to vote from phones serve with HOST=0.0.0.0 (or set BASE_URL)"))
+    elif settings.base_url_set:
+        served_port = parts.port or (443 if parts.scheme == "https" else 80)
+        if served_port != port or not (host in ("0.0.0.0", "::") or target == host):
+            out.append(("WARNING", f"BASE_URL is {base} but this server listens on {host}:{port}: right behind "
+                                   "a reverse proxy that forwards that address here; otherwise printed ballots "
+                                   "point elsewhere"))
+    return out
 
 
 def register(app) -> None:

@@ -4,8 +4,10 @@ Every variable is documented in docs/configuration.md; keep the two in step.
 """
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,6 +64,7 @@ class Settings:
     log_level: str
     trusted_proxies: int = 0
     settle_seconds: int = 60
+    base_url_set: bool = True  # False: derived from HOST and PORT (BASE_URL unset)
 
     @property
     def production(self) -> bool:
@@ -83,8 +86,10 @@ class Settings:
             raise ConfigError("SECRET_KEY must be at least 32 characters")
         if mode == "production" and not env.get("DATABASE_URL"):
             raise ConfigError("DATABASE_URL must be set in production")
-        base_url = env.get("BASE_URL", "http://127.0.0.1:8000").rstrip("/")
-        if not base_url.startswith(("http://", "https://")):
+        base_url = (env.get("BASE_URL") or "").rstrip("/")
+        if not base_url:
+            base_url = served_url(env.get("HOST") or "127.0.0.1", _int(env, "PORT", 8000, low=1, high=65535))
+        elif not base_url.startswith(("http://", "https://")):
             raise ConfigError(f"BASE_URL must start with http:// or https://, got {base_url!r}")
         log_level = env.get("LOG_LEVEL", "INFO").upper()
         if log_level not in LOG_LEVELS:
@@ -108,7 +113,39 @@ class Settings:
             log_level=log_level,
             trusted_proxies=_int(env, "TRUSTED_PROXIES", 0, high=5),
             settle_seconds=_int(env, "SETTLE_SECONDS", 60, high=3600),
+            base_url_set=bool(env.get("BASE_URL")),
         )
+
+
+def is_loopback(host: str) -> bool:
+    """localhost, 127.0.0.0/8 and ::1: addresses no phone in the hall can reach."""
+    host = host.strip("[]")
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def served_url(host: str, port: int) -> str:
+    """The address ballots print when BASE_URL is unset: where `serve` listens. A wildcard bind
+    (0.0.0.0, ::) is not an address a phone can open, so it becomes this machine's address on
+    the network it routes through (found without sending anything)."""
+    if host in ("0.0.0.0", "::", ""):
+        host = _lan_address()
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def _lan_address() -> str:
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.connect(("192.0.2.1", 9))  # TEST-NET-1: a UDP connect picks a route and sends nothing
+            return s.getsockname()[0]
+    except OSError:
+        return "127.0.0.1"
 
 
 def _local_secret(var_dir: Path) -> str:
