@@ -62,6 +62,7 @@ class Principal:
     name: str
     permissions: frozenset = field(default_factory=frozenset)
     role: str | None = None
+    must_change_password: bool = False  # signed in with a one-time password: nothing else until changed
 
     @property
     def actor(self) -> str:
@@ -127,7 +128,8 @@ def _session_principal(cur):
             or user["session_epoch"] != session.get("epoch")):
         session.clear()
         return None
-    return Principal("user", user["id"], user["username"], ROLES[user["role"]], user["role"])
+    return Principal("user", user["id"], user["username"], ROLES[user["role"]], user["role"],
+                     user["must_change_password"])
 
 
 def _key_principal(cur, header: str):
@@ -167,6 +169,9 @@ def requires(permission: str):
             if g.via_session and request.method not in ("GET", "HEAD", "OPTIONS"):
                 from .csrf import check_header
                 check_header()
+            if principal.must_change_password:
+                raise Forbidden("sign in on the web and choose a new password first",
+                                code="password_change_required")
             if not principal.can(permission):
                 raise Forbidden(details={"required": permission})
             return view(*args, **kwargs)

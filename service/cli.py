@@ -1,10 +1,11 @@
 """Command line: `python -m service COMMAND` (the same commands under `flask --app service`).
 
-serve · migrate · create-user · demo · settle
+serve · migrate · create-user · reset-password · create-api-key · demo · settle
 """
 from __future__ import annotations
 
 import os
+import secrets
 import sys
 
 import click
@@ -76,6 +77,69 @@ def create_user_cmd(username, role, password):
                 raise click.ClickException(exc.message) from None
         conn.commit()
     click.echo(f"created {role} {username}")
+
+
+def _in_transaction(settings: Settings, work):
+    """Run work(cur) in one transaction on a migrated database; an APIError ends the command."""
+    from .errors import APIError
+    with dbmod.connect(_dsn(settings)) as conn:
+        _migrate(conn)
+        with conn.cursor(cursor_factory=dbmod.psycopg2.extras.RealDictCursor) as cur:
+            try:
+                result = work(cur)
+            except APIError as exc:
+                raise click.ClickException(exc.message) from None
+        conn.commit()
+    return result
+
+
+def _interactive() -> bool:
+    return sys.stdin.isatty()
+
+
+@main.command("reset-password")
+@click.argument("username")
+@click.option("--generate", is_flag=True,
+              help="print a random one-time password instead of prompting (the default without a terminal)")
+def reset_password_cmd(username, generate):
+    """Set a user's password: typed at the prompt, or a one-time password printed once, which the
+    user must replace at their next sign-in. Their other sessions end either way."""
+    from . import accounts
+
+    one_time = generate or not _interactive()
+    password = secrets.token_urlsafe(12) if one_time else \
+        click.prompt("new password", hide_input=True, confirmation_prompt=True)
+    if len(password) < 10 or len(password) > 200:
+        raise click.ClickException("the password must have 10 to 200 characters")
+    row = _in_transaction(_settings(), lambda cur: accounts.set_password(cur, "cli", username, password, one_time))
+    if one_time:
+        click.echo(f"one-time password for {row['username']}: {password}")
+        click.echo("It is shown only this once; the user chooses a new password at the next sign-in.")
+    else:
+        click.echo(f"password changed for {row['username']}")
+
+
+@main.command("create-api-key")
+@click.option("--name", required=True, help="who the key is for, e.g. 学校门户")
+@click.option("--scopes", required=True,
+              help="comma-separated: results, turnout, handout, audit, organise, admin")
+def create_api_key_cmd(name, scopes):
+    """Create an API key for another system and print it once (only its hash is kept)."""
+    from marshmallow import ValidationError
+
+    from . import accounts
+    from .auth import Principal
+    from .schemas import ApiKeyIn
+
+    try:
+        data = ApiKeyIn().load({"name": name, "scopes": [s.strip() for s in scopes.split(",") if s.strip()]})
+    except ValidationError as exc:
+        raise click.ClickException(f"invalid: {exc.messages}") from None
+    cli = Principal("cli", 0, "command line")
+    row = _in_transaction(_settings(), lambda cur: accounts.create_api_key(cur, cli, data))
+    click.echo(row["key"])
+    click.echo(f"API key #{row['id']} \"{row['name']}\" with scopes {', '.join(row['scopes'])}: "
+               "shown only this once; send it as 'Authorization: Bearer <key>'", err=True)
 
 
 @main.command("settle")

@@ -95,4 +95,7 @@ def create_campaign(cur, actor) -> int:
     campaigns.add_part(cur, actor, "sections", cid, SectionIn().load({
         "round_id": ev["id"], "type": "text", "title": "意见建议", "config": {"max_length": 500},
         "position": 2}))
+    # Announced (公开 #1), so the public home page shows it on the first visit; a new campaign
+    # of one's own starts as a draft.
+    campaigns.transition(cur, actor, cid, "announced")
     return cid

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 _USER_COLS = ("id, username, display_name, password_hash, role, disabled, created_at, password_changed_at, "
-              "session_epoch")
+              "session_epoch, must_change_password")
 
 
 def get_user(cur, user_id):
@@ -40,17 +40,19 @@ def insert_user(cur, username, password_hash, role, display_name=""):
     return cur.fetchone()
 
 
-def update_user(cur, user_id, *, role=None, disabled=None, display_name=None, password_hash=None):
+def update_user(cur, user_id, *, role=None, disabled=None, display_name=None, password_hash=None,
+                must_change_password=None):
     cur.execute(
         f"""UPDATE users
             SET role = coalesce(%s, role),
                 disabled = coalesce(%s, disabled),
                 display_name = coalesce(%s, display_name),
                 password_hash = coalesce(%s, password_hash),
-                password_changed_at = CASE WHEN %s IS NULL THEN password_changed_at ELSE now() END
+                password_changed_at = CASE WHEN %s IS NULL THEN password_changed_at ELSE now() END,
+                must_change_password = coalesce(%s, must_change_password)
             WHERE id = %s
             RETURNING {_USER_COLS}""",
-        (role, disabled, display_name, password_hash, password_hash, user_id),
+        (role, disabled, display_name, password_hash, password_hash, must_change_password, user_id),
     )
     return cur.fetchone()
 

@@ -85,6 +85,8 @@ def page(permission: str):
             principal = current_principal()
             if principal is None or principal.kind != "user":
                 return redirect(url_for("auth_pages.login", next=request.full_path.rstrip("?")))
+            if principal.must_change_password:  # a one-time password opens only the change form
+                return redirect(url_for("auth_pages.change_password"))
             if not principal.can(permission):
                 raise Forbidden()
             g.user = principal

@@ -3,10 +3,15 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
-from .. import db
+from marshmallow import ValidationError
+from werkzeug.security import check_password_hash
+
+from .. import accounts, db
 from ..auth import check_login, current_principal, end_session, start_session
 from ..errors import TooManyRequests
+from ..queries import accounts as qa
 from ..queries.events import insert_event
+from ..schemas import UserPatch
 from . import safe_next
 
 bp = Blueprint("auth_pages", __name__)
@@ -42,3 +47,41 @@ def logout():
     end_session()
     flash("已退出登录", "info")
     return redirect(url_for("auth_pages.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+def change_password():
+    """Any signed-in user chooses a new password; after a one-time password, nothing else opens
+    until they have."""
+    principal = current_principal()
+    if principal is None or principal.kind != "user":
+        return redirect(url_for("auth_pages.login", next=url_for("auth_pages.change_password")))
+    if request.method == "GET":
+        return render_template("account_password.html", forced=principal.must_change_password)
+    current, new = request.form.get("current", "")[:200], request.form.get("password", "")[:200]
+    error = None
+    if new != request.form.get("confirm", ""):
+        error = "两次输入的新密码不一致"
+    elif new == current:
+        error = "新密码不能与当前密码相同"
+    else:
+        try:
+            UserPatch().load({"password": new})
+        except ValidationError:
+            error = "新密码须为 10 至 200 个字符"
+    if error is None:
+        with db.transaction() as cur:
+            user = qa.get_user(cur, principal.id)
+            if not check_password_hash(user["password_hash"], current):
+                error = "当前密码不正确"
+            else:
+                user = accounts.set_password(cur, principal.actor, user["username"], new, one_time=False)
+    if error:
+        flash(error, "error")
+        return render_template("account_password.html", forced=principal.must_change_password), 422
+    start_session(user)  # the change ended every session, this one included: carry on signed in
+    flash("密码已修改", "info")
+    return redirect(url_for("admin.index"))
+
+
+change_password.required_permission = "signed-in"  # any signed-in user (the route audit reads this)
