@@ -46,6 +46,8 @@ DEFAULT_RULES = {
     # With more entries than this for one subject and source, the highest and the lowest are
     # dropped before averaging (as for score sections); None: never.
     "sources_trim_above": 5,
+    # Where the campaign's people count time: pages, exports and the 公示's "today" use it.
+    "time_zone": "Asia/Shanghai",
 }
 
 

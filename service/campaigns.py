@@ -25,7 +25,7 @@ def get_campaign(cur, campaign_id, for_update=False, for_share=False):
 def editable_campaign(cur, campaign_id):
     """Lock the campaign row for this transaction and check it is still a draft."""
     row = get_campaign(cur, campaign_id, for_update=True)
-    if row["state"] != "draft":
+    if not lifecycle.allows("edit", row["state"]):
         raise CampaignNotEditable(
             f"the campaign is {row['state']}; only a draft can be edited",
             {"state": row["state"]},
@@ -65,7 +65,7 @@ def definition(cur, campaign_id):
         rnd["sections"] = [s for s in sections if s["round_id"] == rnd["id"]]
         rounds.append(rnd)
     campaign["rounds"] = rounds
-    campaign["readiness"] = lifecycle.readiness(campaign) if campaign["state"] == "draft" else []
+    campaign["readiness"] = lifecycle.readiness(campaign) if lifecycle.allows("edit", campaign["state"]) else []
     return campaign
 
 
@@ -162,6 +162,7 @@ def import_subjects(cur, principal, campaign_id, rows):
 
 
 def transition(cur, principal, campaign_id, target):
+    """Move the campaign on, if ballots.lifecycle allows it (the rules and the reasons are there)."""
     if target == "closed":
         # The tables first, the campaign row second: a settling pass (service/settle.py) writes
         # ballots and then checks their campaign row; locking in its order means a close waits
@@ -169,18 +170,19 @@ def transition(cur, principal, campaign_id, target):
         from .queries.voting import lock_for_shuffle
         lock_for_shuffle(cur)
     campaign = get_campaign(cur, campaign_id, for_update=True)
+    from . import publication
     try:
-        lifecycle.check_transition(campaign["state"], target)
+        lifecycle.check_transition(
+            campaign["state"], target,
+            problems=lifecycle.readiness(definition(cur, campaign_id)) if target == "announced" else None,
+            publicity=publication.facts(cur, campaign_id) if target == "archived" else None,
+            today=publication.today())
     except lifecycle.TransitionRefused as exc:
-        raise InvalidTransition(exc.reason, {"state": campaign["state"], "requested": target}) from None
+        raise InvalidTransition(exc.reason, {"state": campaign["state"], "requested": target, **exc.details},
+                                code=exc.code) from None
     if target == "published":
         raise Conflict("publish the proposed honourees with POST …/publication: it opens the 公示 window",
                        {"state": campaign["state"]}, code="use_publication")
-    if target == "announced":
-        problems = lifecycle.readiness(definition(cur, campaign_id))
-        if problems:
-            raise Conflict("the campaign is not ready to be announced",
-                           {"state": campaign["state"], "problems": problems}, code="not_ready")
     if target == "closed":
         from .queries.voting import shuffle_ballots, shuffle_handouts
         shuffle_ballots(cur, campaign_id)  # the stored order of ballots no longer says when they were cast

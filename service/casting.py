@@ -7,7 +7,7 @@ import threading
 import uuid
 from collections import OrderedDict
 
-from ballots import forms, tokens as tk
+from ballots import forms, lifecycle, tokens as tk
 from . import campaigns as camps
 from .errors import APIError, Conflict, NotFound
 from .keys import keys
@@ -85,7 +85,7 @@ def _refusal(cur, digest, campaign_id):
     if qb.get_unused_token(cur, digest) is None:
         return BallotVoided() if qb.is_voided(cur, digest) else BallotUsed()
     state = q.campaign_state(cur, campaign_id)
-    return None if state == "open" else _closed_or_not_open(state)
+    return None if lifecycle.allows("cast", state) else _closed_or_not_open(state)
 
 
 def verify(text: str) -> tuple[str, int]:
@@ -109,7 +109,7 @@ def open_ballot(cur, token: str):
     if row is None:
         raise BallotVoided() if qb.is_voided(cur, digest) else BallotUsed()
     campaign = camps.get_campaign(cur, row["campaign_id"])
-    if campaign["state"] != "open":
+    if not lifecycle.allows("cast", campaign["state"]):
         raise _closed_or_not_open(campaign["state"])
     from .queries import campaigns as qc
     rnd = qc.get_part(cur, "rounds", campaign["id"], row["round_id"])
@@ -147,7 +147,7 @@ def _cast_by_group(cur, digest, answers) -> dict:
     clean, problems = forms.validate(sections, answers)
     if problems:
         state = q.campaign_state(cur, row["campaign_id"])  # a closed campaign says so first
-        if state != "open":
+        if not lifecycle.allows("cast", state):
             raise _closed_or_not_open(state)
         raise BallotBreaksRules(details={"sections": problems.by_section})
     ballot_id = str(uuid.UUID(bytes=secrets.token_bytes(16), version=4))

@@ -8,7 +8,7 @@ from __future__ import annotations
 import secrets
 from urllib.parse import urlsplit
 
-from ballots import tokens as tk
+from ballots import lifecycle, tokens as tk
 from ballots.slips import Heading
 from . import campaigns as camps
 from .errors import APIError, Conflict, Invalid, NotFound
@@ -17,7 +17,6 @@ from .queries import ballots as q
 from .queries import campaigns as qc
 from .queries.events import insert_event
 
-ISSUING_STATES = ("announced", "open")
 POOL_REFILL = 50
 
 
@@ -32,7 +31,7 @@ class PoolExhausted(APIError):
 def _campaign_accepting(cur, campaign_id, what):
     # FOR SHARE: a concurrent close (FOR UPDATE) waits for this, or this sees it closed.
     campaign = camps.get_campaign(cur, campaign_id, for_share=True)
-    if campaign["state"] not in ISSUING_STATES:
+    if not lifecycle.allows("issue", campaign["state"]):
         raise WrongState(f"{what} is possible only while the campaign is announced or open; it is "
                          f"{campaign['state']}", {"state": campaign["state"]})
     return campaign
@@ -107,7 +106,7 @@ def _with_counts(b):
 
 def void_batch(cur, principal, campaign_id, batch_id):
     campaign = camps.get_campaign(cur, campaign_id, for_update=True)
-    if campaign["state"] not in ISSUING_STATES:
+    if not lifecycle.allows("issue", campaign["state"]):
         raise WrongState(f"ballots can be voided only while the campaign is announced or open; it is "
                          f"{campaign['state']}", {"state": campaign["state"]})
     batch = get_batch(cur, campaign_id, batch_id)

@@ -1,4 +1,5 @@
-"""公开 #2: publish the proposed honourees for a 公示 window, take objections, confirm the list."""
+"""公开 #2: publish the proposed honourees for a 公示 window, take and answer objections,
+confirm the list. Which state allows what is ballots.lifecycle's to say."""
 from __future__ import annotations
 
 import datetime as dt
@@ -7,6 +8,7 @@ from ballots import lifecycle, publicity
 from . import campaigns as camps
 from .errors import Conflict, Invalid, NotFound
 from .queries import campaigns as qc
+from .queries import publication as q
 from .queries.events import insert_event
 
 
@@ -14,87 +16,122 @@ def today() -> dt.date:
     return dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()  # the calendar is China's
 
 
+def _refused(exc: lifecycle.TransitionRefused, state: str) -> Conflict:
+    return Conflict(exc.reason, {"state": state, **exc.details}, code=exc.code)
+
+
 def publish(cur, principal, campaign_id, data) -> dict:
     """Publish the proposed honourees and open the window; the campaign becomes published."""
     campaign = camps.get_campaign(cur, campaign_id, for_update=True)
     try:
         lifecycle.check_transition(campaign["state"], "published")
+        starts_on, reason = data.get("starts_on") or today(), data.get("backdate_reason", "")
+        lifecycle.check_publicity_start(starts_on, today(), reason)
     except lifecycle.TransitionRefused as exc:
-        raise Conflict(exc.reason, {"state": campaign["state"]}, code="invalid_transition") from None
+        raise _refused(exc, campaign["state"]) from None
     days = campaign["rules"].get("publicity_days", 5)
     try:
-        first, last = publicity.window(data.get("starts_on") or today(), days)
+        first, last = publicity.window(starts_on, days)
     except publicity.CalendarUnknown as exc:
         raise Invalid(str(exc), {"fields": {"starts_on": [str(exc)]}}) from None
     subjects = {s["id"]: s for s in qc.list_parts(cur, "subjects", campaign_id)}
     for i, h in enumerate(data["honourees"]):
         if h.get("subject_id") is not None and h["subject_id"] not in subjects:
             raise Invalid(details={"fields": {"honourees": {str(i): {"subject_id": ["not in this campaign"]}}}})
-    cur.execute("""INSERT INTO publications (campaign_id, starts_on, ends_on, working_days, note, published_by)
-                   VALUES (%s, %s, %s, %s, %s, %s)""", (campaign_id, first, last, days, data["note"], principal.actor))
+    q.insert_publication(cur, campaign_id, first, last, days, data["note"], principal.actor,
+                         reason if starts_on < today() else "")
     for i, h in enumerate(data["honourees"]):
         name = subjects[h["subject_id"]]["name"] if h.get("subject_id") is not None else h["name"]
-        cur.execute("""INSERT INTO honourees (campaign_id, subject_id, name, award, position)
-                       VALUES (%s, %s, %s, %s, %s)""", (campaign_id, h.get("subject_id"), name, h["award"], i))
+        q.insert_honouree(cur, campaign_id, h.get("subject_id"), name, h["award"], i)
     qc.set_state(cur, campaign_id, campaign["state"], "published")
     insert_event(cur, principal.actor, "campaign.transition", campaign_id, {"from": campaign["state"], "to": "published"})
-    insert_event(cur, principal.actor, "publication.published", campaign_id,
-                 {"starts_on": first.isoformat(), "ends_on": last.isoformat(), "honourees": len(data["honourees"])})
+    details = {"starts_on": first.isoformat(), "ends_on": last.isoformat(), "honourees": len(data["honourees"])}
+    if starts_on < today():
+        details["backdate_reason"] = reason
+    insert_event(cur, principal.actor, "publication.published", campaign_id, details)
     return get(cur, campaign_id)
 
 
+def facts(cur, campaign_id) -> lifecycle.Publicity | None:
+    """The 公示 as the lifecycle rules see it; None when the campaign published nothing."""
+    pub = q.get_publication(cur, campaign_id)
+    if pub is None:
+        return None
+    return lifecycle.Publicity(pub["starts_on"], pub["ends_on"], pub["confirmed_at"] is not None,
+                               q.count_objections(cur, campaign_id, "open"))
+
+
 def get(cur, campaign_id) -> dict:
-    cur.execute("SELECT * FROM publications WHERE campaign_id = %s", (campaign_id,))
-    pub = cur.fetchone()
+    pub = q.get_publication(cur, campaign_id)
     if pub is None:
         raise NotFound("this campaign has published no list")
-    cur.execute("SELECT id, subject_id, name, award, position, final FROM honourees WHERE campaign_id = %s "
-                "ORDER BY position, id", (campaign_id,))
-    honourees = cur.fetchall()
-    cur.execute("SELECT count(*) AS n FROM objections WHERE campaign_id = %s", (campaign_id,))
-    return {**pub, "honourees": honourees, "objections": cur.fetchone()["n"],
-            "open": pub["starts_on"] <= today() <= pub["ends_on"], "ended": today() > pub["ends_on"]}
+    state = camps.get_campaign(cur, campaign_id)["state"]
+    status = lifecycle.publicity_status(state, facts(cur, campaign_id), today())
+    return {**pub, "honourees": q.list_honourees(cur, campaign_id), "status": status,
+            "status_label": lifecycle.PUBLICITY_LABELS[status],
+            "objections": q.count_objections(cur, campaign_id),
+            "open_objections": q.count_objections(cur, campaign_id, "open"),
+            "open": status == "open", "ended": status in ("ended", "confirmed", "archived")}
 
 
 def object_to(cur, campaign_id, data) -> dict:
     """An objection (异议) during the window: it reaches the organisers and the record."""
+    camps.get_campaign(cur, campaign_id, for_share=True)  # an archive waits for this to commit
     pub = get(cur, campaign_id)
-    if not pub["open"]:
+    if pub["status"] != "open":
         raise Conflict("objections are taken during the publicity window "
-                       f"{pub['starts_on']} – {pub['ends_on']}", code="window_closed")
+                       f"{pub['starts_on']} – {pub['ends_on']}", {"status": pub["status"]}, code="window_closed")
     if data.get("honouree_id") is not None and data["honouree_id"] not in {h["id"] for h in pub["honourees"]}:
         raise Invalid(details={"fields": {"honouree_id": ["not on the published list"]}})
-    cur.execute("""INSERT INTO objections (campaign_id, honouree_id, body, contact) VALUES (%s, %s, %s, %s)
-                   RETURNING id, received_at""", (campaign_id, data.get("honouree_id"), data["body"], data["contact"]))
-    row = cur.fetchone()
+    row = q.insert_objection(cur, campaign_id, data.get("honouree_id"), data["body"], data["contact"])
     insert_event(cur, "public", "objection.received", campaign_id,
                  {"objection_id": row["id"], "honouree_id": data.get("honouree_id")})
     return row
 
 
 def objections(cur, campaign_id) -> list:
-    cur.execute("""SELECT o.id, o.honouree_id, h.name AS honouree, o.body, o.contact, o.received_at
-                   FROM objections o LEFT JOIN honourees h ON h.id = o.honouree_id
-                   WHERE o.campaign_id = %s ORDER BY o.id""", (campaign_id,))
-    return cur.fetchall()
+    return q.list_objections(cur, campaign_id)
+
+
+def handle_objection(cur, principal, campaign_id, objection_id, data) -> dict:
+    """The organiser's answer to an objection: 已核实 (verified) or 不成立 (rejected), with a
+    note; it can be revised until the list is confirmed, each answer an event."""
+    campaign = camps.get_campaign(cur, campaign_id, for_update=True)
+    if not lifecycle.allows("handle_objection", campaign["state"]):
+        raise Conflict(f"objections are answered while the list is published; the campaign is {campaign['state']}",
+                       {"state": campaign["state"]}, code="wrong_state")
+    pub = q.get_publication(cur, campaign_id)
+    if pub is not None and pub["confirmed_at"] is not None:
+        raise Conflict("the final list is confirmed; its objections are settled", code="already_confirmed")
+    row = q.answer_objection(cur, campaign_id, objection_id, data["status"], data["reply"], principal.actor)
+    if row is None:
+        raise NotFound("no such objection in this campaign")
+    insert_event(cur, principal.actor, "objection.handled", campaign_id,
+                 {"objection_id": objection_id, "status": data["status"]})
+    return row
 
 
 def confirm(cur, principal, campaign_id, data) -> dict:
-    """After the window: the final list (表彰) — the honourees kept, the others struck."""
+    """After the window: the final list (表彰) — the honourees kept, the others struck. With
+    objections still unanswered, the organiser must say they confirm regardless."""
     camps.get_campaign(cur, campaign_id, for_update=True)
     pub = get(cur, campaign_id)
-    if pub["confirmed_at"] is not None:
+    if pub["status"] in ("confirmed", "archived"):
         raise Conflict("the final list is already confirmed", code="already_confirmed")
-    if not pub["ended"]:
+    if pub["status"] != "ended":
         raise Conflict(f"the publicity window runs until {pub['ends_on']}; confirm the list after it",
-                       code="window_open")
+                       {"ends_on": pub["ends_on"].isoformat()}, code="window_open")
+    if pub["open_objections"] and not data.get("despite_open_objections"):
+        raise Conflict(f"{pub['open_objections']} objection(s) have no answer yet; answer them, or confirm "
+                       "with despite_open_objections", {"open_objections": pub["open_objections"]},
+                       code="objections_open")
     keep = set(data["honouree_ids"])
     known = {h["id"] for h in pub["honourees"]}
     if not keep <= known:
         raise Invalid(details={"fields": {"honouree_ids": [f"not on the published list: {sorted(keep - known)}"]}})
-    cur.execute("UPDATE honourees SET final = (id = ANY(%s)) WHERE campaign_id = %s", (list(keep), campaign_id))
-    cur.execute("UPDATE publications SET confirmed_by = %s, confirmed_at = now() WHERE campaign_id = %s",
-                (principal.actor, campaign_id))
-    insert_event(cur, principal.actor, "publication.confirmed", campaign_id,
-                 {"kept": sorted(keep), "struck": sorted(known - keep)})
+    q.confirm_list(cur, campaign_id, list(keep), principal.actor)
+    details = {"kept": sorted(keep), "struck": sorted(known - keep)}
+    if pub["open_objections"]:
+        details["despite_open_objections"] = pub["open_objections"]
+    insert_event(cur, principal.actor, "publication.confirmed", campaign_id, details)
     return get(cur, campaign_id)

@@ -1,14 +1,11 @@
 """Turnout and results of a campaign's rounds: counts from SQL, judgements from ballots.tally."""
 from __future__ import annotations
 
-from ballots import forms
+from ballots import forms, lifecycle
 from ballots.tally import tally
 from . import campaigns as camps
 from .errors import Conflict, NotFound
 from .queries import results as q
-
-RESULT_STATES = ("closed", "published", "archived")
-
 
 def turnout(cur, campaign_id) -> dict:
     """Issued / cast / remaining per round and group: numbers only, nothing about any ballot."""
@@ -28,7 +25,7 @@ def turnout(cur, campaign_id) -> dict:
 
 def round_results(cur, campaign_id, round_id) -> dict:
     definition = camps.definition(cur, campaign_id)
-    if definition["state"] not in RESULT_STATES:
+    if not lifecycle.allows("results", definition["state"]):
         raise Conflict(f"results are counted once voting has closed; the campaign is {definition['state']}",
                        {"state": definition["state"]}, code="not_closed")
     rnd = next((r for r in definition["rounds"] if r["id"] == round_id), None)

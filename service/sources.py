@@ -3,16 +3,14 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from ballots import lifecycle
 from . import campaigns as camps
 from .errors import Conflict, Invalid
 from .queries.events import insert_event
 
-ENTRY_STATES = ("open", "closed")
-
-
 def enter(cur, principal, campaign_id, data) -> dict:
     campaign = camps.get_campaign(cur, campaign_id, for_share=True)
-    if campaign["state"] not in ENTRY_STATES:
+    if not lifecycle.allows("enter_scores", campaign["state"]):
         raise Conflict(f"scores are entered while voting is open or closed; the campaign is {campaign['state']}",
                        {"state": campaign["state"]}, code="wrong_state")
     cur.execute("SELECT 1 FROM subjects WHERE id = %s AND campaign_id = %s", (data["subject_id"], campaign_id))

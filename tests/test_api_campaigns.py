@@ -46,12 +46,16 @@ def test_every_section_type_and_rule_is_stored(client, organiser_key, make_campa
     rules = {"weight_base": "all", "quorum": {"share": 0.6667, "base": "eligible"},
              "majority": {"threshold": "two_thirds", "base": "cast"}, "pass_line": 0.85,
              "laggard_share": 0.25, "small_group_k": 3, "publicity_days": 7,
-             "sources": {"ballots": 0.6, "organisation": 0.2, "leaders": 0.2}, "sources_trim_above": None}
+             "sources": {"ballots": 0.6, "organisation": 0.2, "leaders": 0.2}, "sources_trim_above": None,
+             "time_zone": "Europe/Berlin"}
     r = client.patch(f"/api/v1/campaigns/{cid}", json={"rules": rules}, headers=organiser_key)
     assert r.status_code == 200 and r.json["rules"] == rules
 
 
-def test_lifecycle_runs_forward_and_refuses_skips(client, organiser_key, make_campaign):
+def test_lifecycle_runs_forward_and_refuses_skips(client, organiser_key, make_campaign, monkeypatch):
+    import datetime as dt
+
+    from service import publication
     cid = make_campaign()
     url = f"/api/v1/campaigns/{cid}/transitions"
     r = client.post(url, json={"to": "open"}, headers=organiser_key)
@@ -64,6 +68,12 @@ def test_lifecycle_runs_forward_and_refuses_skips(client, organiser_key, make_ca
             assert r.status_code == 409 and r.json["error"]["code"] == "use_publication"
             r = client.post(f"/api/v1/campaigns/{cid}/publication", json={"honourees": []}, headers=organiser_key)
             assert r.status_code == 201, r.json
+            early = client.post(url, json={"to": "archived"}, headers=organiser_key)
+            assert early.status_code == 409 and early.json["error"]["code"] == "publicity_not_ended"
+            after = dt.date.fromisoformat(r.json["ends_on"]) + dt.timedelta(days=1)
+            monkeypatch.setattr(publication, "today", lambda: after)
+            assert client.post(f"/api/v1/campaigns/{cid}/publication:confirm", json={"honouree_ids": []},
+                               headers=organiser_key).status_code == 200
             continue
         r = client.post(url, json={"to": state}, headers=organiser_key)
         assert r.status_code == 200, r.json

@@ -32,6 +32,7 @@ def url_for(doc, world):
     url = url.replace("<int:campaign_id>", str(world["cid"]))
     url = url.replace("<int:user_id>", str(world["user"])).replace("<int:key_id>", str(world["key"]))
     url = url.replace("<int:round_id>", str(world["round"])).replace("<int:batch_id>", "1")
+    url = url.replace("<int:objection_id>", "1")
     if "<int:part_id>" in url:
         kind = doc.rule.split("/")[-2]
         url = url.replace("<int:part_id>", str(world["ids"][kind]))
@@ -54,6 +55,7 @@ VALID = {
     S.CastIn: {"token": "0001-AAAA", "answers": {}},
     S.PublicationIn: {"honourees": []},
     S.ConfirmIn: {"honouree_ids": []},
+    S.ObjectionAnswerIn: {"status": "rejected", "reply": "经核实，意见不成立。"},
     S.SourceScoreIn: {"subject_id": 1, "source": "leaders", "score": 80},
 }
 

@@ -57,6 +57,9 @@ def test_publish_open_object_and_confirm(client, organiser_key, closed, monkeypa
     late = client.post(f"/c/{cid}/publicity", data={"body": "迟到的意见", "csrf_token": _csrf(client)})
     assert late.status_code == 422 and "公示期已结束" in late.get_data(as_text=True)
     keep = [r.json["honourees"][0]["id"], r.json["honourees"][2]["id"]]
+    answered = client.post(f"/api/v1/campaigns/{cid}/objections/{objections[0]['id']}:answer",
+                           headers=organiser_key, json={"status": "verified", "reply": "经核实，考勤记录有误，不予表彰。"})
+    assert answered.status_code == 200 and answered.json["status"] == "verified"
     done = client.post(f"/api/v1/campaigns/{cid}/publication:confirm", headers=organiser_key,
                        json={"honouree_ids": keep})
     assert done.status_code == 200 and done.json["confirmed_at"]

@@ -7,7 +7,8 @@ from .. import campaigns as camps
 from .. import db, issuance, publication, results, sources
 from ..auth import BALLOTS_HANDOUT, CAMPAIGNS_READ, CAMPAIGNS_WRITE, RESULTS_READ, TURNOUT_READ, current_principal
 from ..printing import batch_response
-from ..schemas import (BatchIn, BatchOut, ConfirmIn, HandoutIn, HandoutOut, ObjectionOut, PublicationIn,
+from ..schemas import (BatchIn, BatchOut, ConfirmIn, HandoutIn, HandoutOut, ObjectionAnswerIn, ObjectionOut,
+                       PublicationIn,
                        PublicationOut, SourceScoreIn, SourceScoreOut, VoidCodeIn, VoidCodeOut)
 from . import endpoint
 
@@ -102,7 +103,17 @@ def list_objections(campaign_id):
         return publication.objections(cur, campaign_id)
 
 
-@endpoint(C + "/publication:confirm", "POST", summary="After the window: confirm the final list (表彰)",
+@endpoint(C + "/objections/<int:objection_id>:answer", "POST",
+          summary="Answer an objection: 已核实 (verified) or 不成立 (rejected), with a reply note; revisable "
+          "until the final list is confirmed", permission=CAMPAIGNS_WRITE, body=ObjectionAnswerIn,
+          response=ObjectionOut, tag="results")
+def answer_objection(campaign_id, objection_id, data):
+    with db.transaction() as cur:
+        return publication.handle_objection(cur, current_principal(), campaign_id, objection_id, data)
+
+
+@endpoint(C + "/publication:confirm", "POST", summary="After the window: confirm the final list (表彰); "
+          "with objections unanswered, only with despite_open_objections",
           permission=CAMPAIGNS_WRITE, body=ConfirmIn, response=PublicationOut, tag="results")
 def confirm_publication(campaign_id, data):
     with db.transaction() as cur:

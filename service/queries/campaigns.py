@@ -4,7 +4,10 @@ from __future__ import annotations
 from psycopg2 import sql
 from psycopg2.extras import Json
 
-_CAMPAIGN_COLS = "id, title, description, state, rules, created_by, created_at, updated_at, state_changed_at"
+from ballots.lifecycle import ENTERED_AT
+
+_CAMPAIGN_COLS = ("id, title, description, state, rules, created_by, created_at, updated_at, state_changed_at, "
+                  "announced_at, opened_at, closed_at, published_at, archived_at")
 
 # The parts of a campaign's definition, with the columns a caller may write.
 PARTS = {
@@ -63,11 +66,12 @@ def update_campaign(cur, campaign_id, title=None, description=None, rules=None):
 
 
 def set_state(cur, campaign_id, from_state, to_state):
+    """Move the campaign on, stamping the time it entered the state in that state's column."""
     cur.execute(
-        f"""UPDATE campaigns
-            SET state = %s, state_changed_at = now(), updated_at = now()
-            WHERE id = %s AND state = %s
-            RETURNING {_CAMPAIGN_COLS}""",
+        sql.SQL("""UPDATE campaigns
+                   SET state = %s, state_changed_at = now(), updated_at = now(), {} = now()
+                   WHERE id = %s AND state = %s
+                   RETURNING {}""").format(sql.Identifier(ENTERED_AT[to_state]), sql.SQL(_CAMPAIGN_COLS)),
         (to_state, campaign_id, from_state),
     )
     return cur.fetchone()

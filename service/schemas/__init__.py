@@ -62,6 +62,7 @@ from .ballots import (  # noqa: F401
 )
 from .results import (  # noqa: F401
     ConfirmIn,
+    ObjectionAnswerIn,
     HonoureeIn,
     HonoureeOut,
     ObjectionIn,

@@ -28,6 +28,15 @@ class SourceWeights(Schema):
     leaders = StrictFloat(required=True, validate=validate.Range(min=0, max=1000))
 
 
+def _known_zone(name: str) -> bool:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationError("not a known time zone (e.g. Asia/Shanghai)") from None
+    return True
+
+
 class RulesSchema(Schema):
     """Campaign-wide rules; fields left out take the defaults of DOMAIN.md."""
     weight_base = CleanString(validate=validate.OneOf(list(WEIGHT_BASES)))
@@ -41,6 +50,9 @@ class RulesSchema(Schema):
     sources_trim_above = StrictInteger(allow_none=True, validate=validate.Range(min=2, max=1000), metadata={
         "description": "with more organisation or leader entries than this for a subject, drop the highest "
                        "and the lowest before averaging (null: never)"})
+
+    time_zone = CleanString(validate=lambda z: _known_zone(z), metadata={
+        "description": "IANA time zone the campaign's pages and exports show times in (default Asia/Shanghai)"})
 
     @post_load
     def fill_defaults(self, data, **_):
@@ -224,6 +236,11 @@ class CampaignOut(Schema):
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
     state_changed_at = fields.DateTime()
+    announced_at = fields.DateTime(allow_none=True, metadata={"description": "when it was announced (公开 #1)"})
+    opened_at = fields.DateTime(allow_none=True)
+    closed_at = fields.DateTime(allow_none=True)
+    published_at = fields.DateTime(allow_none=True)
+    archived_at = fields.DateTime(allow_none=True)
 
 
 class CampaignDetailOut(CampaignOut):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from .fields import CleanString, StrictFloat, StrictInteger, Text
+from .fields import CleanString, StrictBoolean, StrictFloat, StrictInteger, Text
 
 
 # --- 两推三评 sources ----------------------------------------------------------------------
@@ -39,7 +39,10 @@ class HonoureeIn(Schema):
 
 class PublicationIn(Schema):
     honourees = fields.List(fields.Nested(HonoureeIn), required=True, validate=validate.Length(max=500))
-    starts_on = fields.Date(load_default=None, metadata={"description": "default: today (China time)"})
+    starts_on = fields.Date(load_default=None, metadata={"description": "default: today (China time); an "
+                                                         "earlier day needs backdate_reason"})
+    backdate_reason = Text(500, metadata={"description": "why the 公示 began before today (e.g. the list "
+                                                          "was posted on paper first); recorded"})
     note = Text(2000)
 
 
@@ -51,6 +54,14 @@ class ObjectionIn(Schema):
 
 class ConfirmIn(Schema):
     honouree_ids = fields.List(StrictInteger(), required=True, validate=validate.Length(max=500))
+    despite_open_objections = StrictBoolean(load_default=False, metadata={
+        "description": "confirm although some objections have no answer yet (recorded)"})
+
+
+class ObjectionAnswerIn(Schema):
+    status = CleanString(required=True, validate=validate.OneOf(["verified", "rejected"]),
+                         metadata={"description": "verified: 已核实; rejected: 不成立"})
+    reply = Text(2000, required=True, min_len=1)
 
 
 class HonoureeOut(Schema):
@@ -67,10 +78,14 @@ class PublicationOut(Schema):
     working_days = fields.Integer()
     note = CleanString()
     published_at = fields.DateTime()
+    backdate_reason = CleanString()
     confirmed_at = fields.DateTime(allow_none=True)
+    status = CleanString(metadata={"description": "not_started, open, ended, confirmed or archived"})
+    status_label = CleanString()
     open = fields.Boolean()
     ended = fields.Boolean()
     objections = fields.Integer()
+    open_objections = fields.Integer(metadata={"description": "objections not yet answered"})
     honourees = fields.List(fields.Nested(HonoureeOut))
 
 
@@ -81,3 +96,7 @@ class ObjectionOut(Schema):
     body = CleanString()
     contact = CleanString()
     received_at = fields.DateTime()
+    status = CleanString(metadata={"description": "open, verified (已核实) or rejected (不成立)"})
+    reply = CleanString()
+    handled_by = CleanString(allow_none=True)
+    handled_at = fields.DateTime(allow_none=True)

@@ -1,8 +1,10 @@
 """Server-rendered pages (Chinese first): sign-in, admin, public announcement."""
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from urllib.parse import urlparse
+from zoneinfo import ZoneInfo
 
 from flask import Flask, flash, g, redirect, request, url_for
 from marshmallow import ValidationError
@@ -144,4 +146,35 @@ def register(app: Flask) -> None:
         return {"state_labels": lifecycle.LABELS, "role_labels": ROLE_LABELS,
                 "principal": g.get("principal")}
 
-    app.add_template_filter(lambda d: d.strftime("%Y-%m-%d %H:%M") if d else "", "datetime")
+    app.add_template_filter(local_time, "datetime")
+    app.add_template_filter(actor_name, "actor")
+
+
+def actor_name(actor: str | None) -> str:
+    """Who did something, in words: a user by name, an API key by its name, the command line."""
+    if not actor:
+        return ""
+    kind, _, name = actor.partition(":")
+    if kind == "user":
+        return name
+    if kind == "key":
+        return f"API 密钥「{name}」"
+    return {"cli": "命令行", "public": "公众（匿名）", "system": "系统"}.get(kind, actor)
+
+
+def use_zone(rules: dict) -> None:
+    """Show this request's times in the campaign's time zone (rules.time_zone)."""
+    g.time_zone = rules.get("time_zone") or DEFAULT_ZONE
+
+
+DEFAULT_ZONE = "Asia/Shanghai"
+
+
+def local_time(value, zone: str | None = None) -> str:
+    """A stored UTC time as the people reading the page count time (the campaign's zone, China's
+    by default); dates are shown as they are."""
+    if not value:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.astimezone(ZoneInfo(zone or g.get("time_zone") or DEFAULT_ZONE)).strftime("%Y-%m-%d %H:%M")
+    return value.isoformat()

@@ -14,13 +14,14 @@ from ..imports import parse_subjects, read_upload
 from ..queries import campaigns as q
 from ..queries.events import list_events
 from ..schemas import CampaignIn, CampaignPatch, GroupIn, RoundIn, SectionIn, SubjectIn
-from . import form_action, page
+from . import form_action, page, use_zone
 from .forms import _num, campaign_form, group_form, round_form, section_form, subject_form
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 LAYOUT_LABELS = {"slips-2x4": "裁切票条 A4 每页 8 张", "slips-3x6": "裁切票条 A4 每页 18 张",
                  "paper": "纸质选票（每票一整页）", "png": "单张二维码图片 PNG", "svg": "单张二维码图片 SVG"}
 PARTS = {"groups": "voter_groups", "subjects": "subjects", "rounds": "rounds", "sections": "sections"}
+OBJECTION_LABELS = {"open": "待处理", "verified": "已核实", "rejected": "不成立"}
 
 
 def _detail(campaign_id, **_):
@@ -49,17 +50,22 @@ def create_campaign():
 @bp.get("/campaigns/<int:campaign_id>")
 @page(CAMPAIGNS_READ)
 def campaign(campaign_id):
+    from .. import publication, sources
     with db.transaction() as cur:
         c = ops.definition(cur, campaign_id)
         events = list_events(cur, campaign_id, limit=50)
         batches = issuance.batches(cur, campaign_id)
-        from .. import sources
         mine = {(e["subject_id"], e["source"]): e for e in sources.listing(cur, campaign_id)
                 if e["entered_by"] == g.user.actor}
+        has_list = c["state"] in ("published", "archived")
+        pub = publication.get(cur, campaign_id) if has_list else None
+        objections = publication.objections(cur, campaign_id) if has_list else []
     ops.annotate_sections(c)
+    use_zone(c["rules"])
     return render_template(
-        "admin/campaign.html", c=c, events=events, editable=c["state"] == "draft", batches=batches, mine=mine,
-        issuing=c["state"] in issuance.ISSUING_STATES, layouts=LAYOUT_LABELS,
+        "admin/campaign.html", c=c, events=events, editable=lifecycle.allows("edit", c["state"]), batches=batches, mine=mine,
+        pub=pub, objections=objections, today=publication.today(), objection_labels=OBJECTION_LABELS,
+        issuing=lifecycle.allows("issue", c["state"]), layouts=LAYOUT_LABELS,
         groups_by_id={gr["id"]: gr["name"] for gr in c["groups"]},
         rounds_by_id={r["id"]: r["title"] for r in c["rounds"]},
         can_write=g.user.can(CAMPAIGNS_WRITE), next_state=lifecycle.NEXT.get(c["state"]),
@@ -156,12 +162,43 @@ def publish(campaign_id):
         "honourees": [{"subject_id": int(sid), "award": award} for sid in request.form.getlist("subject_ids")
                       if sid.isdigit()],
         "starts_on": request.form.get("starts_on") or None,
+        "backdate_reason": request.form.get("backdate_reason", "").strip(),
         "note": request.form.get("note", "").strip(),
     })
     with db.transaction() as cur:
         pub = publication.publish(cur, g.user, campaign_id, data)
     flash(f"已公示：{pub['starts_on']} 至 {pub['ends_on']}（{pub['working_days']} 个工作日）", "info")
     return redirect(_detail(campaign_id))
+
+
+@bp.post("/campaigns/<int:campaign_id>/objections/<int:objection_id>")
+@page(CAMPAIGNS_WRITE)
+@form_action(lambda **kw: _detail(**kw) + "#publicity")
+def answer_objection(campaign_id, objection_id):
+    from .. import publication
+    from ..schemas import ObjectionAnswerIn
+    data = ObjectionAnswerIn().load({"status": request.form.get("status", ""),
+                                     "reply": request.form.get("reply", "").strip()})
+    with db.transaction() as cur:
+        publication.handle_objection(cur, g.user, campaign_id, objection_id, data)
+    flash(f"已记录：{OBJECTION_LABELS[data['status']]}", "info")
+    return redirect(_detail(campaign_id) + "#publicity")
+
+
+@bp.post("/campaigns/<int:campaign_id>/publication/confirm")
+@page(CAMPAIGNS_WRITE)
+@form_action(lambda **kw: _detail(**kw) + "#publicity")
+def confirm_publication(campaign_id):
+    from .. import publication
+    from ..schemas import ConfirmIn
+    data = ConfirmIn().load({
+        "honouree_ids": [int(h) for h in request.form.getlist("honouree_ids") if h.isdigit()],
+        "despite_open_objections": request.form.get("despite_open_objections") == "on"})
+    with db.transaction() as cur:
+        pub = publication.confirm(cur, g.user, campaign_id, data)
+    kept = sum(1 for h in pub["honourees"] if h["final"])
+    flash(f"最终名单已确定：{kept} 名", "info")
+    return redirect(_detail(campaign_id) + "#publicity")
 
 
 @bp.get("/campaigns/<int:campaign_id>/results")
@@ -173,7 +210,7 @@ def results_page(campaign_id):
     from .. import results as res
     with db.transaction() as cur:
         c = ops.definition(cur, campaign_id)
-        if c["state"] not in res.RESULT_STATES:
+        if not lifecycle.allows("results", c["state"]):
             flash("投票结束后才能查看结果", "error")
             return redirect(_detail(campaign_id))
         rounds = [res.round_results(cur, campaign_id, r["id"]) for r in c["rounds"]]

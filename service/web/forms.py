@@ -43,6 +43,7 @@ def campaign_form(form, with_rules):
             "laggard_share": _num(form.get("laggard_share")),
             "small_group_k": _num(form.get("small_group_k"), integer=True),
             "publicity_days": _num(form.get("publicity_days"), integer=True),
+            "time_zone": form.get("time_zone", "").strip() or None,
             "sources": {k: _num(form.get(f"sources_{k}")) for k in ("ballots", "organisation", "leaders")}
             if form.get("sources_ballots", "").strip() else None,
         })

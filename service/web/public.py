@@ -9,6 +9,7 @@ from ballots.sections import MAJORITY_BASES, MAJORITY_LABELS, QUORUM_BASES, SCAL
 from .. import campaigns as ops
 from .. import db, publication, results
 from ..errors import APIError, NotFound
+from . import use_zone
 from ..schemas import ObjectionIn
 from ..queries import campaigns as q
 
@@ -18,7 +19,7 @@ bp = Blueprint("public", __name__)
 @bp.get("/")
 def home():
     with db.transaction() as cur:
-        rows = q.list_campaigns(cur, states=lifecycle.PUBLIC_STATES - {"archived"})
+        rows = q.list_campaigns(cur, states=lifecycle.ACTIONS["listed"])
     return render_template("public/home.html", campaigns=rows)
 
 
@@ -29,6 +30,7 @@ def announcement(campaign_id):
     if c["state"] not in lifecycle.PUBLIC_STATES:
         raise NotFound("no such campaign")  # a draft is not public, nor is its existence
     ops.annotate_sections(c)
+    use_zone(c["rules"])
     total = sum(float(gr["weight"]) for gr in c["groups"]) or 1.0
     return render_template("public/announcement.html", c=c, total_weight=total,
                            section_labels=SECTION_LABELS, scale_labels=SCALE_LABELS,
@@ -60,6 +62,10 @@ def turnout_json(campaign_id):
     return resp
 
 
+_REFUSED = {"not_started": "公示尚未开始，请在公示期内反映意见。", "ended": "公示期已结束，不再受理意见。",
+            "confirmed": "公示期已结束，不再受理意见。", "archived": "本次评选已归档，不再受理意见。"}
+
+
 @bp.route("/c/<int:campaign_id>/publicity", methods=["GET", "POST"])
 def publicity(campaign_id):
     """公开 #2: the proposed honourees, the 公示 window, and the objection form."""
@@ -80,8 +86,9 @@ def publicity(campaign_id):
             except ValidationError as exc:
                 message = ("error", "请填写意见内容（不超过 2000 字）。" if "body" in exc.messages else "提交的内容有误。")
             except APIError as exc:
-                message = ("error", "公示期已结束，不再受理意见。" if exc.code == "window_closed" else exc.message)
+                message = ("error", _REFUSED.get(exc.details.get("status"), exc.message))
         pub = publication.get(cur, campaign_id)
+    use_zone(c["rules"])
     status = 200 if message is None or message[0] == "info" else 422
     return render_template("public/publicity.html", c=c, pub=pub, message=message,
                            state_labels=lifecycle.LABELS), status

@@ -161,7 +161,7 @@ def board(round_id):
             short = casting.parse_tracker(check)
             result = "malformed" if short is None else ("found" if qv.find_tracker(cur, round_id, short)
                                                         else "missing")
-        ended = campaign["state"] not in ("announced", "open")
+        ended = not lifecycle.allows("issue", campaign["state"])  # no ballot can be cast any more
         after = casting.parse_tracker(request.args.get("after", "")) or b""
         trackers = [forms.short_tracker(x) for x in qv.list_trackers(cur, round_id, after, 500)] if ended else []
     return render_template("vote/board.html", round=rnd, campaign=campaign, count=count, check=check,
