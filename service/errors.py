@@ -97,7 +97,6 @@ _PAGE_TEXT = {
 }
 
 
-_CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def wants_json() -> bool:
@@ -114,7 +113,8 @@ def _respond(status: int, code: str, message: str, details: dict | None = None):
         return render_template("vote/error.html", status=status, title=title, text=text), status
     # A message written for people (in Chinese) is shown under the page's own text; the API's
     # English messages, meant for developers, are not.
-    shown = message if status < 500 and message and _CJK.search(message) else None
+    from .web.messages import zh
+    shown = zh(message) if status < 500 and message else None
     return render_template("error.html", status=status, title=title, text=text, message=shown,
                            details=details), status
 

@@ -203,7 +203,7 @@ def test_scores_entered_from_the_campaign_page(client, full_campaign, make_user,
     assert "已保存 1 个评分" in client.get(r.headers["Location"]).get_data(as_text=True)
     bad = client.post(f"/admin/campaigns/{full_campaign.id}/scores", data={
         "csrf_token": token, "source": "leaders", f"score-{o[0]}": "120"})
-    assert "数值超出范围" in client.get(bad.headers["Location"]).get_data(as_text=True)
+    assert "评分：须在 0 至 100 之间" in client.get(bad.headers["Location"]).get_data(as_text=True)
     (entry,) = client.get(f"/api/v1/campaigns/{full_campaign.id}/scores", headers=organiser_key).json
     assert (entry["subject_id"], entry["score"], entry["comment"]) == (o[0], 88.5, "表率作用突出")
 

@@ -32,7 +32,7 @@ def _known_zone(name: str) -> bool:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file name
         raise ValidationError("not a known time zone (e.g. Asia/Shanghai)") from None
     return True
 
@@ -51,7 +51,7 @@ class RulesSchema(Schema):
         "description": "with more organisation or leader entries than this for a subject, drop the highest "
                        "and the lowest before averaging (null: never)"})
 
-    time_zone = CleanString(validate=lambda z: _known_zone(z), metadata={
+    time_zone = CleanString(validate=[validate.Length(max=64), _known_zone], metadata={
         "description": "IANA time zone the campaign's pages and exports show times in (default Asia/Shanghai)"})
 
     @post_load

@@ -9,73 +9,22 @@ from zoneinfo import ZoneInfo
 from flask import Flask, flash, g, redirect, request, url_for
 from marshmallow import ValidationError
 
+from markupsafe import Markup, escape
+
 from .. import csrf
 from ..auth import current_principal
 from ..errors import APIError, Forbidden
+from . import messages
 
-FIELD_LABELS = {
-    "title": "标题", "description": "说明", "name": "名称", "weight": "权重", "criteria": "评价标准",
-    "eligible": "应参评人数", "kind": "类型", "category": "类别", "unit": "单位", "commitment": "公开承诺",
-    "type": "题型", "config": "设置", "max_choices": "限选人数", "quota": "名额", "max_length": "字数上限",
-    "username": "用户名", "password": "密码", "role": "角色", "scopes": "权限范围", "round_id": "轮次",
-    "rules": "规则", "pass_line": "达标线", "laggard_share": "后进比例", "small_group_k": "最少公布人数",
-    "min": "最低分", "max": "最高分", "trim_above": "去掉最高最低分的人数门槛", "file": "文件",
-    "caps": "比例上限", "options": "选项", "scale": "量表", "position": "顺序", "publicity_days": "公示天数",
-    "group_id": "参评群体", "size": "张数", "label": "批次说明", "layout": "版式", "code": "票码",
-}
-MESSAGES = {
-    "Missing data for required field.": "必填",
-    "Not a valid number.": "不是有效的数字",
-    "Not a valid integer.": "不是有效的整数",
-    "Not a valid boolean.": "取值无效",
-    "Field may not be null.": "不能为空",
-    "Unknown field.": "未知字段",
-}
-
-
-def _zh(message: str) -> str:
-    if message in MESSAGES:
-        return MESSAGES[message]
-    if message.startswith("Length must be") or message.startswith("Shorter than") or message.startswith("Longer than"):
-        return "长度不符合要求"
-    if message.startswith("Must be one of"):
-        return "取值无效"
-    if message.startswith("Must be greater") or message.startswith("Must be less"):
-        return "数值超出范围"
-    if message.startswith("String does not match"):
-        return "格式不正确"
-    return message
-
-
-def flatten_messages(messages, prefix="") -> list[str]:
-    out = []
-    if isinstance(messages, dict):
-        for key, value in messages.items():
-            label = FIELD_LABELS.get(str(key), f"第 {key} 行" if str(key).isdigit() else str(key))
-            out += flatten_messages(value, f"{prefix}{label}：" if key != "_schema" else prefix)
-    elif isinstance(messages, list):
-        for m in messages:
-            out += flatten_messages(m, prefix)
-    else:
-        out.append(prefix + _zh(str(messages)))
-    return out
-
-
-_CODE_MESSAGES = {"payload_too_large": "文件超过大小上限", "campaign_not_editable": "活动已公告，不能再修改",
-                  "duplicate": "已存在同名项目", "in_use": "该项目正被某个题目使用，请先修改题目",
-                  "wrong_state": "只有在“已公告”或“投票中”时才能发放或作废选票",
-                  "already_voided": "已经作废过了", "not_voidable": "该票已使用，或不是本活动发出的选票",
-                  "invalid_transition": "当前状态下不能进行这一步（页面可能已过期，请刷新后重试）",
-                  "use_publication": "请用“发布公示”表单发布拟表彰名单，活动随之进入公示"}
+def error_messages(exc) -> list[str]:
+    """A refused form's lines, in Chinese."""
+    if isinstance(exc, ValidationError):
+        return messages.flatten(exc.messages)
+    return messages.error_lines(exc)[:20]
 
 
 def flash_error(exc) -> None:
-    if isinstance(exc, ValidationError):
-        lines = flatten_messages(exc.messages)
-    else:
-        lines = [_CODE_MESSAGES.get(exc.code, exc.message)] + flatten_messages(exc.details.get("fields") or exc.details.get("rows")
-                                                 or exc.details.get("problems") or [])
-    for line in lines[:20]:
+    for line in error_messages(exc):
         flash(line, "error")
 
 
@@ -100,8 +49,11 @@ def page(permission: str):
     return decorate
 
 
-def form_action(redirect_to):
-    """Run a form handler; turn domain and validation errors into flashed messages."""
+def form_action(redirect_to, render=None):
+    """Run a form handler; turn domain and validation errors into messages. With `render` (the
+    page the form is on), the page is shown again with the messages beside the form that was
+    sent (its hidden `_form` names it) and what was typed still in it, answered 422; without,
+    the messages are flashed and the browser goes to `redirect_to`."""
     def decorate(view):
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
@@ -110,11 +62,50 @@ def form_action(redirect_to):
             except (APIError, ValidationError) as exc:
                 if isinstance(exc, APIError) and exc.status in (401, 403, 404):
                     raise
+                sent = request.form.get("_form")
+                if render is not None and sent:
+                    g.form_errors = {sent: error_messages(exc)}
+                    g.form_values = request.form
+                    html = render(**kwargs)
+                    if f'name="_form" value="{escape(sent)}"' in html:
+                        return html, 422
+                    # The page no longer has that form (the state moved on): say it at the top.
+                    g.pop("form_errors"), g.pop("form_values")
                 flash_error(exc)
                 return redirect(redirect_to(**kwargs))
             return result
         return wrapper
     return decorate
+
+
+def _sent(form_id: str) -> bool:
+    return (g.get("form_values") or {}).get("_form") == form_id
+
+
+def form_value(form_id: str, name: str, default=""):
+    """What the user typed in this field of this form, if it was just refused; else the default."""
+    if _sent(form_id):
+        return g.form_values.get(name, "")
+    return "" if default is None else default
+
+
+def form_checked(form_id: str, name: str, value, default=False) -> bool:
+    if _sent(form_id):
+        return str(value) in g.form_values.getlist(name)
+    return bool(default)
+
+
+def form_errors(form_id: str) -> Markup:
+    """The refusal's messages, inside the form they belong to."""
+    lines = (g.get("form_errors") or {}).get(form_id)
+    if not lines:
+        return Markup("")
+    items = "".join(f"<li>{escape(line)}</li>" for line in lines)
+    return Markup(f'<div class="form-errors" role="alert"><p>未能保存：</p><ul>{items}</ul></div>')
+
+
+def form_id(name: str) -> Markup:
+    return Markup(f'<input type="hidden" name="_form" value="{escape(name)}">')
 
 
 def safe_next(target: str | None) -> str:
@@ -148,6 +139,9 @@ def register(app: Flask) -> None:
 
     app.add_template_filter(local_time, "datetime")
     app.add_template_filter(actor_name, "actor")
+    app.add_template_filter(messages.event_text, "event")
+    app.jinja_env.globals.update(form_value=form_value, form_checked=form_checked, form_errors=form_errors,
+                                 form_id=form_id)
 
 
 def actor_name(actor: str | None) -> str:

@@ -24,7 +24,7 @@ def users():
 
 @bp.post("/users")
 @page(USERS_MANAGE)
-@form_action(lambda **_: url_for("accounts.users"))
+@form_action(lambda **_: url_for("accounts.users"), render=lambda **_: users())
 def create_user():
     data = UserIn().load({k: request.form.get(k, "").strip() for k in ("username", "password", "role",
                                                                          "display_name")})
@@ -36,7 +36,7 @@ def create_user():
 
 @bp.post("/users/<int:user_id>")
 @page(USERS_MANAGE)
-@form_action(lambda **_: url_for("accounts.users"))
+@form_action(lambda **_: url_for("accounts.users"), render=lambda **_: users())
 def update_user(user_id):
     raw = {}
     if request.form.get("role"):
@@ -62,7 +62,7 @@ def api_keys():
 
 @bp.post("/api-keys")
 @page(APIKEYS_MANAGE)
-@form_action(lambda **_: url_for("accounts.api_keys"))
+@form_action(lambda **_: url_for("accounts.api_keys"), render=lambda **_: api_keys())
 def create_api_key():
     data = ApiKeyIn().load({"name": request.form.get("name", "").strip(),
                             "scopes": request.form.getlist("scopes")})
@@ -76,7 +76,7 @@ def create_api_key():
 
 @bp.post("/api-keys/<int:key_id>/revoke")
 @page(APIKEYS_MANAGE)
-@form_action(lambda **_: url_for("accounts.api_keys"))
+@form_action(lambda **_: url_for("accounts.api_keys"), render=lambda **_: api_keys())
 def revoke_api_key(key_id):
     with db.transaction() as cur:
         ops.revoke_api_key(cur, g.user, key_id)

@@ -28,6 +28,11 @@ def _detail(campaign_id, **_):
     return url_for("admin.campaign", campaign_id=campaign_id)
 
 
+def _again(campaign_id, **_):
+    """The campaign page once more, with the refused form's messages and values (form_action)."""
+    return campaign(campaign_id)
+
+
 @bp.get("/")
 @page(CAMPAIGNS_READ)
 def index():
@@ -38,7 +43,7 @@ def index():
 
 @bp.post("/campaigns")
 @page(CAMPAIGNS_WRITE)
-@form_action(lambda **_: url_for("admin.index"))
+@form_action(lambda **_: url_for("admin.index"), render=lambda **_: index())
 def create_campaign():
     data = CampaignIn().load(campaign_form(request.form, with_rules=False))
     with db.transaction() as cur:
@@ -77,7 +82,7 @@ def campaign(campaign_id):
 
 @bp.post("/campaigns/<int:campaign_id>/edit")
 @page(CAMPAIGNS_WRITE)
-@form_action(_detail)
+@form_action(_detail, render=_again)
 def edit_campaign(campaign_id):
     data = CampaignPatch().load(campaign_form(request.form, with_rules=True))
     with db.transaction() as cur:
@@ -94,7 +99,7 @@ _ADDED = {"groups": "已添加参评群体", "subjects": "已添加被测评对�
 
 @bp.post("/campaigns/<int:campaign_id>/<any(groups, subjects, rounds, sections):part>")
 @page(CAMPAIGNS_WRITE)
-@form_action(_detail)
+@form_action(_detail, render=_again)
 def add_part(campaign_id, part):
     schema, parse = _FORMS[part]
     data = schema().load(parse(request.form))
@@ -106,7 +111,7 @@ def add_part(campaign_id, part):
 
 @bp.post("/campaigns/<int:campaign_id>/<any(groups, subjects, rounds, sections):part>/<int:part_id>/delete")
 @page(CAMPAIGNS_WRITE)
-@form_action(_detail)
+@form_action(_detail, render=_again)
 def delete_part(campaign_id, part, part_id):
     with db.transaction() as cur:
         ops.delete_part(cur, g.user, PARTS[part], campaign_id, part_id)
@@ -116,7 +121,7 @@ def delete_part(campaign_id, part, part_id):
 
 @bp.post("/campaigns/<int:campaign_id>/subjects/import")
 @page(CAMPAIGNS_WRITE)
-@form_action(_detail)
+@form_action(_detail, render=_again)
 def import_subjects(campaign_id):
     upload = request.files.get("file")
     if upload is None or not upload.filename:
@@ -131,7 +136,7 @@ def import_subjects(campaign_id):
 
 @bp.post("/campaigns/<int:campaign_id>/transition")
 @page(CAMPAIGNS_WRITE)
-@form_action(_detail)
+@form_action(_detail, render=_again)
 def transition(campaign_id):
     target = request.form.get("to", "")
     with db.transaction() as cur:
@@ -143,7 +148,7 @@ def transition(campaign_id):
 
 @bp.post("/campaigns/<int:campaign_id>/delete")
 @page(CAMPAIGNS_WRITE)
-@form_action(_detail)
+@form_action(_detail, render=_again)
 def delete_campaign(campaign_id):
     with db.transaction() as cur:
         ops.delete_campaign(cur, g.user, campaign_id)
@@ -153,7 +158,7 @@ def delete_campaign(campaign_id):
 
 @bp.post("/campaigns/<int:campaign_id>/publish")
 @page(CAMPAIGNS_WRITE)
-@form_action(_detail)
+@form_action(_detail, render=_again)
 def publish(campaign_id):
     from .. import publication
     from ..schemas import PublicationIn
@@ -173,7 +178,7 @@ def publish(campaign_id):
 
 @bp.post("/campaigns/<int:campaign_id>/objections/<int:objection_id>")
 @page(CAMPAIGNS_WRITE)
-@form_action(lambda **kw: _detail(**kw) + "#publicity")
+@form_action(lambda **kw: _detail(**kw) + "#publicity", render=_again)
 def answer_objection(campaign_id, objection_id):
     from .. import publication
     from ..schemas import ObjectionAnswerIn
@@ -187,7 +192,7 @@ def answer_objection(campaign_id, objection_id):
 
 @bp.post("/campaigns/<int:campaign_id>/publication/confirm")
 @page(CAMPAIGNS_WRITE)
-@form_action(lambda **kw: _detail(**kw) + "#publicity")
+@form_action(lambda **kw: _detail(**kw) + "#publicity", render=_again)
 def confirm_publication(campaign_id):
     from .. import publication
     from ..schemas import ConfirmIn
@@ -253,7 +258,7 @@ _LINE_LABELS = {"more_than_half": "过半数线 50%", "two_thirds": "三分之�
 
 @bp.post("/campaigns/<int:campaign_id>/scores")
 @page(CAMPAIGNS_WRITE)
-@form_action(_detail)
+@form_action(_detail, render=_again)
 def enter_scores(campaign_id):
     """组织考评 / 领导点评 from the campaign page: one score (and comment) per subject filled in."""
     from .. import sources

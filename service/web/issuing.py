@@ -13,13 +13,18 @@ from .forms import _num
 bp = Blueprint("issuing", __name__, url_prefix="/admin/campaigns/<int:campaign_id>")
 
 
+def _campaign_page(campaign_id):
+    from .admin import campaign
+    return campaign(campaign_id)
+
+
 def _back(campaign_id, **_):
     return url_for("admin.campaign", campaign_id=campaign_id) + "#ballots"
 
 
 @bp.post("/batches")
 @page(CAMPAIGNS_WRITE)
-@form_action(_back)
+@form_action(_back, render=lambda campaign_id, **_: _campaign_page(campaign_id))
 def issue(campaign_id):
     data = BatchIn().load({
         "round_id": _num(request.form.get("round_id"), integer=True),
@@ -43,7 +48,7 @@ def progress(campaign_id, batch_id):
 
 @bp.post("/batches/<int:batch_id>/void")
 @page(CAMPAIGNS_WRITE)
-@form_action(_back)
+@form_action(_back, render=lambda campaign_id, **_: _campaign_page(campaign_id))
 def void_batch(campaign_id, batch_id):
     with db.transaction() as cur:
         b = issuance.void_batch(cur, g.user, campaign_id, batch_id)
@@ -56,7 +61,7 @@ def void_batch(campaign_id, batch_id):
 
 @bp.post("/ballots/void")
 @page(CAMPAIGNS_WRITE)
-@form_action(_back)
+@form_action(_back, render=lambda campaign_id, **_: _campaign_page(campaign_id))
 def void_code(campaign_id):
     with db.transaction() as cur:
         result = issuance.void_code(cur, g.user, campaign_id, request.form.get("code", "")[:100])

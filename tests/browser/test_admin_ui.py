@@ -112,7 +112,10 @@ def test_validation_messages_are_shown_in_chinese(live_server, phone, make_user,
     form.get_by_label("权重").fill("-1")
     form.get_by_role("button", name="添加群体").click()
     page.wait_for_load_state()
-    assert page.get_by_text("权重：数值超出范围").is_visible()
+    form = page.locator("#add-group")  # the page again: the message beside the form, what was typed kept
+    assert form.locator(".form-errors").get_by_text("权重：须在 0 至 1000 之间").is_visible()
+    assert form.get_by_label("群体名称").input_value() == "教师" and form.get_by_label("权重").input_value() == "-1"
+    assert page.locator("#add-subject .form-errors").count() == 0  # and beside that form only
     shots(page, "07-validation-message")
 
 

@@ -20,12 +20,12 @@
     box.hidden = false;
     text.textContent = "正在生成选票…";
     var timer = null;
-    // redirect "manual": an error answers with a redirect whose page shows the message; following
-    // it here would use the message up, so the page itself is reloaded instead.
     fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin", redirect: "manual" })
       .then(function (resp) {
         var batch = resp.headers.get("X-Batch-Id");
-        if (!resp.ok || !batch) { window.location.reload(); return null; }
+        // Refused (nothing was issued): post the form the plain way, so the page comes back with
+        // the messages beside this form and what was typed still in it.
+        if (!resp.ok || !batch) { form.submit(); return null; }
         var total = parseInt(resp.headers.get("X-Batch-Size"), 10);
         var progressUrl = form.action + "/" + batch + "/progress";
         show(0, total);

@@ -1,0 +1,252 @@
+"""What people read on the pages, in Chinese: field labels, every message the schemas and the
+operations give (the API keeps its English for developers), every error code's sentence, and
+every event in words. tests/test_messages.py reads the source for messages and fails on one
+this catalogue cannot say in Chinese.
+"""
+from __future__ import annotations
+
+import re
+
+from ballots.lifecycle import LABELS as STATE_LABELS
+
+FIELD_LABELS = {
+    "title": "标题", "description": "说明", "name": "名称", "weight": "权重", "criteria": "评价标准",
+    "eligible": "应参评人数", "kind": "类型", "category": "类别", "unit": "单位", "commitment": "公开承诺",
+    "type": "题型", "config": "", "max_choices": "限选人数", "quota": "名额", "max_length": "字数上限",
+    "username": "用户名", "password": "密码", "role": "角色", "scopes": "权限范围", "round_id": "轮次",
+    "rules": "", "pass_line": "达标线", "laggard_share": "后进比例", "small_group_k": "最少公布人数",
+    "min": "最低分", "max": "最高分", "trim_above": "去掉最高最低分的人数门槛", "file": "文件",
+    "caps": "比例上限", "options": "选项", "scale": "量表", "position": "顺序", "publicity_days": "公示天数",
+    "group_id": "参评群体", "size": "张数", "label": "批次说明", "layout": "版式", "code": "票码",
+    "subject_id": "对象", "subject_ids": "指定对象", "group_ids": "适用群体", "honourees": "拟表彰对象",
+    "honouree_ids": "最终名单", "honouree_id": "涉及对象", "starts_on": "公示开始日期", "note": "公示说明",
+    "backdate_reason": "提前开始的原因", "award": "表彰称号", "body": "意见内容", "contact": "联系方式",
+    "status": "处理结果", "reply": "处理意见", "score": "评分", "comment": "点评", "source": "评分来源",
+    "time_zone": "时区", "quorum": "有效门槛", "share": "比例", "base": "基数", "majority": "推荐得票",
+    "threshold": "门槛", "weight_base": "权重归一", "sources": "来源权重", "ballots": "师生测评",
+    "organisation": "组织考评", "leaders": "领导点评", "sources_trim_above": "去掉最高最低分的人数门槛",
+    "write_ins": "另选他人", "identical_invalid": "分数相同无效", "option": "选项", "max_share": "比例上限",
+    "at_least": "高分线", "max_count": "高分线以上至多人数", "floors": "低分线", "below": "低分线",
+    "min_count": "低分线以下至少人数", "display_name": "显示名称", "disabled": "停用", "to": "目标状态",
+    "voter_ref": "用户标识", "token": "票码", "answers": "答案", "despite_open_objections": "仍要确定",
+    "rank_by": "排名依据", "points": "分值", "favourable": "是否好评",
+}
+
+# English message (a regular expression, matched whole) → Chinese; named groups carry over.
+MESSAGES = [
+    (r"Missing data for required field\.", "必填"),
+    (r"Not a valid number\.", "不是有效的数字"),
+    (r"Not a valid integer\.", "不是有效的整数"),
+    (r"Not a valid boolean\.", "取值须为是或否"),
+    (r"Not a valid date\.", "不是有效的日期（例如 2026-12-01）"),
+    (r"Not a valid list\.", "应为一组取值"),
+    (r"Not a valid mapping type\.", "格式不正确（应为对象）"),
+    (r"Not a valid string\.", "应为文字"),
+    (r"Not a valid utf-8 string\.", "不是有效的 UTF-8 文字"),
+    (r"Field may not be null\.", "不能为空"),
+    (r"Unknown field\.", "不认识的字段"),
+    (r"Invalid input type\.", "格式不正确"),
+    (r"Invalid type\.", "格式不正确"),
+    (r"Invalid value\.", "取值无效"),
+    (r"Number too large\.", "数值过大"),
+    (r"Special numeric values \(nan or infinity\) are not permitted\.", "不能是非数字或无穷大"),
+    (r"String does not match expected pattern\.", "格式不正确"),
+    (r"Control characters and lone surrogates are not allowed\.", "不能包含控制字符"),
+    (r"Shorter than minimum length 1\.", "不能为空"),
+    (r"Length must be between (?P<a>\d+) and (?P<b>\d+)\.", "长度须在 {a} 至 {b} 之间"),
+    (r"Shorter than minimum length (?P<a>\d+)\.", "长度至少为 {a}"),
+    (r"Longer than maximum length (?P<b>\d+)\.", "长度不能超过 {b}"),
+    (r"Length must be (?P<a>\d+)\.", "长度须为 {a}"),
+    (r"Must be greater than or equal to (?P<a>\S+) and less than or equal to (?P<b>\S+)\.", "须在 {a} 至 {b} 之间"),
+    (r"Must be greater than or equal to (?P<a>\S+)\.", "不能小于 {a}"),
+    (r"Must be less than or equal to (?P<b>\S+)\.", "不能大于 {b}"),
+    (r"Must be one of: (?P<c>.*)\.", "取值须为以下之一：{c}"),
+    (r"png and svg hold one ballot: size must be 1", "PNG 和 SVG 只能生成一张选票：张数须为 1"),
+    (r"not a known time zone \(e\.g\. Asia/Shanghai\)", "不是已知的时区（例如 Asia/Shanghai）"),
+    (r"min must be below max", "最低分必须小于最高分"),
+    (r"cap names an option not on the scale: (?P<o>.*)", "比例上限的选项「{o}」不在量表中"),
+    (r"give a subject_id or a name", "请选择对象或填写姓名"),
+    (r"not in this campaign: (?P<x>.*)", "不属于本活动：{x}"),
+    (r"not in this campaign", "不属于本活动"),
+    (r"ids repeat", "有重复的项目"),
+    (r"already in this campaign \(same name and unit\)", "本活动中已有名称和单位都相同的对象"),
+    (r"same name and unit as row (?P<n>\d+)", "与第 {n} 行的名称和单位相同"),
+    (r"not on the published list: (?P<x>.*)", "不在公示名单中：{x}"),
+    (r"not on the published list", "不在公示名单中"),
+    (r"not a valid ballot code|the code does not check out", "票码无效，请核对后重新输入"),
+    (r"the body must be a JSON object|expected an object", "请求内容须为 JSON 对象"),
+    (r"the key (?P<k>.*) appears twice in one object", "键「{k}」在同一对象中出现了两次"),
+    (r"send the file as multipart/form-data in the field `file`", "请上传文件（multipart/form-data 的 file 字段）"),
+    (r"no such user", "找不到该用户"),
+    (r"no such API key", "找不到该 API 密钥"),
+    (r"no such campaign", "找不到该测评活动"),
+    (r"no such (?P<p>\S+) in this campaign", "本活动中找不到该{p}"),
+    (r"no such batch in this campaign", "本活动中找不到该批次"),
+    (r"no such objection in this campaign", "本活动中找不到该异议"),
+    (r"no such publication|this campaign has published no list", "本活动没有公示名单"),
+    (r"no such resource", "找不到该项目"),
+    (r"malformed Authorization header; send 'Bearer <API key>'", "Authorization 请求头格式不正确，应为 Bearer <API 密钥>"),
+    (r"unknown or revoked API key", "API 密钥无效或已吊销"),
+    (r"authentication required", "请先登录"),
+    (r"the request body is not valid JSON", "请求内容不是有效的 JSON"),
+    (r"the first row must hold the headings, with at least 名称 \(name\)", "首行须为表头，至少包含“名称”一列"),
+    (r"the CSV file is neither UTF-8 nor GB18030 text", "CSV 文件既不是 UTF-8 也不是 GB18030 编码"),
+    (r"the CSV file cannot be read: (?P<x>.*)", "无法读取 CSV 文件：{x}"),
+    (r"the file is not a readable XLSX workbook", "文件不是可读取的 XLSX 工作簿"),
+    (r"the workbook unpacks to (?P<a>\d+) MB, more than a subject list needs \(at most (?P<b>\d+) MB\)",
+     "工作簿解压后有 {a} MB，超过对象名单所需（最多 {b} MB）"),
+    (r"upload a \.csv or \.xlsx file", "请上传 .csv 或 .xlsx 文件"),
+    (r"the file is empty", "文件是空的"),
+    (r"at most (?P<n>\d+) rows per file", "每个文件最多 {n} 行"),
+    (r"some rows are invalid; nothing was imported", "部分行有误，未导入任何对象"),
+    (r"the file has no subject rows", "文件中没有对象"),
+    (r"a subject in the file already exists in this campaign", "文件中有对象已在本活动中"),
+    (r".+ is possible only while the campaign is announced or open; it is (?P<state>\w+)",
+     "只有在“已公告”或“投票中”时才能发放或作废选票；活动当前为「{state}」"),
+    (r"ballots can be voided only while the campaign is announced or open; it is (?P<state>\w+)",
+     "只有在“已公告”或“投票中”时才能发放或作废选票；活动当前为「{state}」"),
+    (r"scores are entered while voting is open or closed; the campaign is (?P<state>\w+)",
+     "只有在投票中或投票结束后才能录入评分；活动当前为「{state}」"),
+    (r"objections are answered while the list is published; the campaign is (?P<state>\w+)",
+     "只有在公示期间才能处理异议；活动当前为「{state}」"),
+    (r"the final list is confirmed; its objections are settled", "最终名单已经确定，异议处理已结束"),
+    (r"the final list is already confirmed", "最终名单已经确定"),
+    (r"this voter group answers no section in this round: there is no form to print|"
+     r"no section of this round is for this group", "该参评群体在本轮次没有需要回答的题目"),
+    (r"too many invalid ballot codes from this client; wait a minute", "无效票码尝试次数过多，请一分钟后再试"),
+    (r"unknown state (?P<x>.*)", "未知的状态：{x}"),
+    (r"cannot move a campaign from (?P<from>\w+) to (?P<to>\w+): .*", "活动不能从「{from}」变为「{to}」"),
+    (r"the request has invalid fields", "提交的内容有误，请检查标出的字段"),
+    (r"the official holiday calendar for (?P<y>\d+) is not known yet.*", "尚无 {y} 年的法定节假日安排"),
+]
+_COMPILED = [(re.compile(p + r"\Z", re.S), t) for p, t in MESSAGES]
+
+# Error codes and the sentence a page shows for them (details fill the blanks); None: the code
+# covers different messages, and the message itself is translated.
+CODES = {
+    "bad_request": None, "validation_failed": None, "not_found": None, "wrong_state": None, "import_failed": None,
+    "unauthorized": "请先登录", "forbidden": "您的账号没有执行此操作的权限", "method_not_allowed": "不支持该请求方式",
+    "conflict": "该操作与当前状态冲突", "payload_too_large": "文件超过大小上限",
+    "unsupported_media_type": "请以 JSON 格式提交（Content-Type: application/json）",
+    "malformed_json": "请求内容不是有效的 JSON", "too_many_requests": "尝试次数过多，请稍后再试",
+    "internal": "服务器内部错误，请稍后再试", "http_error": "请求有误",
+    "csrf_failed": "表单已过期或来源无效，请刷新页面后重试",
+    "duplicate": "已存在同名项目", "in_use": "该项目正被某个题目使用，请先修改题目",
+    "last_admin": "这是最后一个可用的管理员账号，请先设置另一个管理员", "already_revoked": "该密钥已经吊销",
+    "password_change_required": "请先在网页上登录并设置新密码",
+    "campaign_not_editable": "活动{state}，不能再修改（只有草稿可以修改）",
+    "invalid_transition": "当前状态下不能进行这一步：活动现为「{state}」（页面可能已过期，请刷新后重试）",
+    "not_ready": "活动还不能公告，请先完成：",
+    "use_publication": "请用“发布公示”表单发布拟表彰名单，活动随之进入公示",
+    "invalid_ballot": "这不是本系统发出的票码", "ballot_used": "此选票已经使用，不能再次投票或修改",
+    "ballot_voided": "此选票已被组织者作废", "voting_not_open": "投票尚未开始", "voting_closed": "投票已经结束",
+    "ballot_invalid": "选票有题目不符合规则，请修改后再提交",
+    "pool_exhausted": "暂时无法发放选票，请稍后重试", "already_voided": "已经作废过了",
+    "not_voidable": "该票已使用，或不是本活动发出的选票", "already_handed_out": "该用户已领取本轮的选票",
+    "not_closed": "投票结束后才能查看结果", "window_closed": "不在公示期内，不受理意见",
+    "already_confirmed": "最终名单已经确定",
+    "window_open": "公示期到 {ends_on} 结束，结束后才能确定最终名单",
+    "objections_open": "还有 {open_objections} 条异议尚未处理：请先处理，或勾选“仍要确定最终名单”后再确定",
+    "not_confirmed": "请先确定最终名单（表彰），再归档",
+    "publicity_not_ended": "公示期到 {ends_on} 结束；公示结束并确定最终名单后才能归档",
+    "backdated_without_reason": "公示开始日期早于今天（{today}），请填写提前开始的原因",
+}
+
+# The values a OneOf offers, as the forms name them.
+CHOICE_WORDS = {
+    "organisation": "组织", "person": "个人", "evaluation": "测评", "recommendation": "推荐",
+    "rating": "满意度测评", "choose": "推荐（限选）", "approve": "赞成/不赞成", "score": "量化打分", "text": "意见建议",
+    "satisfaction": "满意度量表", "member": "党员评议量表", "admin": "管理员", "organiser": "组织者",
+    "auditor": "审计员", "viewer": "查看者", "issued": "发出票数", "eligible": "应参评人数", "valid": "有效票",
+    "cast": "收回票", "returned": "按实际收回的群体", "all": "按全部群体", "more_than_half": "超过半数",
+    "two_thirds": "三分之二以上", "sixty_percent": "60% 以上", "leaders": "领导点评", "verified": "已核实",
+    "rejected": "不成立", "results": "读取结果", "turnout": "读取参评率", "handout": "发放选票", "audit": "审计",
+    "organise": "组织测评", **STATE_LABELS,
+}
+_PART_WORDS = {"group": "参评群体", "subject": "被测评对象", "round": "轮次", "section": "题目"}
+
+
+def _words(params: dict) -> dict:
+    """Names in a message read as the page names them: states by label, parts by their word."""
+    out = dict(params)
+    for key, value in params.items():
+        if key in ("state", "from", "to") and value in STATE_LABELS:
+            out[key] = STATE_LABELS[value]
+        elif key == "p":
+            out[key] = _PART_WORDS.get(value, value)
+        elif key == "c":
+            out[key] = "、".join(CHOICE_WORDS.get(c, c) for c in value.split(", "))
+    return out
+
+
+class _Blanks(dict):
+    def __missing__(self, key):
+        return ""
+
+
+def zh(message: str) -> str | None:
+    """The Chinese of a message: itself when it is Chinese already, else from the catalogue."""
+    message = str(message)
+    if re.search(r"[\u4e00-\u9fff]", message) and not re.match(r"[A-Za-z]", message):
+        return message
+    for pattern, template in _COMPILED:
+        m = pattern.match(message)
+        if m:
+            return template.format_map(_Blanks(_words(m.groupdict())))
+    return None
+
+
+def flatten(messages, prefix: str = "") -> list[str]:
+    """A schema's nested messages as lines, each led by the Chinese names of its fields."""
+    out = []
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            label = FIELD_LABELS.get(str(key), f"第 {key} 行" if str(key).isdigit() else str(key))
+            out += flatten(value, prefix if key == "_schema" or not label else f"{prefix}{label}：")
+    elif isinstance(messages, list):
+        for m in messages:
+            out += flatten(m, prefix)
+    else:
+        out.append(prefix + (zh(str(messages)) or "内容不符合要求"))
+    return out
+
+
+def error_lines(exc) -> list[str]:
+    """What a page says of a refused request: the error's sentence, then the fields'."""
+    details = getattr(exc, "details", {}) or {}
+    template = CODES.get(getattr(exc, "code", None))
+    if template:
+        head = template.format_map(_Blanks(_words({k: str(v) for k, v in details.items()})))
+    else:
+        head = zh(getattr(exc, "message", "")) or "提交的内容有误，请检查后重试"
+    rest = flatten(details.get("fields") or details.get("rows") or []) + list(details.get("problems") or [])
+    return [head] + rest if head not in rest else rest
+
+
+# Every event, in words; details fill the blanks.
+EVENTS = {
+    "campaign.created": "创建测评活动「{title}」", "campaign.updated": "修改活动信息与规则",
+    "campaign.deleted": "删除草稿", "campaign.transition": "活动状态：{from} → {to}",
+    "group.added": "添加参评群体", "group.updated": "修改参评群体", "group.deleted": "删除参评群体",
+    "subject.added": "添加被测评对象", "subject.updated": "修改被测评对象", "subject.deleted": "删除被测评对象",
+    "round.added": "添加轮次", "round.updated": "修改轮次", "round.deleted": "删除轮次",
+    "section.added": "添加题目", "section.updated": "修改题目", "section.deleted": "删除题目",
+    "subjects.imported": "导入 {count} 个被测评对象",
+    "batch.issued": "生成第 {batch_id} 批选票（{size} 张）", "batch.printed": "打印第 {batch_id} 批选票",
+    "batch.print_interrupted": "第 {batch_id} 批选票下载中断（已生成 {printed} 张）",
+    "batch.voided": "作废第 {batch_id} 批未使用的选票（{voided} 张）", "ballot.voided": "按票码作废一张选票（第 {batch_id} 批）",
+    "score.entered": "录入评分", "results.exported": "导出计票结果（{format}）",
+    "publication.published": "发布公示（{starts_on} 至 {ends_on}）", "publication.confirmed": "确定最终名单",
+    "objection.received": "收到一条异议", "objection.handled": "处理异议：{status}",
+    "user.created": "创建用户 {username}", "user.updated": "修改用户 {username}", "user.login": "登录",
+    "user.password_reset": "重置用户 {username} 的密码", "user.password_changed": "修改了自己的密码",
+    "api_key.created": "创建 API 密钥「{name}」", "api_key.revoked": "吊销 API 密钥「{name}」",
+}
+_DETAIL_WORDS = {"verified": "已核实", "rejected": "不成立", **STATE_LABELS}
+
+
+def event_text(event: dict) -> str:
+    from . import actor_name
+    details = {k: _DETAIL_WORDS.get(v, v) if isinstance(v, str) else v for k, v in (event.get("details") or {}).items()}
+    template = EVENTS.get(event["action"], "其他操作")
+    return f"{actor_name(event['actor'])}：{template.format_map(_Blanks(details))}"
