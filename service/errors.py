@@ -6,7 +6,6 @@ friendly page in Chinese. A 500 says only "internal error" and a request id.
 from __future__ import annotations
 
 import logging
-import re
 import secrets
 import traceback
 
