@@ -40,27 +40,6 @@ def courier_width(text: str, size: float) -> float:
     return len(text) * 0.6 * size
 
 
-def wrap(text: str, size: float, width: float, max_lines: int | None = None) -> list[str]:
-    """Break Chinese text (any character may break) into lines no wider than `width`."""
-    lines, line, line_w = [], "", 0.0
-    for ch in printable(text):
-        w = song_width(ch, size)
-        if line and line_w + w > width:
-            lines.append(line)
-            line, line_w = "", 0.0
-        line += ch
-        line_w += w
-    if line:
-        lines.append(line)
-    if max_lines and len(lines) > max_lines:
-        lines = lines[:max_lines]
-        last = lines[-1]
-        while last and song_width(last + "…", size) > width:
-            last = last[:-1]
-        lines[-1] = last + "…"
-    return lines
-
-
 def _num(v: float) -> str:
     s = f"{v:.2f}".rstrip("0").rstrip(".")
     return s if s not in ("", "-0") else "0"

@@ -2,7 +2,8 @@
 pages written by ballots.pdf (Chinese in the STSong-Light CID font)."""
 from __future__ import annotations
 
-from .pdf import A4, Canvas, Writer, wrap
+from .linebreak import wrap
+from .pdf import A4, Canvas, Writer
 from .sections import MAJORITY_LABELS
 
 LEFT, RIGHT, TOP, BOTTOM = 50.0, A4[0] - 50.0, A4[1] - 50.0, 50.0

@@ -13,12 +13,16 @@ from typing import Callable, Iterable, Iterator
 from urllib.parse import urlsplit
 
 from . import qr
-from .pdf import A4, Canvas, Writer, song_width, wrap
+from .linebreak import fit, wrap
+from .pdf import A4, Canvas, Writer, song_width
 from .tokens import grouped
 
 LAYOUTS = {"slips-2x4": (2, 4), "slips-3x6": (3, 6)}
 FORMATS = tuple(LAYOUTS) + ("paper",)
 QUIET = 4
+# The printed side of each layout's QR code in points, quiet zone included. Fixed, so that no
+# title, group name or host ever shrinks it; docs/issuance.md gives it in mm with module sizes.
+QR_SIDE = {"slips-2x4": 104.0, "slips-3x6": 86.0, "paper": 92.0}
 
 
 @dataclass
@@ -54,40 +58,47 @@ def _corner_marks(c: Canvas, w: float, h: float, arm: float = 9):
 
 
 def _cell_2x4(head: Heading, w: float, h: float):
-    """Static content of a large slip, and where its QR code and code go: instructions and
-    code from the bottom up, title from the top down, the QR code as large as fits between."""
+    """Static content of a large slip, and where its QR code and code go. Every box has a fixed
+    place: the title (two lines, centred when it needs one) and the group line at the top, the
+    QR code below them, the code and instructions at the bottom; text shrinks, the code never."""
     c = Canvas()
     _corner_marks(c, w, h)
-    c.text_centered(w / 2, 30, "请用微信或手机相机扫码投票，每张票只能投一次", 7.5)
-    c.text_centered(w / 2, 19, wrap(f"无法扫码时，访问 {head.vote_url} 输入上方票码", 7.5, w - 24, 1)[0], 7.5)
-    code_y = 44
-    y = h - 26
-    for line in wrap(head.title, 12, w - 36, max_lines=2):
-        c.text_centered(w / 2, y, line, 12, fake_bold=True)
-        y -= 15
-    c.text_centered(w / 2, y - 1, wrap(f"{head.group}｜{head.round_title}", 9.5, w - 36, 1)[0], 9.5)
-    qr_top = y - 9
-    qr_size = min(104.0, qr_top - (code_y + 10))
-    return c, ((w - qr_size) / 2, qr_top - qr_size, qr_size), (w / 2, code_y, 10)
+    qr_size = QR_SIDE["slips-2x4"]
+    size, lines = fit(head.title, 12, w - 36, 2, 9)
+    lead = size * 1.2
+    y = h - 30.25 + (len(lines) - 1) * lead / 2  # the block's middle where two 12 pt lines have theirs
+    for line in lines:
+        c.text_centered(w / 2, y, line, size, fake_bold=True)
+        y -= lead
+    size, (line,) = fit(f"{head.group}｜{head.round_title}", 9.5, w - 36, 1, 7.5)
+    c.text_centered(w / 2, h - 51, line, size)
+    c.text_centered(w / 2, 28.5, "请用微信或手机相机扫码投票，每张票只能投一次", 7.5)
+    size, (line,) = fit(f"无法扫码时，访问 {head.vote_url} 输入上方票码", 7.5, w - 24, 1, 5.5)
+    c.text_centered(w / 2, 18, line, size)
+    return c, ((w - qr_size) / 2, h - 55 - qr_size, qr_size), (w / 2, 40.5, 10)
 
 
 def _cell_3x6(head: Heading, w: float, h: float):
+    """A small slip: the QR code at the top left, title and group beside it, the instruction at
+    the foot of that column, then the code and the typing address under it all, across the slip."""
     c = Canvas()
     _corner_marks(c, w, h, arm=7)
-    qr_size = 86
+    qr_size = QR_SIDE["slips-3x6"]
     qr_x, qr_y = 8, h - 10 - qr_size
     text_x, text_w = qr_x + qr_size + 6, w - qr_size - 24
     y = h - 20
-    for line in wrap(head.title, 8.5, text_w, max_lines=3):
-        c.text(text_x, y, line, 8.5, fake_bold=True)
-        y -= 11
-    for line in wrap(f"{head.group}｜{head.round_title}", 7.5, text_w, max_lines=2):
-        c.text(text_x, y - 2, line, 7.5)
-        y -= 10
-    y -= 6
-    for line in wrap(f"微信扫码投票，一票一次。无法扫码访问 {head.vote_url} 输入票码", 6.5, text_w, max_lines=4):
-        c.text(text_x, y, line, 6.5)
-        y -= 8.5
+    size, lines = fit(head.title, 8.5, text_w, 3, 7)
+    for line in lines:
+        c.text(text_x, y, line, size, fake_bold=True)
+        y -= size * 1.3
+    size, lines = fit(f"{head.group}｜{head.round_title}", 7.5, text_w, 2, 6.5)
+    for line in lines:
+        c.text(text_x, y - 2, line, size)
+        y -= size * 1.33
+    # Three title and two group lines end near y = 73, above the instruction at the column's foot.
+    c.text(text_x, qr_y + 10, "微信扫码投票，一票一次。", 6.5)
+    size, (line,) = fit(f"无法扫码时访问 {head.vote_url} 输入票码", 6.5, w - 16, 1, 5)
+    c.text_centered(w / 2, 21, line, size)
     return c, (qr_x, qr_y, qr_size), (w / 2, qr_y - 12, 8)
 
 
@@ -298,12 +309,14 @@ def _paper_template(head: Heading) -> list[Canvas]:
     flow = _Flow()
     c = flow.c
     y = _TOP - 12
-    for line in wrap(head.title, 16, _RIGHT - _LEFT - 160, max_lines=2):
-        c.text(_LEFT, y, line, 16, fake_bold=True)
-        y -= 21
-    for line in wrap(f"{head.round_title}票｜参评群体：{head.group}", 11, _RIGHT - _LEFT - 160, max_lines=2):
-        c.text(_LEFT, y - 2, line, 11)
-        y -= 15
+    size, lines = fit(head.title, 16, _RIGHT - _LEFT - 160, 2, 12)
+    for line in lines:
+        c.text(_LEFT, y, line, size, fake_bold=True)
+        y -= size * 1.3
+    size, lines = fit(f"{head.round_title}票｜参评群体：{head.group}", 11, _RIGHT - _LEFT - 160, 2, 9)
+    for line in lines:
+        c.text(_LEFT, y - 2, line, size)
+        y -= size * 1.36
     y -= 3
     if head.criteria:
         for line in wrap(f"评价标准：{head.criteria}", 9.5, _RIGHT - _LEFT - 160, max_lines=2):
@@ -336,8 +349,9 @@ def _paper(tokens, base_url, head, progress) -> Iterator[bytes]:
             if i == 0:
                 image_id, _ = _qr_image(writer, base_url, token)
                 xobjects["Q"] = image_id
-                page.image("Q", _RIGHT - 92, _TOP - 92, 92)
-                page.text_centered(_RIGHT - 46, _TOP - 102, "扫码在线填写", 7.5)
+                side = QR_SIDE["paper"]
+                page.image("Q", _RIGHT - side, _TOP - side, side)
+                page.text_centered(_RIGHT - side / 2, _TOP - side - 10, "扫码在线填写", 7.5)
             page.text(_LEFT, 32, "票码", 8)
             page.text(_LEFT + song_width("票码 ", 8), 32, code, 8.5, font="courier")
             if total > 1:
