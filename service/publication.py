@@ -5,6 +5,7 @@ import datetime as dt
 
 from ballots import lifecycle, publicity
 from . import campaigns as camps
+from . import holiday_calendar
 from .errors import Conflict, Invalid, NotFound
 from .queries import campaigns as qc
 from .queries.events import insert_event
@@ -23,9 +24,9 @@ def publish(cur, principal, campaign_id, data) -> dict:
         raise Conflict(exc.reason, {"state": campaign["state"]}, code="invalid_transition") from None
     days = campaign["rules"].get("publicity_days", 5)
     try:
-        first, last = publicity.window(data.get("starts_on") or today(), days)
+        first, last = holiday_calendar.calendar(cur).window(data.get("starts_on") or today(), days)
     except publicity.CalendarUnknown as exc:
-        raise Invalid(str(exc), {"fields": {"starts_on": [str(exc)]}}) from None
+        raise holiday_calendar.refusal(exc) from None
     subjects = {s["id"]: s for s in qc.list_parts(cur, "subjects", campaign_id)}
     for i, h in enumerate(data["honourees"]):
         if h.get("subject_id") is not None and h["subject_id"] not in subjects:
