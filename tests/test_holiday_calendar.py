@@ -91,6 +91,8 @@ def test_the_package_overrides_an_entered_year_it_knows(client, organiser_key, c
     # The package's Mon 21 – Fri 25; the bogus entry would have made it Thu 24 – Tue 29.
     assert (r.json["starts_on"], r.json["ends_on"]) == ("2026-12-21", "2026-12-25")
     assert [row["year"] for row in rows(database, "SELECT year FROM holiday_years")] == [2026]
+    form = client.get("/admin/calendar?year=2026").get_data(as_text=True).split("<textarea")[1]
+    assert "holidays = 2026-12-21..2026-12-23" in form  # 修改这一年 edits the entry, not the package's data
 
 
 def test_checking_shows_the_schedule_and_stores_nothing(client, admin, fingerprint):

@@ -14,10 +14,19 @@ from . import page
 bp = Blueprint("holidays", __name__, url_prefix="/admin")
 
 
-def _render(status=200, **context):
+def _prefill(year, entered) -> str:
+    """The form's text for ?year=: the schedule as entered, else the package's, else nothing."""
+    if year in entered:
+        return entered[year]["text"]
+    package = publicity.package_schedule(year) if year is not None else None
+    return holiday_file.format_schedule(package) if package else ""
+
+
+def _render(status=200, year=None, **context):
     with db.transaction() as cur:
         years = ops.entered_years(cur)
-    entered = {r["year"] for r in years}
+    entered = {r["year"]: r for r in years}
+    context.setdefault("text", _prefill(year, entered))
     next_year = next(y for y in range(publicity.PACKAGE_YEARS[-1] + 1, 2200) if y not in entered)
     return render_template("admin/calendar.html", years=years, package=publicity.PACKAGE,
                            package_years=publicity.PACKAGE_YEARS, next_year=next_year,
@@ -28,14 +37,9 @@ def _render(status=200, **context):
 @bp.get("/calendar")
 @page(CALENDAR_MANAGE)
 def calendar():
-    """The years known and entered, and the form; ?year=2027 fills the form with that year."""
-    year = request.args.get("year", type=int)
-    text = ""
-    if year is not None:
-        with db.transaction() as cur:
-            found = ops.year_schedule(cur, year)
-        text = holiday_file.format_schedule(found) if found else ""
-    return _render(text=text)
+    """The years known and entered, and the form; ?year=2027 fills the form with that year as
+    entered (or, for a year only the package knows, as the package has it)."""
+    return _render(year=request.args.get("year", type=int))
 
 
 @bp.post("/calendar")

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from tests.browser.test_admin_ui import sign_in
+from tests.test_holiday_calendar import BOGUS_2026
 from tests.test_holiday_file import SCHEDULE_2027
 
 pytestmark = pytest.mark.browser
@@ -73,6 +74,15 @@ def test_an_administrator_enters_2027_and_the_publicity_goes_through(live_server
     assert "使用中" in page.locator("#year-2027").inner_text()
     shots(page, "44-calendar-saved")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+    # A year the package knows is stored if entered, but the page says it is not used.
+    page.get_by_label("安排（每行一项）").fill(BOGUS_2026)
+    page.get_by_role("button", name="保存").click()
+    page.wait_for_load_state()
+    assert page.locator(".flash.warn").inner_text().startswith("注意：chinese-calendar 1.11.0 已包含 2026 年的安排")
+    assert "未使用" in page.locator("#year-2026").inner_text()
+    page.locator("#year-2026 summary").click()
+    shots(page, "45-calendar-package-wins")
     sign_out(page)
 
     sign_in(page, live_server, make_user("organiser"))
