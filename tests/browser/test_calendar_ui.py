@@ -7,6 +7,7 @@ import re
 import pytest
 
 from tests.browser.test_admin_ui import sign_in
+from tests.browser.test_voting_ui import axe_problems
 from tests.test_holiday_calendar import BOGUS_2026
 from tests.test_holiday_file import SCHEDULE_2027
 
@@ -58,6 +59,7 @@ def test_an_administrator_enters_2027_and_the_publicity_goes_through(live_server
     assert "2027-02-22 是星期一，本来就上班" in errors.inner_text()
     assert page.get_by_label("安排（每行一项）").input_value() == typo  # kept to fix
     shots(page, "42-calendar-refused")
+    assert axe_problems(page) == []
 
     page.get_by_label("安排（每行一项）").fill(SCHEDULE_2027)
     page.get_by_role("button", name="检查").click()
@@ -83,6 +85,7 @@ def test_an_administrator_enters_2027_and_the_publicity_goes_through(live_server
     assert "未使用" in page.locator("#year-2026").inner_text()
     page.locator("#year-2026 summary").click()
     shots(page, "45-calendar-package-wins")
+    assert axe_problems(page) == []
     sign_out(page)
 
     sign_in(page, live_server, make_user("organiser"))
