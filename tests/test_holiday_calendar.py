@@ -2,6 +2,7 @@
 the 公示 windows counted with them."""
 from __future__ import annotations
 
+import datetime as dt
 import io
 import subprocess
 import sys
@@ -11,7 +12,7 @@ import psycopg2.extras
 import pytest
 from click.testing import CliRunner
 
-from service import cli
+from service import cli, publication
 from tests.conftest import ROOT
 from tests.test_holiday_file import SCHEDULE_2027
 
@@ -19,6 +20,13 @@ REFUSAL_2027 = ("2027 年的法定节假日安排尚未录入：请管理员在�
                 "`python -m service calendar load 文件` 录入国务院办公厅公布的 2027 年放假和调休日期")
 # Bogus on purpose: the package knows 2026, so none of this may change a window.
 BOGUS_2026 = "year = 2026\nholidays = 2026-12-21..2026-12-23\nworkdays = 2026-12-26\n"
+
+
+@pytest.fixture(autouse=True)
+def _today(monkeypatch):
+    """Today is 1 December 2026 (chinese-calendar 1.11.0 knows no later year), so the windows
+    below start in the future whatever day the suite runs."""
+    monkeypatch.setattr(publication, "today", lambda: dt.date(2026, 12, 1))
 
 
 @pytest.fixture

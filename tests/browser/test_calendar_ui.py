@@ -30,7 +30,11 @@ def publish_from_the_campaign_page(page, base, cid):
 
 
 def test_an_administrator_enters_2027_and_the_publicity_goes_through(live_server, phone, make_user, make_campaign,
-                                                                     client, organiser_key, shots):
+                                                                     client, organiser_key, shots, monkeypatch):
+    import datetime as dt
+
+    from service import publication
+    monkeypatch.setattr(publication, "today", lambda: dt.date(2026, 12, 1))  # 2026-12-28 is ahead
     cid = make_campaign()
     for state in ("announced", "open", "closed"):
         client.post(f"/api/v1/campaigns/{cid}/transitions", json={"to": state}, headers=organiser_key)
