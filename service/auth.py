@@ -27,12 +27,13 @@ RESULTS_READ = "results:read"
 TURNOUT_READ = "turnout:read"
 BALLOTS_HANDOUT = "ballots:handout"
 AUDIT_READ = "audit:read"
+CALENDAR_MANAGE = "calendar:manage"  # the holiday schedules the 公示 window is counted with
 # Not a permission of a user or key: the route is authorised by the ballot token in its body.
 BALLOT_TOKEN = "ballot-token"
 # Held by every signed-in user and every API key, whatever its role or scopes (who am I?).
 SIGNED_IN = "signed-in"
 ALL_PERMISSIONS = frozenset({CAMPAIGNS_READ, CAMPAIGNS_WRITE, USERS_MANAGE, APIKEYS_MANAGE,
-                             RESULTS_READ, TURNOUT_READ, BALLOTS_HANDOUT, AUDIT_READ})
+                             RESULTS_READ, TURNOUT_READ, BALLOTS_HANDOUT, AUDIT_READ, CALENDAR_MANAGE})
 
 ROLES = {
     "admin": ALL_PERMISSIONS,

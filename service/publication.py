@@ -6,6 +6,7 @@ import datetime as dt
 
 from ballots import lifecycle, publicity
 from . import campaigns as camps
+from . import holiday_calendar
 from .errors import Conflict, Invalid, NotFound
 from .queries import campaigns as qc
 from .queries import publication as q
@@ -31,9 +32,9 @@ def publish(cur, principal, campaign_id, data) -> dict:
         raise _refused(exc, campaign["state"]) from None
     days = campaign["rules"].get("publicity_days", 5)
     try:
-        first, last = publicity.window(starts_on, days)
+        first, last = holiday_calendar.calendar(cur).window(starts_on, days)
     except publicity.CalendarUnknown as exc:
-        raise Invalid(str(exc), {"fields": {"starts_on": [str(exc)]}}) from None
+        raise holiday_calendar.refusal(exc) from None
     subjects = {s["id"]: s for s in qc.list_parts(cur, "subjects", campaign_id)}
     for i, h in enumerate(data["honourees"]):
         if h.get("subject_id") is not None and h["subject_id"] not in subjects:

@@ -88,7 +88,7 @@ def test_publication_needs_a_closed_campaign_and_known_subjects(client, organise
     assert r.status_code == 422 and "name" in str(r.json["error"]["details"])
     r = client.post(f"/api/v1/campaigns/{cid}/publication", headers=organiser_key,
                     json={"honourees": [], "starts_on": "2099-01-05"})
-    assert r.status_code == 422 and "chinese-calendar" in r.json["error"]["message"]
+    assert r.status_code == 422 and "/admin/calendar" in r.json["error"]["message"]
     assert fingerprint() == before
     assert client.get(f"/c/{cid}/publicity").status_code == 404
 

@@ -118,9 +118,9 @@ def safe_next(target: str | None) -> str:
 
 
 def register(app: Flask) -> None:
-    from . import accounts, admin, auth_views, issuing, public, voting
+    from . import accounts, admin, auth_views, holidays, issuing, public, voting
 
-    blueprints = (auth_views.bp, admin.bp, accounts.bp, issuing.bp, public.bp, voting.bp)
+    blueprints = (auth_views.bp, admin.bp, accounts.bp, holidays.bp, issuing.bp, public.bp, voting.bp)
     for bp in blueprints:
         app.register_blueprint(bp)
     page_blueprints = {bp.name for bp in blueprints}
