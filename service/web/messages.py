@@ -125,6 +125,7 @@ _COMPILED = [(re.compile(p + r"\Z", re.S), t) for p, t in MESSAGES]
 # covers different messages, and the message itself is translated.
 CODES = {
     "bad_request": None, "validation_failed": None, "not_found": None, "wrong_state": None, "import_failed": None,
+    "calendar_unknown": None, "schedule_invalid": None,
     "unauthorized": "请先登录", "forbidden": "您的账号没有执行此操作的权限", "method_not_allowed": "不支持该请求方式",
     "conflict": "该操作与当前状态冲突", "payload_too_large": "文件超过大小上限",
     "unsupported_media_type": "请以 JSON 格式提交（Content-Type: application/json）",
@@ -240,6 +241,7 @@ EVENTS = {
     "objection.received": "收到一条异议", "objection.handled": "处理异议：{status}",
     "user.created": "创建用户 {username}", "user.updated": "修改用户 {username}", "user.login": "登录",
     "user.password_reset": "重置用户 {username} 的密码", "user.password_changed": "修改了自己的密码",
+    "calendar.year_entered": "录入 {year} 年的法定节假日安排",
     "api_key.created": "创建 API 密钥「{name}」", "api_key.revoked": "吊销 API 密钥「{name}」",
 }
 _DETAIL_WORDS = {"verified": "已核实", "rejected": "不成立", **STATE_LABELS}

@@ -43,7 +43,7 @@ def test_an_administrator_enters_2027_and_the_publicity_goes_through(live_server
 
     sign_in(page, live_server, make_user("organiser"))
     publish_from_the_campaign_page(page, live_server, cid)
-    refusal = page.locator(".flash.error")
+    refusal = page.locator("#publish .form-errors")  # beside the form that was sent
     assert "2027 年的法定节假日安排尚未录入" in refusal.inner_text()
     assert "/admin/calendar" in refusal.inner_text() and "python -m service calendar load" in refusal.inner_text()
     shots(page, "40-publicity-refused-for-2027")
