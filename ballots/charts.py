@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from html import escape
 
+from .display import half_up
+
 COLOURS = {"满意": "#1e7b3a", "基本满意": "#8cc084", "不满意": "#c0392b", "不了解": "#b8b2ad",
            "优秀": "#1e7b3a", "合格": "#8cc084", "基本合格": "#e0a93b", "不合格": "#c0392b",
            "赞成": "#1e7b3a", "不赞成": "#c0392b", "弃权": "#b8b2ad"}
 _FALLBACK = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948"]
 LABEL_W, BAR_W, ROW_H = 190, 420, 26
+
+
+def _figure(value) -> str:
+    """A bar's figure, rounded half up as the tables round it (82.25 → 82.3; 80.0 → 80)."""
+    return f"{float(half_up(value, 1)):g}"
 
 
 def _svg(width, height, body, title):
@@ -61,7 +68,7 @@ def ranking_bars(rows: list[tuple[str, float | None, int | None]], title: str, s
         if value is not None:
             w = BAR_W * max(0.0, min(value / scale_max, 1.0))
             parts.append(f'<rect x="{LABEL_W}" y="{y + 4}" width="{w:.1f}" height="18" fill="#b3261e"/>'
-                         f'<text x="{LABEL_W + w + 6:.1f}" y="{y + 17}" fill="#1d1b1a">{round(value, 1):g}</text>')
+                         f'<text x="{LABEL_W + w + 6:.1f}" y="{y + 17}" fill="#1d1b1a">{_figure(value)}</text>')
     if line is not None:
         lx = LABEL_W + BAR_W * line / scale_max
         bottom = ROW_H * len(rows) + 4

@@ -2,9 +2,10 @@
 pages written by ballots.pdf (Chinese in the STSong-Light CID font)."""
 from __future__ import annotations
 
+from .display import num, pct
 from .linebreak import wrap
 from .pdf import A4, Canvas, Writer
-from .sections import MAJORITY_LABELS
+from .sections import MAJORITY_LABELS, rank_label
 
 LEFT, RIGHT, TOP, BOTTOM = 50.0, A4[0] - 50.0, A4[1] - 50.0, 50.0
 ROW = 17.0
@@ -61,12 +62,7 @@ class _Pages:
         self.writer.page(self.c)
 
 
-def _pct(x):
-    return "—" if x is None else f"{x * 100:.1f}%"
 
-
-def _num(x):
-    return "—" if x is None else f"{x:.1f}"
 
 
 def write_report(out, title: str, results: list[dict], generated: str) -> None:
@@ -80,16 +76,18 @@ def write_report(out, title: str, results: list[dict], generated: str) -> None:
         q = r["quorum"]
         if q.get("rule"):
             base = "发出票数" if q["rule"]["base"] == "issued" else "应参评人数"
-            pages.text(f"有效门槛：需 ≥ {q['required']}（{base} {q['base_value']} 的 {q['rule']['share'] * 100:.1f}%），"
+            pages.text(f"有效门槛：需 ≥ {q['required_ballots']} 张（{base} {q['base_value']} 的 {pct(q['rule']['share'])}），"
                        f"{ {True: '有效', False: '未达门槛，结果无效', None: '未评估'}[q['met']] }", 9, gap=8)
         for sec in r["sections"]:
             if sec["type"] == "text":
                 continue
             pages.text(sec["title"], 11, bold=True, gap=5)
+            if sec.get("rank_by"):
+                pages.text(rank_label(sec["type"], sec["rank_by"]), 8.5, gap=4)
             if sec["type"] == "choose":
                 bar = MAJORITY_LABELS.get(sec["majority"]["threshold"], "过半")
                 pages.table(["排名", "候选人", "得票", "得票率", bar, "结果"], [40, 160, 50, 70, 75, 100], [
-                    [e["rank"] or "—", e["name"] + ("（另选）" if e["write_in"] else ""), e["votes"], _pct(e["share"]),
+                    [e["rank"] or "—", e["name"] + ("（另选）" if e["write_in"] else ""), e["votes"], pct(e["share"]),
                      "√" if e["majority"] else "",
                      "推荐" if e["recommended"] else ("同票，需决选" if e["runoff"] else "")]
                     for e in sec["candidates"]])
@@ -97,17 +95,17 @@ def write_report(out, title: str, results: list[dict], generated: str) -> None:
                 rows = sorted(sec["rows"], key=lambda x: (x["rank"] is None, x["rank"] or 0))
                 pages.table(["排名", "对象", "综合得分"], [40, 300, 155],
                             [[x["rank"] or "—", x["name"] + (f"：{x['criterion']}" if x["criterion"] else ""),
-                              _num(x["mean"])] for x in rows])
+                              num(x["mean"])] for x in rows])
             elif sec["type"] == "approve":  # its mean is the share of 赞成: shown once, as a rate
                 rows = sorted(sec["rows"], key=lambda x: (x["rank"] is None, x["rank"] or 0))
                 pages.table(["排名", "对象", "赞成率", "有效票", "达标"], [40, 215, 80, 80, 80],
-                            [[x["rank"] or "—", x["name"], _pct(x["rate"]), x.get("valid", ""),
+                            [[x["rank"] or "—", x["name"], pct(x["rate"]), x.get("valid", ""),
                               "√" if x["passed"] else ""] for x in rows])
             else:
                 rows = sorted(sec["rows"], key=lambda x: (x["rank"] is None, x["rank"] or 0))
                 pages.table(["排名", "对象", "满意率", "综合得分", "达标", "后进"], [40, 215, 65, 65, 50, 60],
                             [[x["rank"] or "—", x["name"] + (f"：{x['criterion']}" if x["criterion"] else ""),
-                              _pct(x["rate"]), _num(x["mean"]), "√" if x["passed"] else "",
+                              pct(x["rate"]), num(x["mean"]), "√" if x["passed"] else "",
                               "后进" if x["laggard"] else ""] for x in rows])
     pages.close()
     writer.close()

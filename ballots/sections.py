@@ -51,5 +51,28 @@ DEFAULT_RULES = {
 }
 
 
+# How a rating or approve section ranks its rows (横向论先后): by 满意率 (highest first), by
+# 综合得分 (highest first) or by 不满意率 (lowest first). The offices' custom: a satisfaction
+# survey ranks by its rate, a member evaluation (优秀/合格/…) by its points.
+RANK_KEYS = ("rate", "mean", "unfavourable")
+
+
+def rank_key(section_type: str, config: dict) -> str:
+    if config.get("rank_by"):
+        return config["rank_by"]
+    if section_type == "approve":
+        return "rate"
+    if config.get("options"):
+        return "mean"  # a scale of one's own: its points say what is better
+    return "rate" if config.get("scale", "satisfaction") == "satisfaction" else "mean"
+
+
+def rank_label(section_type: str, key: str) -> str:
+    """What the ranking is by, as the table's heading says it."""
+    rate = "赞成率" if section_type == "approve" else "满意率"
+    return {"rate": f"按{rate}排名（高者在前）", "mean": "按综合得分排名（高者在前）",
+            "unfavourable": "按不满意率排名（低者在前）"}[key]
+
+
 def scale_options(config: dict) -> list[dict]:
     return config.get("options") or SCALES[config.get("scale", "satisfaction")]

@@ -7,13 +7,14 @@ Arithmetic is exact (fractions) until the output, so ties are ties.
 """
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
 from .forms import FormSection
-from .sections import MAJORITY_THRESHOLDS, scale_options
+from .sections import MAJORITY_THRESHOLDS, rank_key, scale_options
 
 
 @dataclass
@@ -171,8 +172,10 @@ def quorum(rule, cast: dict, issued: dict, eligible: dict) -> dict:
     base_value = sum(v for v in source.values() if v)
     required = share(rule["share"]) * base_value
     # No base to measure against (nothing issued or no eligible count given): not assessed.
-    return {"rule": rule, "base_value": base_value, "required": _out(required, 3), "cast": total,
-            "met": (total >= required) if base_value > 0 else None}
+    # Ballots come whole: a share of 2/3 of 20 issued means 14 ballots, not 13.333.
+    needed = math.ceil(required)
+    return {"rule": rule, "base_value": base_value, "required": _out(required, 3), "required_ballots": needed,
+            "cast": total, "met": (total >= needed) if base_value > 0 else None}
 
 
 def _options_of(sec: FormSection) -> list[dict]:
@@ -208,14 +211,15 @@ def _rating(sec, cast, counts, weights, base, rules, suppressed) -> dict:
         rows.append({"key": row.key, "subject_id": row.subject_id, "name": row.name, "criterion": row.criterion,
                      "groups": per_group, "counts": totals,
                      "valid": sum(totals[o["label"]] for o in options if o["points"] is not None), "rate": rate, "mean": mean, "unfavourable": bad})
-    ranks = _ranks([(r["key"], r["mean"]) for r in rows])
+    by = rank_key(sec.type, sec.config)  # lower is better for 不满意率: rank its negation
+    ranks = _ranks([(r["key"], -r[by] if by == "unfavourable" and r[by] is not None else r[by]) for r in rows])
     pass_line, laggard = share(rules.get("pass_line", 0.8)), share(rules.get("laggard_share", Fraction(1, 3)))
     for r in rows:
         r["rank"] = ranks[r["key"]]
         r["passed"] = r["rate"] is not None and r["rate"] >= pass_line
         r["laggard"] = r["unfavourable"] is not None and r["unfavourable"] > laggard
         r["rate"], r["mean"], r["unfavourable"] = _out(r["rate"]), _out(r["mean"]), _out(r["unfavourable"])
-    return {"options": [o["label"] for o in options], "rows": rows}
+    return {"options": [o["label"] for o in options], "rank_by": by, "rows": rows}
 
 
 def _meets(share: Fraction, threshold: str) -> bool:

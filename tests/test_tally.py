@@ -183,9 +183,13 @@ def brute_force(sections, groups, ballots, rules, issued):
                 res["items"][row.key] = {"groups": per, "counts": totals, "rate": r, "mean": m, "unfavourable": u,
                                          "passed": not void and r is not None and r >= Fraction(4, 5),
                                          "laggard": not void and u is not None and u > Fraction(1, 3)}
-            means = [it["mean"] for it in res["items"].values()]
-            for it in res["items"].values():
-                it["rank"] = rank(it["mean"], means)
+            # the section's ranking rule (docs/results.md): its rank_by, else 综合得分 for the member
+            # scale and 满意率 (赞成率) otherwise; 不满意率 ranks the lowest first
+            by = sec.config.get("rank_by") or ("mean" if sec.config.get("scale") == "member" else "rate")
+            keyed = {row: (None if it[by] is None else (-it[by] if by == "unfavourable" else it[by]))
+                     for row, it in res["items"].items()}
+            for row, it in res["items"].items():
+                it["rank"] = rank(keyed[row], list(keyed.values()))
         elif sec.type == "score":
             trim = sec.config.get("trim_above")
             for row in sec.rows:
@@ -286,10 +290,12 @@ def elections(draw):
 
     def rows():
         return [forms.Row(str(s), s, f"s{s}") for s in subjects]
-    sections = [forms.FormSection(1, "rating", "r", {"scale": scale}, rows(), some_groups()),
+    by = draw(st.sampled_from([None, "rate", "mean", "unfavourable"]))
+    sections = [forms.FormSection(1, "rating", "r", {"scale": scale, "rank_by": by}, rows(), some_groups()),
                 forms.FormSection(2, "choose", "c", {"max_choices": n_choose, "quota": draw(st.integers(1, n_choose)),
                                                      "write_ins": True}, rows(), some_groups()),
-                forms.FormSection(3, "approve", "a", {}, rows(), some_groups()),
+                forms.FormSection(3, "approve", "a", {"rank_by": draw(st.sampled_from([None, "mean", "unfavourable"]))},
+                                  rows(), some_groups()),
                 forms.FormSection(4, "score", "s", {"min": 0, "max": 100,
                                                     "trim_above": draw(st.sampled_from([None, 2, 5]))},
                                   rows(), some_groups())]

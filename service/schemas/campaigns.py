@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from ballots.sections import (DEFAULT_RULES, MAJORITY_BASES, MAJORITY_THRESHOLDS, QUORUM_BASES, SCALES,
-                              SECTION_TYPES, WEIGHT_BASES)
+from ballots.sections import (DEFAULT_RULES, MAJORITY_BASES, MAJORITY_THRESHOLDS, QUORUM_BASES, RANK_KEYS,
+                              SCALES, SECTION_TYPES, WEIGHT_BASES)
 
 from .fields import CleanString, Ids, Share, StrictBoolean, StrictFloat, StrictInteger, Text
 
@@ -116,6 +116,9 @@ class RatingConfig(Schema):
     criteria = fields.List(Text(50, min_len=1), load_default=list, validate=validate.Length(max=20))
     caps = fields.List(fields.Nested(OptionCap), load_default=list, validate=validate.Length(max=10))
     category = Text(50)
+    rank_by = CleanString(allow_none=True, load_default=None, validate=validate.OneOf(RANK_KEYS), metadata={
+        "description": "rank by rate (满意率), mean (综合得分) or unfavourable (不满意率, lowest first); "
+                       "default: rate for the satisfaction scale, mean for the member scale and custom scales"})
 
     @validates_schema
     def caps_name_options(self, data, **_):
@@ -135,6 +138,8 @@ class ChooseConfig(Schema):
 
 class ApproveConfig(Schema):
     category = Text(50)
+    rank_by = CleanString(allow_none=True, load_default=None, validate=validate.OneOf(RANK_KEYS), metadata={
+        "description": "rank by rate (赞成率, the default), mean or unfavourable (不赞成, lowest first)"})
 
 
 class ScoreCap(Schema):

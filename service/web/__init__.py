@@ -140,6 +140,11 @@ def register(app: Flask) -> None:
     app.add_template_filter(local_time, "datetime")
     app.add_template_filter(actor_name, "actor")
     app.add_template_filter(messages.event_text, "event")
+    from ballots import display
+    from ballots.sections import rank_key, rank_label
+    app.add_template_filter(display.pct, "pct")
+    app.add_template_filter(display.num, "num")
+    app.jinja_env.globals.update(rank_label=rank_label, rank_key=rank_key)
     app.jinja_env.globals.update(form_value=form_value, form_checked=form_checked, form_errors=form_errors,
                                  form_id=form_id)
 

@@ -211,6 +211,7 @@ def confirm_publication(campaign_id):
 def results_page(campaign_id):
     """Every round's results with charts, print-friendly (the same data as the JSON API)."""
     from ballots import charts
+    from ballots.display import pct_value
     from ballots.sections import MAJORITY_THRESHOLDS
     from .. import results as res
     with db.transaction() as cur:
@@ -231,18 +232,20 @@ def results_page(campaign_id):
                 rows = [(row["name"] + (f"·{row['criterion']}" if row["criterion"] else ""), row["counts"])
                         for row in sec["rows"]]
                 ranked = sorted(sec["rows"], key=lambda r: (r["rank"] is None, r["rank"] or 0))
-                if sec["type"] == "approve":  # its mean is the share of 赞成: shown as a percentage
-                    bars = [(r["name"], None if r["rate"] is None else round(r["rate"] * 100, 1), r["rank"])
-                            for r in ranked]
-                    caption = f"{sec['title']}：赞成率（%）"
+                # The bars show the figure the section ranks by, in the order of its ranks.
+                by, rate = sec["rank_by"], "赞成率" if sec["type"] == "approve" else "满意率"
+                if by == "mean":
+                    bars = [(r["name"], r["mean"], r["rank"]) for r in ranked]
+                    caption = f"{sec['title']}：综合得分排名"
                 else:
-                    bars, caption = [(r["name"], r["mean"], r["rank"]) for r in ranked], f"{sec['title']}：综合得分排名"
+                    bars = [(r["name"], pct_value(r[by]), r["rank"]) for r in ranked]
+                    caption = f"{sec['title']}：{rate if by == 'rate' else '不满意率'}排名（%）"
                 figures[sec["id"]] = [charts.stacked_bars(rows, sec["options"], f"{sec['title']}：评价分布"),
                                       charts.ranking_bars(bars, caption)]
             elif sec["type"] == "choose":
                 num, den = MAJORITY_THRESHOLDS[sec["majority"]["threshold"]]
                 figures[sec["id"]] = [charts.ranking_bars(
-                    [(e["name"], round(e["share"] * 100, 1) if e["share"] is not None else None, e["rank"])
+                    [(e["name"], pct_value(e["share"]), e["rank"])
                      for e in sec["candidates"]], f"{sec['title']}：得票率", line=100 * num / den,
                     line_label=_LINE_LABELS[sec["majority"]["threshold"]])]
             elif sec["type"] == "score" and any(r["mean"] is not None for r in sec["rows"]):

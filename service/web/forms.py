@@ -86,6 +86,8 @@ def section_form(form):
     config = {}
     if kind in ("rating", "choose", "approve", "score"):
         config["category"] = form.get("category", "").strip()
+    if kind in ("rating", "approve"):
+        config["rank_by"] = form.get("rank_by") or None  # empty: the scale's usual key
     if kind == "rating":
         config["scale"] = form.get("scale", "satisfaction")
         config["criteria"] = _lines(form.get("criteria"))

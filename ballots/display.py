@@ -1,0 +1,26 @@
+"""Figures as people read them: rounded half up (四舍五入: 82.25 → 82.3), as offices and
+spreadsheets do, not half to even; the stored and exported figures keep their precision."""
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+
+def half_up(x, digits: int = 1) -> Decimal | None:
+    """x rounded half up; from its decimal text, so 0.8225 is 0.8225 and not the nearest double."""
+    if x is None:
+        return None
+    return Decimal(str(x)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+
+
+def pct(share, digits: int = 1) -> str:
+    """A share as a percentage: 0.8225 → 82.3%."""
+    return "—" if share is None else f"{half_up(Decimal(str(share)) * 100, digits)}%"
+
+
+def num(x, digits: int = 1) -> str:
+    return "—" if x is None else str(half_up(x, digits))
+
+
+def pct_value(share, digits: int = 1) -> float | None:
+    """The percentage as a number (for charts)."""
+    return None if share is None else float(half_up(Decimal(str(share)) * 100, digits))
