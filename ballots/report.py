@@ -65,7 +65,22 @@ class _Pages:
 
 
 
-def write_report(out, title: str, results: list[dict], generated: str) -> None:
+def _comments(pages: _Pages, note: dict) -> None:
+    """A round's comments, numbered in the order of their text (not of casting)."""
+    for sec in note["sections"]:
+        pages.need(60)
+        pages.text(f"{note['round']}　{sec['title']}（意见建议 {sec['count']} 条）", 12, bold=True, gap=6)
+        if not sec["comments"]:
+            pages.text("（无）", 10, gap=8)
+        for i, text in enumerate(sec["comments"], start=1):
+            for j, line in enumerate(text.split("\n")):
+                pages.text((f"{i}. " if j == 0 else "    ") + line, 10, gap=3)
+            pages.y -= 4
+        pages.y -= 6
+
+
+def write_report(out, title: str, results: list[dict], generated: str, notes: list[dict] | None = None) -> None:
+    """The report; `notes` (each round's 意见建议, apart from the ballots) go at its end."""
     writer = Writer(title=f"{title} 计票结果")
     pages = _Pages(writer, title, generated)
     pages.text(title, 18, bold=True, gap=8)
@@ -107,6 +122,8 @@ def write_report(out, title: str, results: list[dict], generated: str) -> None:
                             [[x["rank"] or "—", x["name"] + (f"：{x['criterion']}" if x["criterion"] else ""),
                               pct(x["rate"]), num(x["mean"]), "√" if x["passed"] else "",
                               "后进" if x["laggard"] else ""] for x in rows])
+    for note in notes or []:
+        _comments(pages, note)
     pages.close()
     writer.close()
     out.write(writer.take())

@@ -6,8 +6,9 @@
 #   test — what `make test` needs besides: Debian's chromium (browser tests, never a downloaded
 #          browser), CJK fonts (Chinese pages and PDFs), poppler-utils (pdftoppm, pdftotext),
 #          poppler-data (the Adobe-GB1 CMaps without which poppler reads no Chinese from our
-#          CID-font PDFs; apt only recommends it, and we install without recommends) and npm
-#          (axe-core for the accessibility scans).
+#          CID-font PDFs; apt only recommends it, and we install without recommends), npm
+#          (axe-core for the accessibility scans) and libreoffice-calc (headless, to open the
+#          XLSX exports as an office would).
 set -euo pipefail
 set_name=${1:-test}
 python=${PYTHON:-python3}
@@ -22,6 +23,7 @@ if [ "$set_name" = test ]; then
   [ -d /usr/share/poppler/cMap/Adobe-GB1 ] || missing+=(poppler-data)
   ls /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc >/dev/null 2>&1 || missing+=(fonts-noto-cjk)
   command -v npm >/dev/null 2>&1 || missing+=(npm)
+  command -v soffice >/dev/null 2>&1 || missing+=(libreoffice-calc)
 fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -1,9 +1,51 @@
 """Results as files: CSV (UTF-8 with a BOM, so Excel opens Chinese text) and XLSX (one sheet per
-round, frozen header, Chinese headings). Both are written from the same rows."""
+round, frozen header, Chinese headings, and a sheet of 意见建议 for those who may read them).
+Both are written from the same rows. Text that a spreadsheet would take for a formula (a
+write-in name, a subject, a comment starting with = + - @) is stored as text, never run."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+from zoneinfo import ZoneInfo
+
+from ballots import lifecycle
+from .auth import COMMENTS_READ
+from .errors import Conflict
+from .queries.events import insert_event
+
+
+def gather(cur, principal, campaign_id, kind):
+    """(definition, every round's results, its comments or []) for an export, which is an event.
+    Comments go only into XLSX and PDF, and only to those who may read them."""
+    from . import campaigns as camps
+    from . import results
+    definition = camps.definition(cur, campaign_id)
+    if not lifecycle.allows("results", definition["state"]):
+        raise Conflict(f"results are counted once voting has closed; the campaign is {definition['state']}",
+                       {"state": definition["state"]}, code="not_closed")
+    rounds = [r["id"] for r in definition["rounds"]]
+    all_results = [results.round_results(cur, campaign_id, r) for r in rounds]
+    notes = [results.comments(cur, campaign_id, r) for r in rounds] \
+        if kind != "csv" and principal.can(COMMENTS_READ) else []
+    insert_event(cur, principal.actor, "results.exported", campaign_id, {"format": kind})
+    return definition, all_results, notes
+
+
+def generated_at(definition) -> str:
+    zone = ZoneInfo(definition["rules"].get("time_zone") or "Asia/Shanghai")
+    return dt.datetime.now(zone).strftime("%Y-%m-%d %H:%M")
+
+
+# OWASP "CSV injection": a cell beginning with one of these is a formula to a spreadsheet.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_cell(value):
+    """A CSV cell that a spreadsheet shows as written: formula-like text gets a leading '."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
 
 HEADINGS = ["题目", "题型", "对象", "指标", "群体", "有效评价", "满意率", "平均分", "得票", "得票率", "排名",
             "达标", "后进", "推荐", "需决选"]
@@ -55,31 +97,59 @@ def to_csv(results: list[dict]) -> bytes:
     writer.writerow(["轮次"] + HEADINGS)
     for result in results:
         for row in result_rows(result):
-            writer.writerow([result["round"]] + ["" if v is None else v for v in row])
+            writer.writerow([_csv_cell(result["round"])] + ["" if v is None else _csv_cell(v) for v in row])
     return "\ufeff".encode("utf-8") + out.getvalue().encode("utf-8")
 
 
-def to_xlsx(results: list[dict]) -> bytes:
+def _append(ws, row):
+    """A row whose text stays text: openpyxl would store '=…' as a live formula."""
+    ws.append(row)
+    for cell in ws[ws.max_row]:
+        if isinstance(cell.value, str) and cell.value.startswith(_FORMULA_START):
+            cell.data_type = "s"
+
+
+def _sheet_title(name: str, used: set) -> str:
+    title = "".join(c for c in name if c not in "[]:*?/\\")[:28] or "轮次"
+    while title in used:
+        title += "_"
+    used.add(title)
+    return title
+
+
+def to_xlsx(results: list[dict], notes: list[dict] | None = None) -> bytes:
     from openpyxl import Workbook
-    from openpyxl.styles import Font
+    from openpyxl.styles import Alignment, Font
 
     wb = Workbook()
     wb.remove(wb.active)
-    used = set()
+    used = {"意见建议"}
     for result in results:
-        title = "".join(c for c in result["round"] if c not in "[]:*?/\\")[:28] or "轮次"
-        while title in used:
-            title += "_"
-        used.add(title)
-        ws = wb.create_sheet(title)
-        ws.append(HEADINGS)
+        ws = wb.create_sheet(_sheet_title(result["round"], used))
+        _append(ws, HEADINGS)
         for cell in ws[1]:
             cell.font = Font(bold=True)
         for row in result_rows(result):
-            ws.append(row)
+            _append(ws, row)
         ws.freeze_panes = "A2"
         for col, width in zip("ABCDEFGHIJKLMNO", (28, 8, 18, 16, 10, 10, 10, 10, 8, 10, 8, 6, 6, 6, 8)):
             ws.column_dimensions[col].width = width
+    if notes:
+        ws = wb.create_sheet("意见建议")
+        _append(ws, ["轮次", "题目", "序号", "意见建议"])
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        for note in notes:
+            for sec in note["sections"]:
+                for i, text in enumerate(sec["comments"], start=1):
+                    _append(ws, [note["round"], sec["title"], i, text])
+        for col, width in zip("ABCD", (16, 20, 6, 80)):
+            ws.column_dimensions[col].width = width
+        for cell in ws["D"]:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        ws.freeze_panes = "A2"
+    if not wb.worksheets:  # a workbook needs a sheet: say there is nothing to count
+        wb.create_sheet("结果").append(["本活动没有轮次，没有可导出的结果"])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -23,6 +23,23 @@ def turnout(cur, campaign_id) -> dict:
             "rounds": rounds}
 
 
+def comments(cur, campaign_id, round_id) -> dict:
+    """A closed round's 意见建议, per text section, apart from the ballots: sorted by their text,
+    so their order says nothing of when, by whom or beside which answers each was written."""
+    definition = camps.definition(cur, campaign_id)
+    if not lifecycle.allows("results", definition["state"]):
+        raise Conflict(f"results are counted once voting has closed; the campaign is {definition['state']}",
+                       {"state": definition["state"]}, code="not_closed")
+    rnd = next((r for r in definition["rounds"] if r["id"] == round_id), None)
+    if rnd is None:
+        raise NotFound("no such round in this campaign")
+    texts = [s for s in rnd["sections"] if s["type"] == "text"]
+    found = q.section_comments(cur, round_id, [s["id"] for s in texts])
+    return {"campaign_id": campaign_id, "round_id": round_id, "round": rnd["title"],
+            "sections": [{"id": s["id"], "title": s["title"], "count": len(found[s["id"]]),
+                          "comments": sorted(found[s["id"]])} for s in texts]}
+
+
 def round_results(cur, campaign_id, round_id) -> dict:
     definition = camps.definition(cur, campaign_id)
     if not lifecycle.allows("results", definition["state"]):

@@ -5,7 +5,8 @@ from flask import current_app
 
 from .. import campaigns as camps
 from .. import db, issuance, publication, results, sources
-from ..auth import BALLOTS_HANDOUT, CAMPAIGNS_READ, CAMPAIGNS_WRITE, RESULTS_READ, TURNOUT_READ, current_principal
+from ..auth import (BALLOTS_HANDOUT, CAMPAIGNS_READ, CAMPAIGNS_WRITE, COMMENTS_READ, RESULTS_READ, TURNOUT_READ,
+                    current_principal)
 from ..printing import batch_response
 from ..schemas import (BatchIn, BatchOut, ConfirmIn, HandoutIn, HandoutOut, ObjectionAnswerIn, ObjectionOut,
                        PublicationIn,
@@ -80,6 +81,14 @@ def get_results(campaign_id, round_id):
         return results.round_results(cur, campaign_id, round_id)
 
 
+@endpoint(C + "/rounds/<int:round_id>/comments", "GET",
+          summary="A closed round's 意见建议: each text section's comments, apart from their ballots (no "
+          "group, tracker or time), sorted by their text", permission=COMMENTS_READ, tag="results")
+def get_comments(campaign_id, round_id):
+    with db.transaction() as cur:
+        return results.comments(cur, campaign_id, round_id)
+
+
 @endpoint(C + "/publication", "POST", summary="Publish the proposed honourees for the 公示 window "
           "(working days by the official calendar); the campaign becomes published",
           permission=CAMPAIGNS_WRITE, body=PublicationIn, response=PublicationOut, status=201, tag="results")
@@ -143,22 +152,18 @@ def _export(campaign_id, kind):
     from flask import Response
 
     from .. import exports
-    from ..queries.events import insert_event
     principal = current_principal()
     with db.transaction() as cur:
-        definition = camps.definition(cur, campaign_id)
-        all_results = [results.round_results(cur, campaign_id, r["id"]) for r in definition["rounds"]]
-        insert_event(cur, principal.actor, "results.exported", campaign_id, {"format": kind})
+        definition, all_results, notes = exports.gather(cur, principal, campaign_id, kind)
     if kind == "pdf":
-        import datetime as dt
         import io
 
         from ballots.report import write_report
         buf = io.BytesIO()
-        write_report(buf, definition["title"], all_results, dt.date.today().isoformat())
+        write_report(buf, definition["title"], all_results, exports.generated_at(definition), notes)
         body, mimetype = buf.getvalue(), "application/pdf"
     else:
-        body = exports.to_csv(all_results) if kind == "csv" else exports.to_xlsx(all_results)
+        body = exports.to_csv(all_results) if kind == "csv" else exports.to_xlsx(all_results, notes)
         mimetype = "text/csv" if kind == "csv" else \
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return Response(body, mimetype=mimetype, headers={

@@ -67,6 +67,24 @@ def count_round(cur, round_id, sections, form_of=None) -> Counts:
     return c
 
 
+def section_comments(cur, round_id, section_ids) -> dict:
+    """{section id: [comment, …]} of a round's text sections, without the ballots they came from
+    (no id, tracker, group or order of casting): the caller sorts them by their text."""
+    if not section_ids:
+        return {}
+    cur.execute(
+        """SELECT s.key AS section, s.value #>> '{}' AS text
+           FROM ballots b
+           CROSS JOIN LATERAL jsonb_each(b.answers) s
+           WHERE b.round_id = %s AND s.key = ANY(%s) AND jsonb_typeof(s.value) = 'string'""",
+        (round_id, [str(i) for i in section_ids]),
+    )
+    out = {i: [] for i in section_ids}
+    for r in cur.fetchall():
+        out[int(r["section"])].append(r["text"])
+    return out
+
+
 def issued_per_group(cur, round_id) -> dict:
     """Ballots in voters' hands per group: minted, less those still in a hand-out pool, less
     those voided (lost slips, withdrawn pools)."""

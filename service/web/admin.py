@@ -8,7 +8,7 @@ from ballots.sections import (MAJORITY_BASES, MAJORITY_LABELS, QUORUM_BASES, SCA
                               WEIGHT_BASES)
 from .. import campaigns as ops
 from .. import db, issuance
-from ..auth import CAMPAIGNS_READ, CAMPAIGNS_WRITE
+from ..auth import CAMPAIGNS_READ, CAMPAIGNS_WRITE, COMMENTS_READ
 from ..errors import Invalid
 from ..imports import parse_subjects, read_upload
 from ..queries import campaigns as q
@@ -220,6 +220,9 @@ def results_page(campaign_id):
             flash("投票结束后才能查看结果", "error")
             return redirect(_detail(campaign_id))
         rounds = [res.round_results(cur, campaign_id, r["id"]) for r in c["rounds"]]
+        may_read = g.user.can(COMMENTS_READ)
+        notes = {r["id"]: res.comments(cur, campaign_id, r["id"]) for r in c["rounds"]} if may_read else {}
+    use_zone(c["rules"])
     figures = {}
     for rnd in rounds:
         for sec in rnd["sections"]:
@@ -252,7 +255,7 @@ def results_page(campaign_id):
                 figures[sec["id"]] = [charts.ranking_bars([(r["name"], r["mean"], r["rank"]) for r in sec["rows"]],
                                                           f"{sec['title']}：得分")]
     from ballots.sections import MAJORITY_LABELS
-    return render_template("admin/results.html", c=c, rounds=rounds, figures=figures,
+    return render_template("admin/results.html", c=c, rounds=rounds, figures=figures, notes=notes,
                            majority_labels=MAJORITY_LABELS, small_group_k=c["rules"].get("small_group_k", 5))
 
 
