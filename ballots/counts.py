@@ -31,6 +31,15 @@ class ScoreAgg:
         self.low = v if self.low is None else min(self.low, v)
         self.high = v if self.high is None else max(self.high, v)
 
+    def merge(self, other: ScoreAgg) -> None:
+        """As if this had been given the other's scores too."""
+        if other.n == 0:
+            return
+        self.n += other.n
+        self.total += other.total
+        self.low = other.low if self.low is None else min(self.low, other.low)
+        self.high = other.high if self.high is None else max(self.high, other.high)
+
 
 @dataclass
 class Counts:
