@@ -170,8 +170,9 @@ def test_two_withheld_groups_of_different_weights_per_ballot_keep_their_votes_ap
 
 
 def test_the_composite_of_a_row_does_not_tell_which_withheld_group_marked_what():
-    """满意 ×2 from a group of 2 and 不满意 ×4 from a group of 4, equal weights: the per-group
-    composite rate (1/1 and 0/1 against 0/1 and 1/1) told the two apart."""
+    """满意 ×2 from a group of 2 and 不满意 ×4 from a group of 4, equal weights. Weighted group by
+    group, the composite rate (r₁ + r₂ + 1) / 3 was 2/3 for this split, 7/12 with one 满意 from
+    each group and 1/2 with both from the larger: it told which."""
     sec = forms.FormSection(1, "rating", "测评", {"scale": "satisfaction"}, [forms.Row("10", 10, "对象10")])
     groups = G((1, 1, None), (2, 1, None), (3, 1, None))
     b = (ballots_of(1, *[{"1": {"10": "满意"}}] * 2) + ballots_of(2, *[{"1": {"10": "不满意"}}] * 4)
