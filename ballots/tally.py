@@ -8,69 +8,13 @@ Arithmetic is exact (fractions) until the output, so ties are ties.
 from __future__ import annotations
 
 import math
-from collections import defaultdict
-from dataclasses import dataclass, field
-from decimal import Decimal
 from fractions import Fraction
 
+# Counts, ScoreAgg and counts_from_ballots are imported from here by the service and the tests.
+from .counts import Counts, ScoreAgg, counts_from_ballots, fraction as _frac  # noqa: F401
 from .forms import FormSection
 from .sections import MAJORITY_THRESHOLDS, rank_key, scale_options
-
-
-@dataclass
-class ScoreAgg:
-    n: int = 0
-    total: Fraction = Fraction(0)
-    low: Fraction | None = None
-    high: Fraction | None = None
-
-    def add(self, value) -> None:
-        v = _frac(value)
-        self.n += 1
-        self.total += v
-        self.low = v if self.low is None else min(self.low, v)
-        self.high = v if self.high is None else max(self.high, v)
-
-
-@dataclass
-class Counts:
-    """What the ballots of one round say, counted (no ballot needed beyond this)."""
-    ballots: dict = field(default_factory=dict)                             # group → ballots cast
-    options: dict = field(default_factory=lambda: defaultdict(int))         # (section, group, row, option) → n
-    chosen: dict = field(default_factory=lambda: defaultdict(int))          # (section, group, subject) → n
-    write_ins: dict = field(default_factory=lambda: defaultdict(int))       # (section, group, name) → n
-    scores: dict = field(default_factory=lambda: defaultdict(ScoreAgg))     # (section, group, row) → ScoreAgg
-    invalid: dict = field(default_factory=lambda: defaultdict(int))         # (section, group) → invalid sections
-
-
-def counts_from_ballots(ballots) -> Counts:
-    """Count ballots given as dicts {group_id, answers} (the auditor bundle's form)."""
-    c = Counts()
-    for b in ballots:
-        g = b["group_id"]
-        c.ballots[g] = c.ballots.get(g, 0) + 1
-        for sid, value in b["answers"].items():
-            sid = int(sid)
-            if isinstance(value, dict) and ("chosen" in value or "write_ins" in value):
-                for subject in value.get("chosen", []):
-                    c.chosen[(sid, g, subject)] += 1
-                for name in value.get("write_ins", []):
-                    c.write_ins[(sid, g, name)] += 1
-            elif isinstance(value, dict):
-                for row, answer in value.items():
-                    if isinstance(answer, str):
-                        c.options[(sid, g, row, answer)] += 1
-                    else:
-                        c.scores[(sid, g, row)].add(answer)
-    return c
-
-
-def _frac(x) -> Fraction:
-    if isinstance(x, Fraction):
-        return x
-    if isinstance(x, float):
-        return Fraction(Decimal(repr(x)))
-    return Fraction(x)
+from .withholding import pooled, suppression, unpooled
 
 
 def share(x) -> Fraction:
@@ -112,28 +56,18 @@ def tally(sections: list[FormSection], groups: list[dict], counts: Counts, rules
     k = rules.get("small_group_k", 5)
     cast = {g["id"]: counts.ballots.get(g["id"], 0) for g in groups}
     small = {g: n < k for g, n in cast.items()}
+    eligible = {g["id"]: g.get("eligible") for g in groups}
     result = {
         "ballots": sum(cast.values()),
         "groups": [{"id": g["id"], "name": g["name"], "weight": _out(weights[g["id"]]), "ballots": cast[g["id"]],
                     "issued": (issued or {}).get(g["id"]), "eligible": g.get("eligible"),
                     "suppressed": small[g["id"]]} for g in groups],
-        "quorum": quorum(rules.get("quorum"), cast, issued or {}, {g["id"]: g.get("eligible") for g in groups}),
+        "quorum": quorum(rules.get("quorum"), cast, issued or {}, eligible),
         "sections": [],
     }
     for sec in sections:
         answering = {g: n for g, n in cast.items() if not sec.group_ids or g in sec.group_ids}
-        suppressed = suppression(answering, k)
-        if sec.type in ("rating", "approve"):
-            out = _rating(sec, answering, counts, weights, base, rules, suppressed)
-        elif sec.type == "choose":
-            out = _choose(sec, answering, counts, weights, base, rules, suppressed,
-                          {g["id"]: g.get("eligible") for g in groups})
-        elif sec.type == "score":
-            out = _score(sec, answering, counts, weights, base, suppressed)
-        else:
-            out = {}
-        result["sections"].append({"id": sec.id, "type": sec.type, "title": sec.title,
-                                   "withheld": sorted(g for g, hide in suppressed.items() if hide), **out})
+        result["sections"].append(_section(sec, answering, counts, weights, eligible, base, rules, k))
     if result["quorum"]["met"] is False:
         # Too few ballots came back: the figures are shown, but nothing is judged on them.
         result["void"] = True
@@ -149,18 +83,20 @@ def tally(sections: list[FormSection], groups: list[dict], counts: Counts, rules
     return result
 
 
-def suppression(answering: dict, k: int) -> dict:
-    """Which groups' figures a section withholds: those with fewer than k ballots and then, while
-    the withheld groups that returned ballots hold fewer than k between them, the smallest group
-    still shown answering the same section — else the composite and the totals, minus the groups
-    shown, would give the small groups' ballots away."""
-    hidden = {g: n < k for g, n in answering.items()}
-    shown = sorted((n, g) for g, n in answering.items() if not hidden[g])
-    withheld = sum(n for g, n in answering.items() if hidden[g])
-    while 0 < withheld < k and shown:
-        n, g = shown.pop(0)
-        hidden[g], withheld = True, withheld + n
-    return hidden
+def _section(sec, answering, counts, weights, eligible, base, rules, k) -> dict:
+    """One section's results, its withheld groups counted as one pool (ballots/withholding.py)."""
+    suppressed = suppression(answering, k)
+    p = pooled(sec.id, answering, counts, weights, eligible, suppressed)
+    if sec.type in ("rating", "approve"):
+        out = _rating(sec, p.cast, p.counts, p.weights, base, rules, p.suppressed)
+    elif sec.type == "choose":
+        out = _choose(sec, p.cast, p.counts, p.weights, base, rules, p.suppressed, p.eligible)
+    elif sec.type == "score":
+        out = _score(sec, p.cast, p.counts, p.weights, base, p.suppressed)
+    else:
+        out = {}
+    return {"id": sec.id, "type": sec.type, "title": sec.title,
+            "withheld": sorted(g for g, hide in suppressed.items() if hide), **unpooled(out, suppressed)}
 
 
 def quorum(rule, cast: dict, issued: dict, eligible: dict) -> dict:

@@ -106,8 +106,8 @@ def test_a_group_of_three_is_suppressed_but_counts_in_the_composite():
     r = tally([sec], G((1, 0.5, 3), (2, 0.5, 6)), counts_from_ballots(b), {**DEFAULT_RULES, "small_group_k": 5})
     row = r["sections"][0]["rows"][0]
     assert row["groups"][1] is None  # 3 < k
-    assert row["groups"][2] is None  # and, with only two groups, the other too: 2·87.5 − 75 would give it away
-    assert row["mean"] == 87.5                         # (100 + 75) / 2: the composite still counts both
+    assert row["groups"][2] is None  # and, with only two groups, the other too: the totals would give 1 away
+    assert row["mean"] == 83.333333  # (3·100 + 6·75) / 9: both counted, as one pool (group by group: 87.5)
     assert r["groups"][0]["suppressed"] and not r["groups"][1]["suppressed"]  # round level: fewer than k
     assert r["sections"][0]["withheld"] == [1, 2]
     assert row["counts"] == {"满意": 3, "基本满意": 6, "不满意": 0, "不了解": 0}  # both groups, summed
@@ -147,19 +147,26 @@ def brute_force(sections, groups, ballots, rules, issued):
         hidden = {g for g in who if cast[g] < k}
         while 0 < sum(cast[g] for g in hidden) < k and len(hidden) < len(who):
             hidden.add(min((g for g in who if g not in hidden), key=lambda g: (cast[g], g)))
-        mine = {g: [b["answers"].get(str(sec.id)) for b in ballots if b["group_id"] == g] for g in who}
+        # the withheld groups that returned ballots count as one group: their ballots together,
+        # the sum of their weights; every other group (a withheld one without ballots too) alone
+        pool = tuple(sorted(g for g in hidden if cast[g]))
+        units = {**{g: [g] for g in who if g not in pool}, **({pool: list(pool)} if pool else {})}
+        uw = {u: sum(w[g] for g in m) for u, m in units.items()}
+        un = {u: sum(cast[g] for g in m) for u, m in units.items()}
+        eligible = {u: sum(x["eligible"] or 0 for x in groups if x["id"] in m) for u, m in units.items()}
+        mine = {u: [b["answers"].get(str(sec.id)) for b in ballots if b["group_id"] in m] for u, m in units.items()}
 
         def combine(values):
-            have = [g for g in who if values[g] is not None]
+            have = [u for u in units if values[u] is not None]
             if not have:
                 return None
-            weight = sum(w[g] for g in (have if rules["weight_base"] == "returned" else who))
-            return None if weight == 0 else sum(w[g] * values[g] for g in have) / weight
+            weight = sum(uw[u] for u in (have if rules["weight_base"] == "returned" else units))
+            return None if weight == 0 else sum(uw[u] * values[u] for u in have) / weight
 
         def rank(value, values):
             return None if value is None else 1 + len([v for v in values if v is not None and v > value])
 
-        res = {"withheld": hidden, "items": {}}
+        res = {"withheld": hidden, "answering": set(who), "items": {}}
         if sec.type in ("rating", "approve"):
             if sec.type == "rating":
                 table = {o["label"]: (o["points"], o["favourable"]) for o in forms.scale_options(sec.config)}
@@ -168,7 +175,7 @@ def brute_force(sections, groups, ballots, rules, issued):
             for row in sec.rows:
                 per, rate, mean, bad = {}, {}, {}, {}
                 totals = {label: 0 for label in table}
-                for g in who:
+                for g in units:
                     marks = [a[row.key] for a in mine[g] if a and row.key in a]
                     for m in marks:
                         totals[m] += 1
@@ -177,7 +184,7 @@ def brute_force(sections, groups, ballots, rules, issued):
                     rate[g] = Fraction(len([m for m in scored if table[m][1] is True]), n) if n else None
                     bad[g] = Fraction(len([m for m in scored if table[m][1] is False]), n) if n else None
                     mean[g] = sum(Fraction(table[m][0]) for m in scored) / n if n else None
-                    per[g] = {"counts": {lab: marks.count(lab) for lab in table}, "abstentions": cast[g] - len(marks),
+                    per[g] = {"counts": {lab: marks.count(lab) for lab in table}, "abstentions": un[g] - len(marks),
                               "valid": n, "rate": rate[g], "mean": mean[g]}
                 r, m, u = combine(rate), combine(mean), combine(bad)
                 res["items"][row.key] = {"groups": per, "counts": totals, "rate": r, "mean": m, "unfavourable": u,
@@ -194,7 +201,7 @@ def brute_force(sections, groups, ballots, rules, issued):
             trim = sec.config.get("trim_above")
             for row in sec.rows:
                 per, mean = {}, {}
-                for g in who:
+                for g in units:
                     xs = sorted(a[row.key] for a in mine[g] if a and row.key in a)
                     trimmed = bool(trim) and len(xs) > trim
                     used = xs[1:-1] if trimmed else xs
@@ -206,13 +213,13 @@ def brute_force(sections, groups, ballots, rules, issued):
                 it["rank"] = rank(it["mean"], means)
         elif sec.type == "choose":
             bar, reach = BARS[rules["majority"]["threshold"]]
-            denominators = {g: {"eligible": next(x["eligible"] for x in groups if x["id"] == g) or 0,
-                                "cast": cast[g], "valid": cast[g]}[rules["majority"]["base"]] for g in who}
-            names = sorted({n for g in who for a in mine[g] if a for n in a.get("write_ins", [])})
+            denominators = {g: {"eligible": eligible[g], "cast": un[g], "valid": un[g]}[rules["majority"]["base"]]
+                            for g in units}
+            names = sorted({n for g in units for a in mine[g] if a for n in a.get("write_ins", [])})
             keys = [("s", row.subject_id) for row in sec.rows] + [("w", n) for n in names]
             for key in keys:
                 per, shares = {}, {}
-                for g in who:
+                for g in units:
                     field_, value = ("chosen", key[1]) if key[0] == "s" else ("write_ins", key[1])
                     v = sum(1 for a in mine[g] if a and value in a.get(field_, []))
                     shares[g] = Fraction(v, denominators[g]) if denominators[g] else None
@@ -263,11 +270,13 @@ def check_against_recount(sections, groups, ballots, rules, issued):
         assert set(items) == set(want["items"]), sec["id"]
         for key, item in want["items"].items():
             mine = items[key]
-            for g, figures in item.pop("groups").items():
+            figures = item.pop("groups")
+            assert set(mine["groups"]) == want["answering"], (sec["id"], key)
+            for g, shown in mine["groups"].items():
                 if g in want["withheld"]:
-                    assert mine["groups"][g] is None, (sec["id"], key, g)
+                    assert shown is None, (sec["id"], key, g)
                 else:
-                    same(figures, mine["groups"][g], f"{sec['id']}.{key}.{g}")
+                    same(figures[g], shown, f"{sec['id']}.{key}.{g}")
             for name, value in item.items():
                 same(value, mine[name], f"{sec['id']}.{key}.{name}")
 
@@ -370,13 +379,13 @@ def test_scaling_every_weight_changes_no_composite(election, factor):
 
 def test_the_group_withheld_with_a_small_one_answers_the_same_section():
     """A section for two groups only: hiding a group that does not answer it would protect nothing
-    (composite 77.5, group 2 shown at 100: group 1 = 2·77.5 − 100 = 55)."""
+    (the totals, 3 不满意 and 10 满意, minus group 2 shown with its 10 满意 are group 1's ballots)."""
     sec = forms.FormSection(1, "rating", "测评", SAT, [forms.Row("10", 10, "对象10")], group_ids=[1, 2])
     b = (ballots_of(1, *[{"1": {"10": "不满意"}}] * 3) + ballots_of(2, *[{"1": {"10": "满意"}}] * 10)
          + ballots_of(3, *[{}] * 6))
     r = tally([sec], G((1, 1, 3), (2, 1, 10), (3, 1, 6)), counts_from_ballots(b), {**DEFAULT_RULES})
     row = r["sections"][0]["rows"][0]
-    assert row["mean"] == 77.5                          # (55 + 100) / 2
+    assert row["mean"] == 89.615385  # (3·55 + 10·100) / 13: one pool, so the ballots' mean (not 77.5)
     assert row["groups"] == {1: None, 2: None}          # group 3 does not answer: it is not listed
     assert r["sections"][0]["withheld"] == [1, 2]
 
