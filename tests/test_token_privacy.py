@@ -76,7 +76,7 @@ def test_no_plain_token_or_reference_in_tables_or_logs(gunicorn_server, client, 
                                 {"token": t, "answers": {sid: {"chosen": [c["subjects"][0]["id"]]}}}, {})
         assert status == 201
         trackers.append(json.loads(body)["tracker"])
-    form = urllib.parse.urlencode({f"s{sid}:chosen": c["subjects"][1]["id"]}).encode()
+    form = urllib.parse.urlencode({"ballot": "1", f"s{sid}:chosen": c["subjects"][1]["id"]}).encode()
     with urllib.request.urlopen(urllib.request.Request(f"{base}/B/{tokens[4]}", data=form), timeout=10) as r:
         page = r.read().decode()  # the plain form: the receipt comes in the response itself
     trackers += re.findall(r'id="tracker">([0-9A-Z-]{19})<', page)
