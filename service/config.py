@@ -62,6 +62,7 @@ class Settings:
     log_level: str
     trusted_proxies: int = 0
     settle_seconds: int = 60
+    login_client_failures: int = 20
 
     @property
     def production(self) -> bool:
@@ -108,6 +109,7 @@ class Settings:
             log_level=log_level,
             trusted_proxies=_int(env, "TRUSTED_PROXIES", 0, high=5),
             settle_seconds=_int(env, "SETTLE_SECONDS", 60, high=3600),
+            login_client_failures=_int(env, "LOGIN_CLIENT_FAILURES", 20, low=1),
         )
 
 
