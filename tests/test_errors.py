@@ -271,3 +271,19 @@ def free_port() -> int:
 def test_the_openapi_document_names_the_503(client):
     op = client.get("/api/openapi.json").json["paths"]["/ballots:cast"]["post"]
     assert "Retry-After" in op["responses"]["503"]["description"]
+
+
+def test_hsts_over_https_only(client, settings):
+    import dataclasses
+
+    from service import create_app
+    for path in ("/login", "/api/openapi.json", "/no/such/page"):
+        assert client.get(path, base_url="https://pingyi.example.edu.cn").headers[
+            "Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+        assert "Strict-Transport-Security" not in client.get(path).headers
+    forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"}
+    assert "Strict-Transport-Security" not in client.get("/login", headers=forwarded).headers  # nobody to trust
+    behind_nginx = create_app({"SETTINGS": dataclasses.replace(settings, trusted_proxies=1)}).test_client()
+    assert "Strict-Transport-Security" in behind_nginx.get("/login", headers=forwarded).headers
+    assert "Strict-Transport-Security" not in behind_nginx.get(
+        "/login", headers={"X-Forwarded-Proto": "http"}).headers
