@@ -8,6 +8,7 @@ import re
 import urllib.error
 import urllib.parse
 import urllib.request
+from pathlib import Path
 
 import psycopg2
 import pytest
@@ -164,3 +165,44 @@ def test_postgresql_records_no_statement_and_no_commit_time(database):
         assert privacy_problems(cur) == ["log_statement = all (should be none)",
                                          "log_min_duration_statement = 0 (should be -1)"]
     conn.close()
+
+
+@pytest.mark.slow
+def test_a_failing_statement_leaves_no_value_in_the_server_log(tmp_path):
+    """A unique violation on a token hash: PostgreSQL's log gets the error, not the key's value
+    (its DETAIL line), nor the statement. A fresh embedded server, set up as `serve` sets it."""
+    import time
+
+    from service import embedded_pg
+    dsn = embedded_pg.ensure(tmp_path, database="pingyi_log_check", cleanup_mode="delete")
+    conn = psycopg2.connect(dsn)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("SHOW data_directory")
+        log_path = Path(cur.fetchone()[0]) / "log"  # where pgserver points the server's stderr
+    conn.close()
+    deadline = time.monotonic() + 30
+    while True:  # the settings reach new sessions once the server has reloaded them
+        conn = psycopg2.connect(dsn)
+        conn.autocommit = True
+        cur = conn.cursor()
+        cur.execute("SHOW log_error_verbosity")
+        if cur.fetchone()[0] == "terse" or time.monotonic() > deadline:
+            break
+        conn.close()
+        time.sleep(0.1)
+    secret = "ab" * 16 + "5eed"
+    with cur:
+        cur.execute("CREATE TABLE tokens (token_hash bytea UNIQUE, note text CHECK (note <> 'x'))")
+        cur.execute("INSERT INTO tokens VALUES (decode(%s, 'hex'), 'first')", (secret,))
+        with pytest.raises(psycopg2.errors.UniqueViolation) as dup:
+            cur.execute("INSERT INTO tokens VALUES (decode(%s, 'hex'), 'second')", (secret,))
+        with pytest.raises(psycopg2.errors.CheckViolation):
+            cur.execute("INSERT INTO tokens VALUES (decode('00', 'hex'), 'x')")
+    conn.close()
+    assert secret in dup.value.diag.message_detail  # the client did get the detail: the server had it
+    log = log_path.read_text(errors="replace")
+    assert "duplicate key value violates unique constraint" in log  # the errors are logged…
+    assert "violates check constraint" in log
+    assert "DETAIL" not in log and secret not in log and "second" not in log  # …without their values
+    assert "STATEMENT" not in log and "INSERT" not in log
