@@ -206,3 +206,12 @@ def test_a_failing_statement_leaves_no_value_in_the_server_log(tmp_path):
     assert "violates check constraint" in log
     assert "DETAIL" not in log and secret not in log and "second" not in log  # …without their values
     assert "STATEMENT" not in log and "INSERT" not in log
+
+
+def test_serve_names_a_verbose_error_log_on_an_external_server(database):
+    from service.embedded_pg import privacy_problems
+    conn = psycopg2.connect(database)
+    with conn.cursor() as cur:
+        cur.execute("SET log_error_verbosity = 'default'")  # PostgreSQL's own default
+        assert "log_error_verbosity = default (should be terse)" in privacy_problems(cur)
+    conn.close()
