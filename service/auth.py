@@ -92,11 +92,11 @@ def check_login(cur, username: str, password: str, settings):
     """Return the user row, or None; TooManyRequests, without checking the password, for a client
     over its failure budget, or one that has failed recently trying a delayed name (service/throttle.py)."""
     key, client, now = username.strip().lower(), throttle.client_key(), throttle.clock()
-    recent = throttle.recent_failures(client)
-    if recent >= settings.login_client_failures:
+    if throttle.recent_failures(client) >= settings.login_client_failures:
         raise TooManyRequests(_TOO_MANY)
     row = q.lock_login_attempt(cur, key, now)
-    if row["delayed"] and recent:
+    # Read again under the name's row lock: parallel attempts from one client see each other's failures.
+    if row["delayed"] and throttle.recent_failures(client):
         raise TooManyRequests(_TOO_MANY)
     user = q.get_user_by_username(cur, key)
     ok = check_password_hash(user["password_hash"] if user else _DUMMY_HASH, password)
