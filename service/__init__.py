@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from flask import Flask
+from flask import Flask, request
 from flask.sessions import SecureCookieSessionInterface
 
 __version__ = "0.1.0"
@@ -71,8 +71,13 @@ _SECURITY_HEADERS = [
 _API_HEADERS = _SECURITY_HEADERS[:2]  # JSON is never rendered: CSP and framing rules are for pages
 
 
+_HSTS = "max-age=31536000; includeSubDomains"
+
+
 def _security_headers(resp):
     h = resp.headers
+    if request.is_secure:  # over https (behind a trusted proxy: its X-Forwarded-Proto), never over http
+        h["Strict-Transport-Security"] = _HSTS
     if resp.mimetype == "application/json":
         h.extend(_API_HEADERS)
     elif "Content-Security-Policy" not in h:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from flask import g, request, session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from . import db
+from . import db, throttle
 from .errors import Forbidden, TooManyRequests, Unauthorized
 from .queries import accounts as q
 
@@ -57,6 +57,7 @@ SCOPES = {
 
 API_KEY_PREFIX = "pgy_"
 _DUMMY_HASH = generate_password_hash("pingyi-timing-equaliser")
+_TOO_MANY = "登录失败次数过多，请稍后再试"
 
 
 @dataclass(frozen=True)
@@ -92,17 +93,25 @@ def hash_api_key(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
-def check_login(cur, username: str, password: str, max_failures: int, lockout_seconds: int):
-    """Return the user row, or None; raise TooManyRequests while the name is locked out."""
-    key = username.strip().lower()
-    if q.lock_login_attempt(cur, key):
-        raise TooManyRequests("登录失败次数过多，请稍后再试")
+def check_login(cur, username: str, password: str, settings):
+    """Return the user row, or None; TooManyRequests, without checking the password, for a client
+    over its failure budget, or one that has failed recently trying a delayed name (service/throttle.py)."""
+    key, client, now = username.strip().lower(), throttle.client_key(), throttle.clock()
+    if throttle.recent_failures(client) >= settings.login_client_failures:
+        raise TooManyRequests(_TOO_MANY)
+    row = q.lock_login_attempt(cur, key, now)
+    # Read again under the name's row lock: parallel attempts from one client see each other's failures.
+    if row["delayed"] and throttle.recent_failures(client):
+        raise TooManyRequests(_TOO_MANY)
     user = q.get_user_by_username(cur, key)
     ok = check_password_hash(user["password_hash"] if user else _DUMMY_HASH, password)
     if ok and user and not user["disabled"]:
         q.clear_login_failures(cur, key)
         return user
-    q.record_login_failure(cur, key, max_failures, lockout_seconds)
+    failures = row["failures"] + 1
+    delay = throttle.account_delay(failures, settings.login_max_failures, settings.login_lockout_seconds)
+    q.record_login_failure(cur, key, failures, delay, now)
+    throttle.failed(client)
     return None
 
 

@@ -65,6 +65,7 @@ class Settings:
     trusted_proxies: int = 0
     settle_seconds: int = 60
     base_url_set: bool = True  # False: derived from HOST and PORT (BASE_URL unset)
+    login_client_failures: int = 20
 
     @property
     def production(self) -> bool:
@@ -114,6 +115,7 @@ class Settings:
             trusted_proxies=_int(env, "TRUSTED_PROXIES", 0, high=5),
             settle_seconds=_int(env, "SETTLE_SECONDS", 60, high=3600),
             base_url_set=bool(env.get("BASE_URL")),
+            login_client_failures=_int(env, "LOGIN_CLIENT_FAILURES", 20, low=1),
         )
 
 

@@ -38,8 +38,11 @@ def ensure(var_dir: Path, database: str = DATABASE, cleanup_mode: str | None = "
 # literals inside the statement, so a logged statement carries a ballot's answers or a token's
 # hash, with a time: no statement is logged, not even a failing or slow one. Commit timestamps
 # would date every row's transaction id (pg_xact_commit_timestamp(xmin)) — the time of a cast.
+# A failing statement's DETAIL quotes the values too ("Key (token_hash)=(\x…) already exists",
+# "Failing row contains (…)"): terse leaves only the error's primary message.
 QUIET_SETTINGS = {"log_min_error_statement": "panic", "log_parameter_max_length_on_error": "0",
-                  "log_statement": "none", "log_min_duration_statement": "-1", "log_duration": "off"}
+                  "log_statement": "none", "log_min_duration_statement": "-1", "log_duration": "off",
+                  "log_error_verbosity": "terse"}
 RESTART_SETTINGS = {"track_commit_timestamp": "off"}  # PostgreSQL reads it only at start
 
 

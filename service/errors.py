@@ -9,6 +9,8 @@ import logging
 import secrets
 import traceback
 
+import psycopg2
+import psycopg2.pool
 from flask import Flask, jsonify, render_template, request
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
@@ -76,6 +78,25 @@ class TooManyRequests(APIError):
     status, code, message = 429, "too_many_requests", "too many attempts; try again later"
 
 
+class DatabaseUnavailable(APIError):
+    status, code, message = 503, "database_unavailable", "the database cannot be reached; nothing was changed, try again"
+
+
+RETRY_AFTER_SECONDS = 10
+# SQLSTATEs of a server that is gone, restarting or full (connection exception, admin or crash
+# shutdown, cannot connect now, insufficient resources). A psycopg2 error without one failed on
+# the client's side: refused, closed, timed out.
+_UNAVAILABLE_STATES = ("08", "53", "57P01", "57P02", "57P03")
+
+
+def database_unavailable(exc: Exception) -> bool:
+    if isinstance(exc, (psycopg2.pool.PoolError, psycopg2.InterfaceError)):
+        return True  # no connection to be had from the pool, or the one in hand is closed
+    if isinstance(exc, psycopg2.OperationalError):
+        return exc.pgcode is None or exc.pgcode.startswith(_UNAVAILABLE_STATES)
+    return False
+
+
 _HTTP_CODES = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
     405: "method_not_allowed", 409: "conflict", 413: "payload_too_large",
@@ -93,7 +114,10 @@ _PAGE_TEXT = {
     422: ("内容未通过校验", "请检查填写的内容。"),
     429: ("尝试次数过多", "请稍后再试。"),
     500: ("服务器内部错误", "服务暂时出现问题，请稍后再试。"),
+    503: ("服务暂时不可用", "数据库暂时无法访问，刚才的操作没有保存，请稍后重试。"),
 }
+# What voters read instead (vote/error.html translates both).
+_VOTER_TEXT = {503: ("暂时无法投票", "系统暂时无法记录选票，请稍后重试；您的选票尚未提交。")}
 
 
 
@@ -109,6 +133,7 @@ def _respond(status: int, code: str, message: str, details: dict | None = None):
         return resp
     title, text = _PAGE_TEXT.get(status, _PAGE_TEXT[500] if status >= 500 else _PAGE_TEXT[400])
     if request.blueprint == "voting":  # voters get the voters' page furniture, not the admin's
+        title, text = _VOTER_TEXT.get(status, (title, text))
         return render_template("vote/error.html", status=status, title=title, text=text), status
     # A message written for people (in Chinese) is shown under the page's own text; the API's
     # English messages, meant for developers, are not.
@@ -137,17 +162,34 @@ def register(app: Flask) -> None:
             resp.headers["Allow"] = ", ".join(sorted(allowed))
         return resp
 
-    @app.errorhandler(Exception)
-    def _internal(exc: Exception):
-        request_id = secrets.token_hex(8)
-        # The path may hold a ballot token (/b/…); log only the endpoint name. On voters' paths
-        # the exception's message may quote the ballot (a database error repeats its values):
-        # log the traceback's frames and the type only.
-        if request.blueprint == "voting" or (request.endpoint or "").startswith("api.") and \
-                request.path.startswith("/api/v1/ballots"):
-            frames = "".join(traceback.format_tb(exc.__traceback__))
-            log.error("internal error request_id=%s endpoint=%s type=%s\n%s", request_id, request.endpoint,
-                      type(exc).__name__, frames)
-        else:
-            log.exception("internal error request_id=%s endpoint=%s", request_id, request.endpoint)
-        return _respond(500, "internal", "internal error", {"request_id": request_id})
+    @app.errorhandler(psycopg2.Error)
+    def _database(exc: psycopg2.Error):
+        if not database_unavailable(exc):
+            return _internal(exc)
+        # The message names the server (host, port, user) and may quote values: log the type only.
+        log.warning("database unavailable endpoint=%s type=%s sqlstate=%s", request.endpoint,
+                    type(exc).__name__, getattr(exc, "pgcode", None))
+        return _unavailable(DatabaseUnavailable())
+
+    @app.errorhandler(DatabaseUnavailable)
+    def _unavailable(err: DatabaseUnavailable):
+        resp = app.make_response(_respond(err.status, err.code, err.message))
+        resp.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return resp
+
+    app.errorhandler(Exception)(_internal)
+
+
+def _internal(exc: Exception):
+    request_id = secrets.token_hex(8)
+    # The path may hold a ballot token (/b/…); log only the endpoint name. On voters' paths
+    # the exception's message may quote the ballot (a database error repeats its values):
+    # log the traceback's frames and the type only.
+    if request.blueprint == "voting" or (request.endpoint or "").startswith("api.") and \
+            request.path.startswith("/api/v1/ballots"):
+        frames = "".join(traceback.format_tb(exc.__traceback__))
+        log.error("internal error request_id=%s endpoint=%s type=%s\n%s", request_id, request.endpoint,
+                  type(exc).__name__, frames)
+    else:
+        log.exception("internal error request_id=%s endpoint=%s", request_id, request.endpoint)
+    return _respond(500, "internal", "internal error", {"request_id": request_id})

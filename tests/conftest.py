@@ -261,8 +261,9 @@ def fingerprint(database):
 
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits():
-    from service import ratelimit
+    from service import ratelimit, throttle
     ratelimit.reset()
+    throttle.reset()
     yield
 
 

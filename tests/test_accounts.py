@@ -5,6 +5,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import PASSWORD, ROOT, _csrf
 
 
@@ -38,26 +40,97 @@ def test_offsite_next_is_ignored(client, make_user):
     assert r.headers["Location"] == "/admin/"
 
 
-def test_login_is_throttled_per_account(client, make_user, conn):
-    user = make_user()
-    client.get("/login")
-    for _ in range(5):
-        r = client.post("/login", data={"username": user["username"], "password": "bad",
-                                        "csrf_token": _csrf(client)})
-        assert r.status_code == 401
-    r = client.post("/login", data={"username": user["username"], "password": PASSWORD,
-                                    "csrf_token": _csrf(client)})
-    assert r.status_code == 429 and "登录失败次数过多" in r.get_data(as_text=True)
-    with conn.cursor() as cur:  # the lock-out is stored by account name, never by address
-        cur.execute("SELECT * FROM login_throttle")
-        row = cur.fetchone()
-    assert row["username_key"] == user["username"].lower() and row["locked_until"] is not None
+@pytest.fixture
+def frozen_clock(monkeypatch):
+    """The throttle's one clock, moved by hand: delays are checked without waiting."""
+    from service import throttle
+    now = [1_900_000_000.0]
+    monkeypatch.setattr(throttle, "clock", lambda: now[0])
+    return now
+
+
+def sign_in(client, username, password, address="127.0.0.1"):
+    """A sign-in from the given client address (the throttle's key; never stored)."""
+    client.get("/login", environ_base={"REMOTE_ADDR": address})
+    return client.post("/login", data={"username": username, "password": password, "csrf_token": _csrf(client)},
+                       environ_base={"REMOTE_ADDR": address})
+
+
+def throttle_row(conn, name):
     with conn.cursor() as cur:
-        cur.execute("UPDATE login_throttle SET locked_until = now() - interval '1 second'")
+        cur.execute("SELECT username_key, failures, extract(epoch FROM locked_until) AS until FROM login_throttle "
+                    "WHERE username_key = %s", (name.lower(),))
+        row = cur.fetchone()
     conn.commit()
-    r = client.post("/login", data={"username": user["username"], "password": PASSWORD,
-                                    "csrf_token": _csrf(client)})
-    assert r.status_code == 302
+    return row
+
+
+def test_login_is_throttled_per_account(app, make_user, conn, frozen_clock):
+    user, attacker = make_user(), app.test_client()
+    for _ in range(5):
+        assert sign_in(attacker, user["username"], "bad", "10.0.0.66").status_code == 401
+    r = sign_in(attacker, user["username"], PASSWORD, "10.0.0.66")  # not even the right password is checked
+    assert r.status_code == 429 and "登录失败次数过多" in r.get_data(as_text=True)
+    row = throttle_row(conn, user["username"])  # stored by account name, never by address
+    assert row["failures"] == 5 and row["until"] == frozen_clock[0] + 1
+    with conn.cursor() as cur:
+        cur.execute("SELECT * FROM login_throttle")
+        assert "10.0.0.66" not in str(cur.fetchall())
+    frozen_clock[0] += 1  # the delay is over: the attacker's next guess is checked, and doubles it
+    assert sign_in(attacker, user["username"], "bad", "10.0.0.66").status_code == 401
+    assert throttle_row(conn, user["username"])["until"] == frozen_clock[0] + 2
+    assert sign_in(attacker, user["username"], "bad", "10.0.0.66").status_code == 429
+    frozen_clock[0] += 2
+    assert sign_in(attacker, user["username"], PASSWORD, "10.0.0.66").status_code == 302
+    assert throttle_row(conn, user["username"]) is None  # a success clears the name
+
+
+def test_the_right_password_from_a_clean_client_gets_in_while_an_attacker_hammers(app, make_user, conn,
+                                                                                   frozen_clock):
+    user = make_user()
+    attacker, real = app.test_client(), app.test_client()
+    for _ in range(5):
+        sign_in(attacker, user["username"], "bad", "10.0.0.66")
+    for _ in range(10):  # hammering: refused, the password unchecked, nothing counted
+        assert sign_in(attacker, user["username"], "guess", "10.0.0.66").status_code == 429
+    assert throttle_row(conn, user["username"])["failures"] == 5
+    r = sign_in(real, user["username"], PASSWORD, "10.0.0.7")
+    assert r.status_code == 302 and real.get("/admin/").status_code == 200
+
+
+def test_a_wrong_password_from_a_clean_client_is_checked_and_counts(app, make_user, conn, frozen_clock):
+    user = make_user()
+    for _ in range(6):
+        sign_in(app.test_client(), user["username"], "bad", "10.0.0.66")
+    fresh = app.test_client()
+    assert sign_in(fresh, user["username"], "also bad", "10.0.0.8").status_code == 401  # checked
+    row = throttle_row(conn, user["username"])
+    assert row["failures"] == 6 and row["until"] == frozen_clock[0] + 2
+    assert sign_in(fresh, user["username"], PASSWORD, "10.0.0.8").status_code == 429  # no longer clean
+
+
+def test_a_client_spraying_many_names_is_refused_after_its_budget(app, make_user, frozen_clock):
+    from service import throttle
+    budget = app.config["SETTINGS"].login_client_failures
+    user, sprayer = make_user(), app.test_client()
+    for i in range(budget):  # one guess at each of many names
+        assert sign_in(sprayer, f"staff{i:03d}", "123456", "203.0.113.9").status_code == 401
+    r = sign_in(sprayer, "staff999", "123456", "203.0.113.9")
+    assert r.status_code == 429 and "登录失败次数过多" in r.get_data(as_text=True)
+    assert sign_in(sprayer, user["username"], PASSWORD, "203.0.113.9").status_code == 429  # unchecked
+    assert sign_in(app.test_client(), user["username"], PASSWORD, "203.0.113.10").status_code == 302
+    assert "203.0.113.9" not in repr(throttle._state)  # only keyed hashes, in memory
+    frozen_clock[0] += 2 * throttle.LOGIN_CLIENT_WINDOW  # forgotten two windows later
+    assert sign_in(sprayer, user["username"], PASSWORD, "203.0.113.9").status_code == 302
+
+
+def test_an_ipv6_client_is_counted_by_its_64(app, frozen_clock):
+    budget = app.config["SETTINGS"].login_client_failures
+    c = app.test_client()
+    for i in range(budget):  # a new address of the same /64 for every guess
+        assert sign_in(c, f"staff{i:03d}", "123456", f"2001:db8:1:2::{i + 1:x}").status_code == 401
+    assert sign_in(c, "staff999", "123456", "2001:db8:1:2:ffff::1").status_code == 429
+    assert sign_in(c, "staff999", "123456", "2001:db8:1:3::1").status_code == 401
 
 
 def test_forms_without_the_csrf_token_are_refused(client, make_user, login, fingerprint):

@@ -3,6 +3,7 @@ own status and message, and nothing is stored."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -322,7 +323,7 @@ def test_a_voter_without_cookies_can_cast_with_the_plain_form(app, full_campaign
     (token,) = full_campaign.tokens(1)
     voter = app.test_client(use_cookies=False)
     s = full_campaign.sections
-    form = {f"s{s['score']}:{full_campaign.people[0]}": "8e1", f"s{s['text']}:text": "无痕浏览"}
+    form = {"ballot": "1", f"s{s['score']}:{full_campaign.people[0]}": "8e1", f"s{s['text']}:text": "无痕浏览"}
     r = voter.post(f"/B/{token}", data=form)
     assert r.status_code == 201 and "投票成功" in r.get_data(as_text=True)
     assert "Set-Cookie" not in r.headers
@@ -352,3 +353,47 @@ def test_a_receipt_matches_its_ballot_whatever_the_voter_writes(client, full_cam
         assert short_tracker(bytes(ballot["tracker"])) == r.json["tracker"]
         assert bytes(ballot["tracker"]) == make_tracker(str(ballot["id"]), ballot["round_id"], ballot["group_id"],
                                                         ballot["answers"])
+
+
+def _hidden_fields(page: str) -> dict:
+    """What the ballot page's own form sends when the voter answers nothing."""
+    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page))
+
+
+@pytest.mark.parametrize("path", ["/b/", "/B/"])
+@pytest.mark.parametrize("body, status", [
+    ({"data": '{"answers": {}}', "content_type": "application/json"}, 415),
+    ({"data": "ballot=1", "content_type": "text/plain"}, 415),
+    ({"data": b"", "content_type": None}, 415),  # no body and no type at all
+    ({"data": b"", "content_type": "application/x-www-form-urlencoded"}, 400),
+    ({"data": "s1%3Atext=hello", "content_type": "application/x-www-form-urlencoded"}, 400),
+    ({"data": {"comment": "x"}, "content_type": "multipart/form-data"}, 400),
+    ({"data": "--x--", "content_type": "multipart/form-data"}, 400),  # no boundary: unparseable
+])
+def test_a_post_that_is_not_the_ballot_form_spends_nothing(app, full_campaign, fingerprint, path, body, status):
+    (token,) = full_campaign.tokens(1)
+    voter = app.test_client()
+    before = fingerprint()
+    r = voter.post(path + token, **body)
+    assert r.status_code == status
+    page = r.get_data(as_text=True)
+    assert "选票未投出" in page and "票码仍然有效" in page
+    assert fingerprint() == before
+    assert voter.get(path + token).status_code == 200  # the code is still good
+    assert cast(voter, token, full_campaign.valid).status_code == 201
+
+
+def test_a_refused_body_is_explained_in_english_when_asked(app, full_campaign):
+    (token,) = full_campaign.tokens(1)
+    r = app.test_client().post(f"/b/{token}", json={}, headers={"Accept-Language": "en"})
+    assert r.status_code == 415 and "Nothing was cast" in r.get_data(as_text=True)
+
+
+def test_a_blank_ballot_from_the_page_is_cast(app, full_campaign, conn):
+    (token,) = full_campaign.tokens(1)
+    voter = app.test_client()
+    hidden = _hidden_fields(voter.get(f"/B/{token}").get_data(as_text=True))
+    assert hidden  # the page's form carries its marker
+    r = voter.post(f"/B/{token}", data=hidden)  # every row left blank: all abstentions
+    assert r.status_code == 201 and "投票成功" in r.get_data(as_text=True)
+    assert count(conn, "ballots") == 1 and count(conn, "ballot_tokens") == 0

@@ -8,6 +8,7 @@ import re
 import urllib.error
 import urllib.parse
 import urllib.request
+from pathlib import Path
 
 import psycopg2
 import pytest
@@ -76,7 +77,7 @@ def test_no_plain_token_or_reference_in_tables_or_logs(gunicorn_server, client, 
                                 {"token": t, "answers": {sid: {"chosen": [c["subjects"][0]["id"]]}}}, {})
         assert status == 201
         trackers.append(json.loads(body)["tracker"])
-    form = urllib.parse.urlencode({f"s{sid}:chosen": c["subjects"][1]["id"]}).encode()
+    form = urllib.parse.urlencode({"ballot": "1", f"s{sid}:chosen": c["subjects"][1]["id"]}).encode()
     with urllib.request.urlopen(urllib.request.Request(f"{base}/B/{tokens[4]}", data=form), timeout=10) as r:
         page = r.read().decode()  # the plain form: the receipt comes in the response itself
     trackers += re.findall(r'id="tracker">([0-9A-Z-]{19})<', page)
@@ -163,4 +164,54 @@ def test_postgresql_records_no_statement_and_no_commit_time(database):
         cur.execute("SET log_min_duration_statement = 0")
         assert privacy_problems(cur) == ["log_statement = all (should be none)",
                                          "log_min_duration_statement = 0 (should be -1)"]
+    conn.close()
+
+
+@pytest.mark.slow
+def test_a_failing_statement_leaves_no_value_in_the_server_log(tmp_path):
+    """A unique violation on a token hash: PostgreSQL's log gets the error, not the key's value
+    (its DETAIL line), nor the statement. A fresh embedded server, set up as `serve` sets it."""
+    import time
+
+    from service import embedded_pg
+    dsn = embedded_pg.ensure(tmp_path, database="pingyi_log_check", cleanup_mode="delete")
+    conn = psycopg2.connect(dsn)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("SHOW data_directory")
+        log_path = Path(cur.fetchone()[0]) / "log"  # where pgserver points the server's stderr
+    conn.close()
+    deadline = time.monotonic() + 30
+    while True:  # the settings reach new sessions once the server has reloaded them
+        conn = psycopg2.connect(dsn)
+        conn.autocommit = True
+        cur = conn.cursor()
+        cur.execute("SHOW log_error_verbosity")
+        if cur.fetchone()[0] == "terse" or time.monotonic() > deadline:
+            break
+        conn.close()
+        time.sleep(0.1)
+    secret = "ab" * 16 + "5eed"
+    with cur:
+        cur.execute("CREATE TABLE tokens (token_hash bytea UNIQUE, note text CHECK (note <> 'x'))")
+        cur.execute("INSERT INTO tokens VALUES (decode(%s, 'hex'), 'first')", (secret,))
+        with pytest.raises(psycopg2.errors.UniqueViolation) as dup:
+            cur.execute("INSERT INTO tokens VALUES (decode(%s, 'hex'), 'second')", (secret,))
+        with pytest.raises(psycopg2.errors.CheckViolation):
+            cur.execute("INSERT INTO tokens VALUES (decode('00', 'hex'), 'x')")
+    conn.close()
+    assert secret in dup.value.diag.message_detail  # the client did get the detail: the server had it
+    log = log_path.read_text(errors="replace")
+    assert "duplicate key value violates unique constraint" in log  # the errors are logged…
+    assert "violates check constraint" in log
+    assert "DETAIL" not in log and secret not in log and "second" not in log  # …without their values
+    assert "STATEMENT" not in log and "INSERT" not in log
+
+
+def test_serve_names_a_verbose_error_log_on_an_external_server(database):
+    from service.embedded_pg import privacy_problems
+    conn = psycopg2.connect(database)
+    with conn.cursor() as cur:
+        cur.execute("SET log_error_verbosity = 'default'")  # PostgreSQL's own default
+        assert "log_error_verbosity = default (should be terse)" in privacy_problems(cur)
     conn.close()

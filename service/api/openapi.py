@@ -20,7 +20,8 @@ ERROR_SCHEMA = {
 }
 _ERRORS = {"401": "not authenticated", "403": "lacks the permission", "404": "no such resource",
            "409": "conflicts with the current state", "413": "body too large",
-           "415": "not JSON", "422": "invalid fields", "400": "malformed JSON"}
+           "415": "not JSON", "422": "invalid fields", "400": "malformed JSON",
+           "503": "the database cannot be reached: nothing was changed; retry after Retry-After seconds"}
 
 
 def _schema_name(cls):

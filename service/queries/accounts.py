@@ -64,37 +64,39 @@ def lock_active_admins(cur):
     return len(cur.fetchall())
 
 
-def lock_login_attempt(cur, username_key):
-    """Take the account name's throttle row (creating it) and hold it for this transaction,
-    so parallel attempts on one name are counted one after another. True while locked out."""
+def lock_login_attempt(cur, username_key, now):
+    """Take the account name's throttle row (creating it) and hold it for this transaction, so
+    parallel attempts on one name are counted one after another: {failures, delayed}."""
     cur.execute(
         """INSERT INTO login_throttle (username_key, failures) VALUES (%s, 0)
            ON CONFLICT (username_key) DO NOTHING""",
         (username_key,),
     )
     cur.execute(
-        """SELECT locked_until > now() AS locked FROM login_throttle
-           WHERE username_key = %s FOR UPDATE""",
-        (username_key,),
+        """SELECT failures, coalesce(locked_until > to_timestamp(%s), false) AS delayed
+           FROM login_throttle
+           WHERE username_key = %s
+           FOR UPDATE""",
+        (now, username_key),
     )
-    return bool(cur.fetchone()["locked"])
+    return cur.fetchone()
 
 
-def record_login_failure(cur, username_key, max_failures, lockout_seconds):
+def record_login_failure(cur, username_key, failures, delay_seconds, now):
     cur.execute(
         """UPDATE login_throttle
-           SET failures = CASE WHEN failures + 1 >= %(max)s THEN 0 ELSE failures + 1 END,
-               locked_until = CASE WHEN failures + 1 >= %(max)s
-                                   THEN now() + make_interval(secs => %(secs)s) END,
-               last_failure_at = now()
+           SET failures = %(failures)s,
+               locked_until = CASE WHEN %(delay)s > 0 THEN to_timestamp(%(now)s + %(delay)s) END,
+               last_failure_at = to_timestamp(%(now)s)
            WHERE username_key = %(key)s""",
-        {"max": max_failures, "secs": lockout_seconds, "key": username_key},
+        {"failures": failures, "delay": delay_seconds, "now": now, "key": username_key},
     )
     # Names nobody has got wrong for a day need no row.
     cur.execute(
         """DELETE FROM login_throttle
-           WHERE last_failure_at < now() - interval '1 day'
-             AND (locked_until IS NULL OR locked_until < now())""")
+           WHERE last_failure_at < to_timestamp(%(now)s) - interval '1 day'
+             AND (locked_until IS NULL OR locked_until < to_timestamp(%(now)s))""",
+        {"now": now})
 
 
 def clear_login_failures(cur, username_key):

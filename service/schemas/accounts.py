@@ -9,7 +9,7 @@ from .fields import CleanString, StrictBoolean, Text
 # --- accounts ---------------------------------------------------------------------------
 
 class UserIn(Schema):
-    username = CleanString(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_.@-]{2,64}\Z"))
+    username = CleanString(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_.@-]{2,64}$(?!\n)"))
     password = CleanString(required=True, load_only=True, validate=validate.Length(min=10, max=200))
     role = CleanString(required=True, validate=validate.OneOf(["admin", "organiser", "auditor", "viewer"]))
     display_name = Text(50)

@@ -69,9 +69,21 @@ class VoidCodeOut(Schema):
 
 # --- voting -----------------------------------------------------------------------------
 
+# What the code parser takes, as a pattern (ECMA-262 and Python alike; "$(?!\n)" ends the text in
+# both): the 28 characters of the code in either case, I/L for 1 and O for 0, full-width forms,
+# with spaces and dashes anywhere (ballots/tokens.py). Outside it: 422; inside it but not a code
+# of this service: 404 invalid_ballot.
+TOKEN_PATTERN = (r"^[0-9A-TV-Za-tv-z\uff10-\uff19\uff21-\uff34\uff36-\uff3a\uff41-\uff54\uff56-\uff5a"
+                 r" \u3000\-\u2010-\u2015\uff0d]{28,84}$(?!\n)")
+
+
 class TokenIn(Schema):
-    token = CleanString(required=True, validate=validate.Length(min=1, max=100),
-                        metadata={"description": "the ballot code, as scanned or typed"})
+    token = CleanString(required=True, validate=[
+        validate.Length(min=28, max=84),
+        validate.Regexp(TOKEN_PATTERN, error="not a ballot code: 28 letters and digits, spaces and dashes allowed")],
+        metadata={"description": "the ballot code, as scanned or typed: 28 characters of 0-9 and A-Z without U, "
+                                 "in either case, I and L read as 1, O as 0, full-width forms, spaces and dashes "
+                                 "anywhere", "example": "0001-K7QM-3XPA-9D2F-ZZ0W-4H8J-TE6C"})
 
 
 class CastIn(TokenIn):

@@ -6,12 +6,21 @@ import re
 from marshmallow import ValidationError, fields, validate
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+_CONTROL_CHARS = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\ud800-\udfff"
+_CONTROL = re.compile(f"[{_CONTROL_CHARS}]")
+# The same rule as a pattern that reads alike in ECMA-262 (OpenAPI's) and Python, so the OpenAPI
+# document states what a 422 is for; a field with a pattern of its own states that one instead.
+CONTROL_FREE = f"^[^{_CONTROL_CHARS}]*$"
 
 
 class CleanString(fields.String):
     """Text without NUL or other control characters (tab and line breaks are fine):
     PostgreSQL cannot store NUL, and the rest only ever hides something."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not any(isinstance(v, validate.Regexp) for v in self.validators):
+            self.metadata.setdefault("pattern", CONTROL_FREE)
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)

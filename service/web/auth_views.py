@@ -28,8 +28,7 @@ def login():
     password = request.form.get("password", "")[:200]
     try:
         with db.transaction() as cur:
-            user = check_login(cur, username, password, settings.login_max_failures,
-                               settings.login_lockout_seconds)
+            user = check_login(cur, username, password, settings)
             if user:
                 insert_event(cur, f"user:{user['username']}", "user.login")
     except TooManyRequests as exc:

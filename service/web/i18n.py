@@ -41,6 +41,13 @@ EN = {
     "票码": "Ballot code", "例如": "e.g.",
     "无法扫码时，请输入选票二维码下方的票码。大小写、空格和短横线均可。": "If you cannot scan, type the code printed under the QR code. Case, spaces and dashes do not matter.",
     "票码无效，请核对后重新输入。": "That code is not valid; please check it and try again.",
+    "暂时无法投票": "Voting is unavailable for a moment",
+    "系统暂时无法记录选票，请稍后重试；您的选票尚未提交。":
+        "The system cannot record ballots just now. Please try again shortly; your ballot has not been submitted.",
+    "提交的内容无法识别": "What was sent could not be read",
+    "收到的不是本页的选票表单：选票未投出，票码仍然有效。请重新打开选票页面填写后提交。":
+        "What arrived is not this page's ballot form. Nothing was cast and your code still works: "
+        "open the ballot page again, fill it in and submit it.",
 }
 
 PROBLEMS_EN = {

@@ -29,7 +29,11 @@ def _cap_body():
     """Ballot forms are small: cap the body before anything reads it."""
     request.max_content_length = current_app.config["SETTINGS"].json_max_bytes
 _STATUS_PAGES = {"invalid_ballot": 404, "ballot_voided": 409, "ballot_used": 409, "voting_not_open": 409,
-                 "voting_closed": 409, "too_many_requests": 429}
+                 "voting_closed": 409, "too_many_requests": 429, "not_a_form": 415, "not_the_ballot_form": 400}
+# What a browser sends for the ballot page's form; the page's hidden field MARKER says it is
+# that form. Anything else (JSON, text, an empty body) must not be read as a blank ballot.
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+MARKER = "ballot"
 
 
 @bp.context_processor
@@ -122,7 +126,19 @@ def ballot(token):
                            answers={}, problems={}, token=token, code=grouped(token))
 
 
+def _form_refusal():
+    """Why this body is not the ballot page's form (a code for _status), or None. A blank ballot
+    from the page still carries MARKER, so a body without it is refused, not cast as abstentions."""
+    if request.mimetype not in FORM_TYPES:
+        return "not_a_form"
+    # werkzeug reads a body it cannot split (a multipart without boundary) as an empty form.
+    return None if request.form.get(MARKER) == "1" else "not_the_ballot_form"
+
+
 def _cast_from_form(token):
+    refusal = _form_refusal()
+    if refusal:
+        return _status(refusal)
     with db.transaction() as cur:
         campaign, rnd, group, sections = casting.open_ballot(cur, token)
     answers = _parse_form(sections, request.form)
