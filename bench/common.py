@@ -52,7 +52,6 @@ def announced_campaign(app) -> tuple[dict, dict]:
 
     from service.accounts import create_api_key, create_user
     from service.auth import ROLES, Principal
-    from service.campaigns import transition
     from service.demo import create_campaign
 
     with psycopg2.connect(app.config["DATABASE_DSN"], cursor_factory=psycopg2.extras.RealDictCursor) as conn:
@@ -60,8 +59,7 @@ def announced_campaign(app) -> tuple[dict, dict]:
             user = create_user(cur, None, {"username": "bench", "password": secrets.token_urlsafe(16),
                                            "role": "admin"})
             actor = Principal("user", user["id"], "bench", ROLES["admin"], "admin")
-            cid = create_campaign(cur, actor)
-            transition(cur, actor, cid, "announced")
+            cid = create_campaign(cur, actor)  # the demo campaign comes announced
             key = create_api_key(cur, actor, {"name": "bench", "scopes": ["organise"]})["key"]
             cur.execute("SELECT id FROM rounds WHERE campaign_id = %s ORDER BY position LIMIT 1", (cid,))
             rid = cur.fetchone()["id"]

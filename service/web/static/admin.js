@@ -13,6 +13,13 @@
     type.addEventListener("change", function () { showFieldsFor(type.value); });
     showFieldsFor(type.value);
   }
+  // A refused form comes back with its messages beside it: show that form, not the page's top.
+  var refused = document.querySelector(".form-errors");
+  if (refused) {
+    var folded = refused.closest("details");
+    if (folded) { folded.open = true; }
+    refused.scrollIntoView({ block: "center" });
+  }
   document.querySelectorAll("form[data-confirm]").forEach(function (form) {
     form.addEventListener("submit", function (ev) {
       if (!window.confirm(form.getAttribute("data-confirm"))) { ev.preventDefault(); }
