@@ -26,13 +26,7 @@ def turnout(cur, campaign_id) -> dict:
 def comments(cur, campaign_id, round_id) -> dict:
     """A closed round's 意见建议, per text section, apart from the ballots: sorted by their text,
     so their order says nothing of when, by whom or beside which answers each was written."""
-    definition = camps.definition(cur, campaign_id)
-    if not lifecycle.allows("results", definition["state"]):
-        raise Conflict(f"results are counted once voting has closed; the campaign is {definition['state']}",
-                       {"state": definition["state"]}, code="not_closed")
-    rnd = next((r for r in definition["rounds"] if r["id"] == round_id), None)
-    if rnd is None:
-        raise NotFound("no such round in this campaign")
+    definition, rnd = _closed_round(cur, campaign_id, round_id)
     texts = [s for s in rnd["sections"] if s["type"] == "text"]
     found = q.section_comments(cur, round_id, [s["id"] for s in texts])
     return {"campaign_id": campaign_id, "round_id": round_id, "round": rnd["title"],
@@ -40,7 +34,8 @@ def comments(cur, campaign_id, round_id) -> dict:
                           "comments": sorted(found[s["id"]])} for s in texts]}
 
 
-def round_results(cur, campaign_id, round_id) -> dict:
+def _closed_round(cur, campaign_id, round_id):
+    """(definition, round) of a campaign whose voting has closed; 409 before, 404 for a stranger round."""
     definition = camps.definition(cur, campaign_id)
     if not lifecycle.allows("results", definition["state"]):
         raise Conflict(f"results are counted once voting has closed; the campaign is {definition['state']}",
@@ -48,6 +43,11 @@ def round_results(cur, campaign_id, round_id) -> dict:
     rnd = next((r for r in definition["rounds"] if r["id"] == round_id), None)
     if rnd is None:
         raise NotFound("no such round in this campaign")
+    return definition, rnd
+
+
+def round_results(cur, campaign_id, round_id) -> dict:
+    definition, rnd = _closed_round(cur, campaign_id, round_id)
     sections = forms.build_form(definition, round_id, None)
     counts = q.count_round(cur, round_id, sections, lambda group: forms.build_form(definition, round_id, group))
     result = tally(sections, definition["groups"], counts, definition["rules"], q.issued_per_group(cur, round_id))

@@ -208,8 +208,6 @@ def gunicorn_server(database, settings, tmp_path_factory):
     import socket
     import subprocess
     import sys
-    import time
-    import urllib.request
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -225,20 +223,27 @@ def gunicorn_server(database, settings, tmp_path_factory):
                              "--workers", "3", "--worker-class", "gthread", "--threads", "8"],
                             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while True:
-        try:
-            if urllib.request.urlopen(base + "/readyz", timeout=2).status == 200:
-                break
-        except OSError:
-            if time.time() > deadline or proc.poll() is not None:
-                proc.kill()
-                raise RuntimeError("gunicorn did not start: " + log_path.read_text()[-2000:])
-            time.sleep(0.3)
+    wait_until_ready(proc, base, log_path)
     yield type("Server", (), {"url": base, "log_path": log_path})
     proc.terminate()
     proc.wait(30)
     log.close()
+
+
+def wait_until_ready(proc, base: str, log_path, seconds: int = 60) -> None:
+    """Until `serve` answers /readyz; a server that exits or is not ready in time fails the test."""
+    import time
+    import urllib.request
+    deadline = time.time() + seconds
+    while True:
+        try:
+            if urllib.request.urlopen(base + "/readyz", timeout=2).status == 200:
+                return
+        except OSError:
+            if time.time() > deadline or proc.poll() is not None:
+                proc.kill()
+                raise RuntimeError("the server did not start: " + log_path.read_text()[-2000:]) from None
+            time.sleep(0.3)
 
 
 def table_fingerprint(dsn) -> dict:

@@ -11,7 +11,6 @@ import re
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
 
 import psycopg2
@@ -19,7 +18,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from tests.browser.conftest import PHONE
-from tests.conftest import OUTPUT, ROOT
+from tests.conftest import OUTPUT, ROOT, wait_until_ready
 from tests.test_issuance import decode_pdf
 
 pytestmark = pytest.mark.browser
@@ -45,16 +44,7 @@ def served(database, settings, tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "service", "serve", "--no-demo", "--workers", "2"], cwd=ROOT,
                             env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while True:
-        try:
-            if urllib.request.urlopen(base + "/readyz", timeout=2).status == 200:
-                break
-        except OSError:
-            if time.time() > deadline or proc.poll() is not None:
-                proc.kill()
-                raise RuntimeError("serve did not start: " + (OUTPUT / "walkthrough-server.log").read_text()[-2000:])
-            time.sleep(0.3)
+    wait_until_ready(proc, base, OUTPUT / "walkthrough-server.log")
     yield type("Served", (), {"url": base, "port": port})
     proc.terminate()
     proc.wait(30)
