@@ -38,15 +38,20 @@ def update_user(cur, principal, user_id, data):
     return row
 
 
-def set_password(cur, actor: str, username: str, password: str, one_time: bool):
+ONE_TIME_HOURS = 24
+
+
+def set_password(cur, actor: str, username: str, password: str, one_time: bool, secret_key: str):
     """A new password for the named user (CLI reset, or the user's own change). A one-time
     password lets its holder sign in once, to choose their own; any change ends the user's
     other sessions (sessions carry the time of the last password change)."""
     user = q.get_user_by_username(cur, username)
     if user is None:
         raise NotFound("no such user", {"username": username})
-    row = q.update_user(cur, user["id"], password_hash=hash_password(password), must_change_password=one_time)
-    q.clear_login_failures(cur, row["username"].lower())
+    row = q.update_user(cur, user["id"], password_hash=hash_password(password), must_change_password=one_time,
+                        one_time_hours=ONE_TIME_HOURS if one_time else None)
+    from .throttle import name_key
+    q.clear_login_failures(cur, name_key(secret_key, row["username"]))
     insert_event(cur, actor, "user.password_reset" if actor != f"user:{row['username']}" else "user.password_changed",
                  details={"username": row["username"], "one_time": one_time})
     return row

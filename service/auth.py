@@ -93,25 +93,35 @@ def hash_api_key(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
+class OneTimePasswordSpent(Unauthorized):
+    code, message = "one_time_password_spent", "this one-time password was used or has expired"
+
+
 def check_login(cur, username: str, password: str, settings):
     """Return the user row, or None; TooManyRequests, without checking the password, for a client
     over its failure budget, or one that has failed recently trying a delayed name (service/throttle.py)."""
-    key, client, now = username.strip().lower(), throttle.client_key(), throttle.clock()
-    if throttle.recent_failures(client) >= settings.login_client_failures:
+    name, client, now = username.strip().lower(), throttle.client_key(), throttle.clock()
+    key = throttle.name_key(settings.secret_key, name)
+    device = throttle.trusted_device(name)  # this account's own device: neither throttle shuts it out
+    if device is None and throttle.recent_failures(client) >= settings.login_client_failures:
         raise TooManyRequests(_TOO_MANY)
     row = q.lock_login_attempt(cur, key, now)
     # Read again under the name's row lock: parallel attempts from one client see each other's failures.
-    if row["delayed"] and throttle.recent_failures(client):
+    if device is None and row["delayed"] and throttle.recent_failures(client):
         raise TooManyRequests(_TOO_MANY)
-    user = q.get_user_by_username(cur, key)
+    user = q.get_user_by_username(cur, name)
     ok = check_password_hash(user["password_hash"] if user else _DUMMY_HASH, password)
     if ok and user and not user["disabled"]:
+        if user["must_change_password"] and not q.spend_one_time_password(cur, user["id"]):
+            raise OneTimePasswordSpent()
         q.clear_login_failures(cur, key)
         return user
     failures = row["failures"] + 1
     delay = throttle.account_delay(failures, settings.login_max_failures, settings.login_lockout_seconds)
     q.record_login_failure(cur, key, failures, delay, now)
     throttle.failed(client)
+    if device is not None:
+        throttle.device_failed(device)
     return None
 
 

@@ -111,10 +111,16 @@ def reset_password_cmd(username, generate):
         click.prompt("new password", hide_input=True, confirmation_prompt=True)
     if len(password) < 10 or len(password) > 200:
         raise click.ClickException("the password must have 10 to 200 characters")
-    row = _in_transaction(_settings(), lambda cur: accounts.set_password(cur, "cli", username, password, one_time))
+    settings = _settings()
+    row = _in_transaction(settings, lambda cur: accounts.set_password(cur, "cli", username, password, one_time,
+                                                                       settings.secret_key))
+    if row["disabled"]:
+        click.echo(f"NOTE: {row['username']} is disabled: enable the account on the users page before it can "
+                   "sign in", err=True)
     if one_time:
         click.echo(f"one-time password for {row['username']}: {password}")
-        click.echo("It is shown only this once; the user chooses a new password at the next sign-in.")
+        click.echo(f"It is shown only this once and opens one sign-in within {accounts.ONE_TIME_HOURS} hours, "
+                   "in which the user chooses a new password.")
     else:
         click.echo(f"password changed for {row['username']}")
 

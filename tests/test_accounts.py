@@ -56,12 +56,18 @@ def sign_in(client, username, password, address="127.0.0.1"):
                        environ_base={"REMOTE_ADDR": address})
 
 
-def throttle_row(conn, name):
+def throttle_row(conn, name, app):
+    """The account's throttle row, found by the keyed hash of its name (the only key kept)."""
+    from service.throttle import name_key
+    secret_key = app.config["SETTINGS"].secret_key
     with conn.cursor() as cur:
+        cur.execute("SELECT * FROM login_throttle")
+        everything = str(cur.fetchall())
         cur.execute("SELECT username_key, failures, extract(epoch FROM locked_until) AS until FROM login_throttle "
-                    "WHERE username_key = %s", (name.lower(),))
+                    "WHERE username_key = %s", (name_key(secret_key, name),))
         row = cur.fetchone()
     conn.commit()
+    assert name.lower() not in everything.lower()  # neither the name nor anything typed in its place
     return row
 
 
@@ -71,18 +77,18 @@ def test_login_is_throttled_per_account(app, make_user, conn, frozen_clock):
         assert sign_in(attacker, user["username"], "bad", "10.0.0.66").status_code == 401
     r = sign_in(attacker, user["username"], PASSWORD, "10.0.0.66")  # not even the right password is checked
     assert r.status_code == 429 and "登录失败次数过多" in r.get_data(as_text=True)
-    row = throttle_row(conn, user["username"])  # stored by account name, never by address
+    row = throttle_row(conn, user["username"], app)  # stored by account name, never by address
     assert row["failures"] == 5 and row["until"] == frozen_clock[0] + 1
     with conn.cursor() as cur:
         cur.execute("SELECT * FROM login_throttle")
         assert "10.0.0.66" not in str(cur.fetchall())
     frozen_clock[0] += 1  # the delay is over: the attacker's next guess is checked, and doubles it
     assert sign_in(attacker, user["username"], "bad", "10.0.0.66").status_code == 401
-    assert throttle_row(conn, user["username"])["until"] == frozen_clock[0] + 2
+    assert throttle_row(conn, user["username"], app)["until"] == frozen_clock[0] + 2
     assert sign_in(attacker, user["username"], "bad", "10.0.0.66").status_code == 429
     frozen_clock[0] += 2
     assert sign_in(attacker, user["username"], PASSWORD, "10.0.0.66").status_code == 302
-    assert throttle_row(conn, user["username"]) is None  # a success clears the name
+    assert throttle_row(conn, user["username"], app) is None  # a success clears the name
 
 
 def test_the_right_password_from_a_clean_client_gets_in_while_an_attacker_hammers(app, make_user, conn,
@@ -93,7 +99,7 @@ def test_the_right_password_from_a_clean_client_gets_in_while_an_attacker_hammer
         sign_in(attacker, user["username"], "bad", "10.0.0.66")
     for _ in range(10):  # hammering: refused, the password unchecked, nothing counted
         assert sign_in(attacker, user["username"], "guess", "10.0.0.66").status_code == 429
-    assert throttle_row(conn, user["username"])["failures"] == 5
+    assert throttle_row(conn, user["username"], app)["failures"] == 5
     r = sign_in(real, user["username"], PASSWORD, "10.0.0.7")
     assert r.status_code == 302 and real.get("/admin/").status_code == 200
 
@@ -104,7 +110,7 @@ def test_a_wrong_password_from_a_clean_client_is_checked_and_counts(app, make_us
         sign_in(app.test_client(), user["username"], "bad", "10.0.0.66")
     fresh = app.test_client()
     assert sign_in(fresh, user["username"], "also bad", "10.0.0.8").status_code == 401  # checked
-    row = throttle_row(conn, user["username"])
+    row = throttle_row(conn, user["username"], app)
     assert row["failures"] == 6 and row["until"] == frozen_clock[0] + 2
     assert sign_in(fresh, user["username"], PASSWORD, "10.0.0.8").status_code == 429  # no longer clean
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 _USER_COLS = ("id, username, display_name, password_hash, role, disabled, created_at, password_changed_at, "
-              "session_epoch, must_change_password")
+              "session_epoch, must_change_password, one_time_until")
 
 
 def get_user(cur, user_id):
@@ -41,7 +41,7 @@ def insert_user(cur, username, password_hash, role, display_name=""):
 
 
 def update_user(cur, user_id, *, role=None, disabled=None, display_name=None, password_hash=None,
-                must_change_password=None):
+                must_change_password=None, one_time_hours=None):
     cur.execute(
         f"""UPDATE users
             SET role = coalesce(%s, role),
@@ -49,10 +49,13 @@ def update_user(cur, user_id, *, role=None, disabled=None, display_name=None, pa
                 display_name = coalesce(%s, display_name),
                 password_hash = coalesce(%s, password_hash),
                 password_changed_at = CASE WHEN %s IS NULL THEN password_changed_at ELSE now() END,
-                must_change_password = coalesce(%s, must_change_password)
+                must_change_password = coalesce(%s, must_change_password),
+                one_time_until = CASE WHEN %s IS NULL THEN one_time_until
+                                      ELSE now() + make_interval(hours => %s) END
             WHERE id = %s
             RETURNING {_USER_COLS}""",
-        (role, disabled, display_name, password_hash, password_hash, must_change_password, user_id),
+        (role, disabled, display_name, password_hash, password_hash, must_change_password, one_time_hours,
+         one_time_hours, user_id),
     )
     return cur.fetchone()
 
@@ -100,7 +103,18 @@ def record_login_failure(cur, username_key, failures, delay_seconds, now):
 
 
 def clear_login_failures(cur, username_key):
-    cur.execute("DELETE FROM login_throttle WHERE username_key = %s", (username_key,))
+    cur.execute("""DELETE FROM login_throttle
+                   WHERE username_key = %s
+                      OR (last_failure_at < now() - interval '1 day'
+                          AND (locked_until IS NULL OR locked_until < now()))""", (username_key,))
+
+
+def spend_one_time_password(cur, user_id) -> bool:
+    """A one-time password opens one session, within its hours: True the first time only."""
+    cur.execute("""UPDATE users SET one_time_until = now()
+                   WHERE id = %s AND one_time_until > now()
+                   RETURNING id""", (user_id,))
+    return cur.fetchone() is not None
 
 
 _KEY_COLS = "id, name, prefix, scopes, created_by, created_at, revoked_at"

@@ -7,7 +7,8 @@ from marshmallow import ValidationError
 from werkzeug.security import check_password_hash
 
 from .. import accounts, db
-from ..auth import check_login, current_principal, end_session, start_session
+from .. import throttle
+from ..auth import OneTimePasswordSpent, check_login, current_principal, end_session, start_session
 from ..errors import TooManyRequests
 from ..queries import accounts as qa
 from ..queries.events import insert_event
@@ -34,11 +35,16 @@ def login():
     except TooManyRequests as exc:
         flash(exc.message, "error")
         return render_template("login.html", next=request.form.get("next", ""), username=username), 429
+    except OneTimePasswordSpent:
+        flash("这个一次性密码已经用过或已过期，请联系管理员重新生成", "error")
+        return render_template("login.html", next=request.form.get("next", ""), username=username), 401
     if user is None:
         flash("用户名或密码不正确", "error")
         return render_template("login.html", next=request.form.get("next", ""), username=username), 401
     start_session(user)
-    return redirect(safe_next(request.form.get("next")))
+    resp = redirect(safe_next(request.form.get("next")))
+    resp.set_cookie(**throttle.device_cookie(user["username"]))  # this device signed in: see service/throttle.py
+    return resp
 
 
 @bp.post("/logout")
@@ -74,7 +80,8 @@ def change_password():
             if not check_password_hash(user["password_hash"], current):
                 error = "当前密码不正确"
             else:
-                user = accounts.set_password(cur, principal.actor, user["username"], new, one_time=False)
+                user = accounts.set_password(cur, principal.actor, user["username"], new, one_time=False,
+                                             secret_key=current_app.config["SETTINGS"].secret_key)
     if error:
         flash(error, "error")
         return render_template("account_password.html", forced=principal.must_change_password), 422

@@ -137,6 +137,7 @@ CODES = {
     "duplicate": "已存在同名项目", "in_use": "该项目正被某个题目使用，请先修改题目",
     "last_admin": "这是最后一个可用的管理员账号，请先设置另一个管理员", "already_revoked": "该密钥已经吊销",
     "password_change_required": "请先在网页上登录并设置新密码",
+    "one_time_password_spent": "这个一次性密码已经用过或已过期，请联系管理员重新生成",
     "campaign_not_editable": "活动{state}，不能再修改（只有草稿可以修改）",
     "invalid_transition": "当前状态下不能进行这一步：活动现为「{state}」（页面可能已过期，请刷新后重试）",
     "not_ready": "活动还不能公告，请先完成：",
