@@ -84,6 +84,9 @@ def object_to(cur, campaign_id, data) -> dict:
                        f"{pub['starts_on']} – {pub['ends_on']}", {"status": pub["status"]}, code="window_closed")
     if data.get("honouree_id") is not None and data["honouree_id"] not in {h["id"] for h in pub["honourees"]}:
         raise Invalid(details={"fields": {"honouree_id": ["not on the published list"]}})
+    same = q.find_objection(cur, campaign_id, data.get("honouree_id"), data["body"])
+    if same is not None:  # sent twice (a double tap, a reload): one objection, one event
+        return {**same, "duplicate": True}
     row = q.insert_objection(cur, campaign_id, data.get("honouree_id"), data["body"], data["contact"])
     insert_event(cur, "public", "objection.received", campaign_id,
                  {"objection_id": row["id"], "honouree_id": data.get("honouree_id")})

@@ -47,6 +47,16 @@ def count_objections(cur, campaign_id, status=None):
     return cur.fetchone()["n"]
 
 
+def find_objection(cur, campaign_id, honouree_id, body):
+    cur.execute(
+        """SELECT id, received_at FROM objections
+           WHERE campaign_id = %s AND honouree_id IS NOT DISTINCT FROM %s AND body = %s
+           LIMIT 1""",
+        (campaign_id, honouree_id, body),
+    )
+    return cur.fetchone()
+
+
 def insert_objection(cur, campaign_id, honouree_id, body, contact):
     cur.execute(
         """INSERT INTO objections (campaign_id, honouree_id, body, contact)

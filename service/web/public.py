@@ -7,8 +7,8 @@ from marshmallow import ValidationError
 from ballots import lifecycle
 from ballots.sections import MAJORITY_BASES, MAJORITY_LABELS, QUORUM_BASES, SCALE_LABELS, SECTION_LABELS
 from .. import campaigns as ops
-from .. import db, publication, results
-from ..errors import APIError, NotFound
+from .. import db, publication, ratelimit, results
+from ..errors import APIError, NotFound, TooManyRequests
 from . import use_zone
 from ..schemas import ObjectionIn
 from ..queries import campaigns as q
@@ -69,26 +69,35 @@ _REFUSED = {"not_started": "公示尚未开始，请在公示期内反映意见�
 @bp.route("/c/<int:campaign_id>/publicity", methods=["GET", "POST"])
 def publicity(campaign_id):
     """公开 #2: the proposed honourees, the 公示 window, and the objection form."""
-    message = None
+    message, typed = None, {}
     with db.transaction() as cur:
         c = q.get_campaign(cur, campaign_id)
         if c is None or c["state"] not in ("published", "archived"):
             raise NotFound("no such publication")
         if request.method == "POST":
-            try:
-                data = ObjectionIn().load({
-                    "body": request.form.get("body", "").strip(),
-                    "contact": request.form.get("contact", "").strip(),
-                    "honouree_id": int(request.form["honouree_id"]) if request.form.get("honouree_id", "").isdigit()
-                    else None})
-                publication.object_to(cur, campaign_id, data)
-                message = ("info", "您的意见已提交，组织部门将予以核实处理。")
-            except ValidationError as exc:
-                message = ("error", "请填写意见内容（不超过 2000 字）。" if "body" in exc.messages else "提交的内容有误。")
-            except APIError as exc:
-                message = ("error", _REFUSED.get(exc.details.get("status"), exc.message))
+            message, typed = _lodge(cur, campaign_id)
         pub = publication.get(cur, campaign_id)
     use_zone(c["rules"])
-    status = 200 if message is None or message[0] == "info" else 422
-    return render_template("public/publicity.html", c=c, pub=pub, message=message,
+    status = {None: 200, "info": 200, "busy": 429}.get(message and message[0], 422)
+    return render_template("public/publicity.html", c=c, pub=pub, message=message, typed=typed,
                            state_labels=lifecycle.LABELS), status
+
+
+def _lodge(cur, campaign_id):
+    """An objection from the public form: (message, what was typed — kept when it is refused)."""
+    typed = {k: request.form.get(k, "").strip() for k in ("body", "contact", "honouree_id")}
+    try:
+        data = ObjectionIn().load({
+            "body": typed["body"], "contact": typed["contact"],
+            "honouree_id": int(typed["honouree_id"]) if typed["honouree_id"].isdigit() else None})
+        ratelimit.objection()
+        row = publication.object_to(cur, campaign_id, data)
+    except ValidationError as exc:
+        return ("error", "请填写意见内容（不超过 2000 字）。" if "body" in exc.messages else "提交的内容有误。"), typed
+    except TooManyRequests:
+        return ("busy", "提交过于频繁，请稍后再试。"), typed
+    except APIError as exc:
+        return ("error", _REFUSED.get(exc.details.get("status"), exc.message)), typed
+    if row.get("duplicate"):
+        return ("info", "相同的意见已经收到，无需重复提交。"), {}
+    return ("info", "您的意见已提交，组织部门将予以核实处理。"), {}
