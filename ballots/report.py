@@ -70,7 +70,9 @@ def _comments(pages: _Pages, note: dict) -> None:
     for sec in note["sections"]:
         pages.need(60)
         pages.text(f"{note['round']}　{sec['title']}（意见建议 {sec['count']} 条）", 12, bold=True, gap=6)
-        if not sec["comments"]:
+        if sec.get("withheld"):
+            pages.text("回答本题的群体收回的选票过少，意见建议不单独列出。", 10, gap=8)
+        elif not sec["comments"]:
             pages.text("（无）", 10, gap=8)
         for i, text in enumerate(sec["comments"], start=1):
             for j, line in enumerate(text.split("\n")):

@@ -29,9 +29,15 @@ def comments(cur, campaign_id, round_id) -> dict:
     definition, rnd = _closed_round(cur, campaign_id, round_id)
     texts = [s for s in rnd["sections"] if s["type"] == "text"]
     found = q.section_comments(cur, round_id, [s["id"] for s in texts])
-    return {"campaign_id": campaign_id, "round_id": round_id, "round": rnd["title"],
-            "sections": [{"id": s["id"], "title": s["title"], "count": len(found[s["id"]]),
-                          "comments": sorted(found[s["id"]])} for s in texts]}
+    cast, k = q.ballots_per_group(cur, round_id), definition["rules"].get("small_group_k", 5)
+    out = []
+    for s in texts:
+        # A section's groups are public: when those answering it returned fewer than k ballots,
+        # the comments would be known to come from those few, so only their number is shown.
+        few = sum(n for g, n in cast.items() if not s["group_ids"] or g in s["group_ids"]) < k
+        out.append({"id": s["id"], "title": s["title"], "count": len(found[s["id"]]), "withheld": few,
+                    "comments": [] if few else sorted(found[s["id"]])})
+    return {"campaign_id": campaign_id, "round_id": round_id, "round": rnd["title"], "sections": out}
 
 
 def _closed_round(cur, campaign_id, round_id):

@@ -39,11 +39,29 @@ def test_the_api_lists_comments_apart_and_sorted_by_their_text(client, commented
     (sec,) = r.json["sections"]
     assert sec["id"] == commented.sections["text"] and sec["count"] == 7
     assert sec["comments"] == sorted(COMMENTS) and sec["comments"] != COMMENTS  # not the order of casting
-    assert set(sec) == {"id", "title", "count", "comments"}  # nothing beside a comment: no group, no tracker
+    assert set(sec) == {"id", "title", "count", "withheld", "comments"} and sec["withheld"] is False
+    # nothing beside a comment: no group, no tracker, no ballot id
     assert client.get(comments_url(commented), headers=make_key("audit")).status_code == 200
     for scope in ("results", "turnout"):
         refused = client.get(comments_url(commented), headers=make_key(scope))
         assert refused.status_code == 403 and refused.json["error"]["details"]["required"] == "comments:read"
+
+
+def test_comments_of_fewer_than_k_ballots_are_counted_not_shown(client, full_campaign, organiser_key, make_user,
+                                                                 login):
+    """The section's groups are public: three teachers' comments would be known as theirs."""
+    for token, text in zip(full_campaign.tokens(3), ("校领导的意见一", "校领导的意见二", "")):
+        answers = {**full_campaign.valid, str(full_campaign.sections["text"]): text}
+        assert client.post("/api/v1/ballots:cast", json={"token": token, "answers": answers}).status_code == 201
+    client.post(f"/api/v1/campaigns/{full_campaign.id}/transitions", json={"to": "closed"}, headers=organiser_key)
+    (sec,) = client.get(comments_url(full_campaign), headers=organiser_key).json["sections"]
+    assert (sec["count"], sec["withheld"], sec["comments"]) == (2, True, [])
+    login(make_user("organiser"))
+    html = client.get(f"/admin/campaigns/{full_campaign.id}/results").get_data(as_text=True)
+    assert "共 2 条" in html and "不单独列出" in html and "校领导的意见" not in html
+    book = load_workbook(io.BytesIO(client.get(f"/api/v1/campaigns/{full_campaign.id}/results.xlsx",
+                                               headers=organiser_key).get_data()))
+    assert "校领导的意见" not in str([c.value for ws in book.worksheets for row in ws.iter_rows() for c in row])
 
 
 def test_comments_wait_for_the_close(client, full_campaign, organiser_key):
