@@ -58,10 +58,19 @@ def decode(data: bytes) -> str:
     raise ScheduleInvalid(["这不是文本文件：请上传 UTF-8 或 GBK 编码的纯文本（.txt）"])
 
 
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+MAX_CHARS = 64 * 1024  # a year's notice is a few hundred characters
+
+
 def parse(text: str) -> YearSchedule:
     """The schedule the file describes, or ScheduleInvalid listing every problem found."""
+    if len(text) > MAX_CHARS:
+        raise ScheduleInvalid([f"文件过大：一年的安排不会超过 {MAX_CHARS // 1024} KB"])
     reader = _Reader()
     for number, raw in enumerate(text.splitlines(), 1):
+        if _CONTROL.search(raw):  # NUL, other control and direction characters: nothing a notice has
+            reader.refuse(number, "含有控制字符或不可见的方向字符，请删除")
+            continue
         reader.read(number, raw)
     return reader.finish()
 

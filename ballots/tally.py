@@ -26,7 +26,9 @@ def share(x) -> Fraction:
     return simple if abs(simple - f) <= Fraction(1, 10000) else f
 
 
-def _out(x: Fraction | None, digits: int = 6):
+def _out(x: Fraction | None, digits: int = 12):
+    """A figure as published: twelve decimal places, so that the pages' one-decimal rounding (half
+    up) rounds the exact figure, not an earlier rounding of it (10.1499953% must show 10.1%)."""
     return None if x is None else round(float(x), digits)
 
 

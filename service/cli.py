@@ -180,6 +180,9 @@ def _actor() -> str:
         return "cli"
 
 
+_CALENDAR_MAX_BYTES = 256 * 1024
+
+
 @calendar_cmd.command("load")
 @click.argument("file", type=click.File("rb"))
 @click.option("--check", is_flag=True, help="only check the file and show what it says; store nothing")
@@ -189,7 +192,10 @@ def calendar_load_cmd(file, check):
     from .errors import Invalid
 
     try:
-        schedule = holiday_calendar.parse(holiday_calendar.read(file.read()))
+        data = file.read(_CALENDAR_MAX_BYTES + 1)
+        if len(data) > _CALENDAR_MAX_BYTES:
+            raise click.ClickException(f"{file.name}: 文件过大，一年的安排不会超过 {_CALENDAR_MAX_BYTES // 1024} KB")
+        schedule = holiday_calendar.parse(holiday_calendar.read(data))
     except Invalid as exc:
         raise click.ClickException(f"{file.name}: 未保存\n" + "\n".join(exc.details["problems"])) from None
     shown = holiday_calendar.preview(schedule)

@@ -33,7 +33,10 @@ def gather(cur, principal, campaign_id, kind):
 
 
 def generated_at(definition) -> str:
-    zone = ZoneInfo(definition["rules"].get("time_zone") or "Asia/Shanghai")
+    try:
+        zone = ZoneInfo(definition["rules"].get("time_zone") or "Asia/Shanghai")
+    except (KeyError, ValueError, OSError):
+        zone = ZoneInfo("Asia/Shanghai")
     return dt.datetime.now(zone).strftime("%Y-%m-%d %H:%M")
 
 
@@ -110,10 +113,17 @@ def _append(ws, row):
 
 
 def _sheet_title(name: str, used: set) -> str:
-    title = "".join(c for c in name if c not in "[]:*?/\\")[:28] or "轮次"
-    while title in used:
-        title += "_"
-    used.add(title)
+    """A sheet name Excel and LibreOffice both take: at most 31 characters, none of []:*?/\\, no
+    apostrophe at either end, not the reserved History, unique regardless of case."""
+    base = "".join(c for c in name if c not in "[]:*?/\\").strip().strip("'").strip()[:31] or "轮次"
+    if base.lower() == "history":
+        base = "轮次 History"
+    title, n = base, 1
+    while title.lower() in used:
+        n += 1
+        suffix = f"（{n}）"
+        title = base[:31 - len(suffix)] + suffix
+    used.add(title.lower())
     return title
 
 

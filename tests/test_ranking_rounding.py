@@ -101,3 +101,22 @@ def test_percentages_round_half_up(value, shown):
     assert display.pct(value) == shown
     assert display.num(82.25) == "82.3" and display.num(82.35) == "82.4" and display.num(2.5, 0) == "3"
     assert f"{82.25:.1f}" == "82.2"  # what the pages printed before: half to even
+
+
+def test_a_figure_is_rounded_once_not_twice():
+    """1 of 22 teachers and 18 of 97 students 满意, weighted 0.6 / 0.4: exactly 10.14995…%, which
+    rounds half up to 10.1% — not to 10.2% through an earlier rounding to six places."""
+    from fractions import Fraction
+
+    from ballots import forms
+    from ballots.tally import Counts, tally
+    sec = forms.FormSection(1, "rating", "满意度", {"scale": "satisfaction"}, [forms.Row("7", 7, "甲支部")])
+    counts = Counts()
+    counts.ballots = {1: 22, 2: 97}
+    counts.options.update({(1, 1, "7", "满意"): 1, (1, 1, "7", "不满意"): 21,
+                           (1, 2, "7", "满意"): 18, (1, 2, "7", "不满意"): 79})
+    groups = [{"id": 1, "name": "教师", "weight": 0.6, "eligible": None},
+              {"id": 2, "name": "学生", "weight": 0.4, "eligible": None}]
+    rate = tally([sec], groups, counts, {"small_group_k": 1})["sections"][0]["rows"][0]["rate"]
+    exact = Fraction(3, 5) * Fraction(1, 22) + Fraction(2, 5) * Fraction(18, 97)
+    assert abs(rate - float(exact)) < 1e-12 and display.pct(rate) == "10.1%"

@@ -163,7 +163,7 @@ def test_two_withheld_groups_of_different_weights_per_ballot_keep_their_votes_ap
     assert sec["withheld"] == [1, 2]
     wang = next(c for c in sec["candidates"] if c["subject_id"] == 7)
     assert wang["votes"] == 15 and wang["groups"] == {1: None, 2: None, 3: {"votes": 12, "share": 0.6}}
-    assert wang["share"] == round(float(Fraction(1, 2) * Fraction(3, 7) + Fraction(1, 2) * Fraction(12, 20)), 6)
+    assert wang["share"] == round(float(Fraction(1, 2) * Fraction(3, 7) + Fraction(1, 2) * Fraction(12, 20)), 12)
     pool, same = consistent_splits([_choose()], groups, b, DEFAULT_RULES, 2, ("chosen", 7))
     assert [(s[1], s[2]) for s in same] == [((0,), (3,)), ((1,), (2,)), ((2,), (1,)), ((3,), (0,))]
     assert same == pool
@@ -179,8 +179,8 @@ def test_the_composite_of_a_row_does_not_tell_which_withheld_group_marked_what()
          + ballots_of(3, *[{"1": {"10": "基本满意"}}] * 9))
     r = tally([sec], groups, counts_from_ballots(b), DEFAULT_RULES)
     row = r["sections"][0]["rows"][0]
-    assert row["rate"] == round(float((2 * Fraction(2, 6) + 1) / 3), 6)      # the pool of six at weight 2
-    assert row["mean"] == round(float((2 * Fraction(420, 6) + 75) / 3), 6)   # (200 + 220) / 6 = 70
+    assert row["rate"] == round(float((2 * Fraction(2, 6) + 1) / 3), 12)      # the pool of six at weight 2
+    assert row["mean"] == round(float((2 * Fraction(420, 6) + 75) / 3), 12)   # (200 + 220) / 6 = 70
     pool, same = consistent_splits([sec], groups, b, DEFAULT_RULES, 1, ("options", "10"))
     assert len(pool) > 1 and same == pool
 
@@ -196,7 +196,7 @@ def test_a_withheld_group_without_a_valid_mark_keeps_its_weight_in_the_pool():
              + ballots_of(3, *[{"1": {"10": "不满意"}}] * 9))
     a, b = (published([sec], groups, counts_from_ballots(x), DEFAULT_RULES) for x in (one, other))
     assert a == b
-    assert a[0]["sections"][0]["rows"][0]["mean"] == round((4 * 100 + 55) / 5, 6)
+    assert a[0]["sections"][0]["rows"][0]["mean"] == round((4 * 100 + 55) / 5, 12)
 
 
 def test_scores_of_withheld_groups_are_pooled_then_trimmed():
@@ -208,7 +208,7 @@ def test_scores_of_withheld_groups_are_pooled_then_trimmed():
          + ballots_of(3, *[{"3": {"7": 80}}] * 6))
     row = tally([sec], groups, counts_from_ballots(b), DEFAULT_RULES)["sections"][0]["rows"][0]
     assert row["groups"] == {1: None, 2: None, 3: {"raters": 6, "mean": 80, "trimmed": True}}
-    assert row["mean"] == round(float((3 * Fraction(90 + 85 + 70 + 60, 4) + 80) / 4), 6)  # 100 and 55 dropped
+    assert row["mean"] == round(float((3 * Fraction(90 + 85 + 70 + 60, 4) + 80) / 4), 12)  # 100 and 55 dropped
     pool, same = consistent_splits([sec], groups, b, DEFAULT_RULES, 3, ("scores", "7"))
     assert len(pool) > 1 and same == pool
 

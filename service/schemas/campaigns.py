@@ -29,12 +29,23 @@ class SourceWeights(Schema):
 
 
 def _known_zone(name: str) -> bool:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file name
-        raise ValidationError("not a known time zone (e.g. Asia/Shanghai)") from None
+    """An IANA zone name that every installation has (the tzdata package's list), not one of the
+    host's own files (localtime, posixrules, posix/…, right/…) that another host may lack."""
+    if name not in _zones():
+        raise ValidationError("not a known time zone (e.g. Asia/Shanghai)")
     return True
+
+
+def _zones() -> frozenset:
+    global _ZONES
+    if _ZONES is None:
+        import importlib.resources
+        listing = importlib.resources.files("tzdata").joinpath("zones").read_text(encoding="utf-8")
+        _ZONES = frozenset(z for z in listing.split() if z not in ("localtime", "posixrules", "Factory"))
+    return _ZONES
+
+
+_ZONES = None
 
 
 class RulesSchema(Schema):

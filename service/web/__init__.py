@@ -161,6 +161,17 @@ def actor_name(actor: str | None) -> str:
     return {"cli": "命令行", "public": "公众（匿名）", "system": "系统"}.get(kind, actor)
 
 
+def _zone(name: str | None) -> ZoneInfo:
+    """The zone by name; China's when the name is missing or this host cannot load it (a rule
+    stored elsewhere must not make a page fail)."""
+    try:
+        return ZoneInfo(name or DEFAULT_ZONE)
+    except (ValueError, OSError):  # ZoneInfoNotFoundError is a KeyError: caught below
+        return ZoneInfo(DEFAULT_ZONE)
+    except KeyError:
+        return ZoneInfo(DEFAULT_ZONE)
+
+
 def use_zone(rules: dict) -> None:
     """Show this request's times in the campaign's time zone (rules.time_zone)."""
     g.time_zone = rules.get("time_zone") or DEFAULT_ZONE
@@ -175,5 +186,5 @@ def local_time(value, zone: str | None = None) -> str:
     if not value:
         return ""
     if isinstance(value, dt.datetime):
-        return value.astimezone(ZoneInfo(zone or g.get("time_zone") or DEFAULT_ZONE)).strftime("%Y-%m-%d %H:%M")
+        return value.astimezone(_zone(zone or g.get("time_zone"))).strftime("%Y-%m-%d %H:%M")
     return value.isoformat()
