@@ -9,6 +9,7 @@ the window has ended and the final list is confirmed. docs/lifecycle.md has the 
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from dataclasses import dataclass
 
 STATES = ("draft", "announced", "open", "closed", "published", "archived")
@@ -124,13 +125,28 @@ PUBLICITY_LABELS = {"not_started": "公示尚未开始", "open": "公示中", "e
                     "confirmed": "公示结束，名单已确定", "archived": "已归档"}
 
 
+def visible(text: str) -> str:
+    """The text without blanks of any kind (spaces, 全角空格, zero-width and direction marks)."""
+    return "".join(c for c in text if not c.isspace() and unicodedata.category(c) not in ("Cf", "Zs", "Cc"))
+
+
 def check_publicity_start(starts_on: dt.date, today: dt.date, reason: str) -> None:
     """A 公示 starts today or later; one that began earlier (the list was already posted on
     paper, say) needs the organiser's stated reason, which is recorded."""
-    if starts_on < today and not reason.strip():
+    if starts_on < today and len(visible(reason)) < 2:
         raise TransitionRefused("closed", "published",
                                 f"a 公示 cannot start before today ({today}) unless you state why",
                                 "backdated_without_reason", {"today": today.isoformat()})
+
+
+def check_publicity_window(ends_on: dt.date, today: dt.date) -> None:
+    """However it began, a 公示 still runs when it is published: one whose every day is past would
+    give the public no day to object in."""
+    if ends_on < today:
+        raise TransitionRefused("closed", "published",
+                                f"that 公示 would have ended on {ends_on}, before today ({today}); choose a "
+                                "later start", "window_already_over", {"ends_on": ends_on.isoformat(),
+                                                                       "today": today.isoformat()})
 
 
 def readiness(definition: dict) -> list[str]:

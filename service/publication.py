@@ -35,6 +35,10 @@ def publish(cur, principal, campaign_id, data) -> dict:
         first, last = holiday_calendar.calendar(cur).window(starts_on, days)
     except publicity.CalendarUnknown as exc:
         raise holiday_calendar.refusal(exc) from None
+    try:
+        lifecycle.check_publicity_window(last, today())
+    except lifecycle.TransitionRefused as exc:
+        raise _refused(exc, campaign["state"]) from None
     subjects = {s["id"]: s for s in qc.list_parts(cur, "subjects", campaign_id)}
     for i, h in enumerate(data["honourees"]):
         if h.get("subject_id") is not None and h["subject_id"] not in subjects:

@@ -43,13 +43,13 @@ def test_a_publicity_cannot_start_in_the_past_without_a_stated_reason(client, or
     cid, subjects = closed
     at(monkeypatch, TODAY)
     before = fingerprint()
-    r = publish(client, organiser_key, cid, subjects, starts_on="2026-11-02")
+    r = publish(client, organiser_key, cid, subjects, starts_on="2026-11-23")
     assert r.status_code == 409 and r.json["error"]["code"] == "backdated_without_reason"
     assert fingerprint() == before  # refused: nothing published, the campaign still closed
-    r = publish(client, organiser_key, cid, subjects, starts_on="2026-11-02", backdate_reason="   ")
+    r = publish(client, organiser_key, cid, subjects, starts_on="2026-11-23", backdate_reason="   ")
     assert r.status_code == 409
-    reason = "名单已于 11 月 2 日在校务公开栏张贴"
-    r = publish(client, organiser_key, cid, subjects, starts_on="2026-11-02", backdate_reason=reason)
+    reason = "名单已于 11 月 23 日在校务公开栏张贴"
+    r = publish(client, organiser_key, cid, subjects, starts_on="2026-11-23", backdate_reason=reason)
     assert r.status_code == 201 and r.json["backdate_reason"] == reason
     with conn.cursor() as cur:
         cur.execute("SELECT details FROM events WHERE action = 'publication.published' AND campaign_id = %s", (cid,))
@@ -151,3 +151,37 @@ def test_the_rules_in_one_table():
     done = lifecycle.Publicity(window.starts_on, window.ends_on, confirmed=True)
     lifecycle.check_transition("published", "archived", publicity=done, today=TODAY)
     assert {a: sorted(s) for a, s in lifecycle.ACTIONS.items()}["object"] == ["published"]
+
+
+@pytest.mark.parametrize("reason", ["\u200b", "　", " \u200d ", "."])
+def test_a_reason_of_nothing_visible_is_no_reason(client, organiser_key, closed, monkeypatch, reason):
+    cid, subjects = closed
+    at(monkeypatch, TODAY)
+    r = publish(client, organiser_key, cid, subjects, starts_on="2026-11-23", backdate_reason=reason)
+    assert r.status_code == 409 and r.json["error"]["code"] == "backdated_without_reason"
+
+
+def test_a_publicity_already_over_is_refused_and_a_backdated_one_says_why(client, organiser_key, closed,
+                                                                         monkeypatch, fingerprint):
+    cid, subjects = closed
+    at(monkeypatch, TODAY)
+    before = fingerprint()
+    r = publish(client, organiser_key, cid, subjects, starts_on="2026-11-02", backdate_reason="先行张贴于公开栏")
+    assert r.status_code == 409 and r.json["error"]["code"] == "window_already_over"
+    assert fingerprint() == before
+    r = publish(client, organiser_key, cid, subjects, starts_on="2026-11-23", backdate_reason="先行张贴于公开栏")
+    assert r.status_code == 201 and r.json["status"] == "open"
+    page = client.get(f"/c/{cid}/publicity").get_data(as_text=True)
+    assert "原因：先行张贴于公开栏" in page and "公示期自 2026-11-23 起算" in page
+
+
+def test_an_answer_of_blanks_is_no_answer(client, organiser_key, closed, monkeypatch):
+    cid, subjects = closed
+    at(monkeypatch, TODAY)
+    publish(client, organiser_key, cid, subjects)
+    client.get(f"/c/{cid}/publicity")
+    client.post(f"/c/{cid}/publicity", data={"body": "请核实。", "csrf_token": _csrf(client)})
+    oid = client.get(f"/api/v1/campaigns/{cid}/objections", headers=organiser_key).json[0]["id"]
+    r = client.post(f"/api/v1/campaigns/{cid}/objections/{oid}:answer", headers=organiser_key,
+                    json={"status": "rejected", "reply": " \u3000 "})
+    assert r.status_code == 422 and "reply" in r.json["error"]["details"]["fields"]

@@ -58,10 +58,17 @@ class ConfirmIn(Schema):
         "description": "confirm although some objections have no answer yet (recorded)"})
 
 
+def _not_blank(text: str) -> bool:
+    from ballots.lifecycle import visible
+    if not visible(text):
+        raise ValidationError("may not be blank")
+    return True
+
+
 class ObjectionAnswerIn(Schema):
     status = CleanString(required=True, validate=validate.OneOf(["verified", "rejected"]),
                          metadata={"description": "verified: 已核实; rejected: 不成立"})
-    reply = Text(2000, required=True, min_len=1)
+    reply = CleanString(required=True, validate=[validate.Length(min=1, max=2000), _not_blank])
 
 
 class HonoureeOut(Schema):

@@ -66,6 +66,7 @@ MESSAGES = [
     (r"min must be below max", "最低分必须小于最高分"),
     (r"cap names an option not on the scale: (?P<o>.*)", "比例上限的选项「{o}」不在量表中"),
     (r"give a subject_id or a name", "请选择对象或填写姓名"),
+    (r"may not be blank", "请填写，不能只有空白"),
     (r"not in this campaign: (?P<x>.*)", "不属于本活动：{x}"),
     (r"not in this campaign", "不属于本活动"),
     (r"ids repeat", "有重复的项目"),
@@ -154,6 +155,7 @@ CODES = {
     "not_confirmed": "请先确定最终名单（表彰），再归档",
     "publicity_not_ended": "公示期到 {ends_on} 结束；公示结束并确定最终名单后才能归档",
     "backdated_without_reason": "公示开始日期早于今天（{today}），请填写提前开始的原因",
+    "window_already_over": "按这个开始日期，公示期到 {ends_on} 就已结束（今天是 {today}），群众没有反映意见的时间；请选择较晚的开始日期",
 }
 
 # The values a OneOf offers, as the forms name them.
