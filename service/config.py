@@ -90,8 +90,8 @@ class Settings:
         base_url = (env.get("BASE_URL") or "").rstrip("/")
         if not base_url:
             base_url = served_url(env.get("HOST") or "127.0.0.1", _int(env, "PORT", 8000, low=1, high=65535))
-        elif not base_url.startswith(("http://", "https://")):
-            raise ConfigError(f"BASE_URL must start with http:// or https://, got {base_url!r}")
+        else:
+            _check_base_url(base_url)
         log_level = env.get("LOG_LEVEL", "INFO").upper()
         if log_level not in LOG_LEVELS:
             raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {log_level!r}")
@@ -117,6 +117,26 @@ class Settings:
             base_url_set=bool(env.get("BASE_URL")),
             login_client_failures=_int(env, "LOGIN_CLIENT_FAILURES", 20, low=1),
         )
+
+
+def _check_base_url(url: str) -> None:
+    """An address a phone can be sent to: scheme, host, optional port and path — nothing that a
+    ballot URL built on it would carry wrongly (a query would swallow the code, a user name and
+    password would be printed on every slip)."""
+    from urllib.parse import urlsplit
+    if not url.startswith(("http://", "https://")):
+        raise ConfigError(f"BASE_URL must start with http:// or https://, got {url!r}")
+    parts = urlsplit(url)
+    try:
+        parts.port
+    except ValueError:
+        raise ConfigError(f"BASE_URL has a port that is not a number from 1 to 65535: {url!r}") from None
+    if not parts.hostname:
+        raise ConfigError(f"BASE_URL names no host: {url!r}")
+    if parts.username is not None or parts.password is not None or parts.query or parts.fragment \
+            or "?" in url or "#" in url:
+        raise ConfigError(f"BASE_URL must hold only scheme, host, port and path (no user name, query or "
+                          f"fragment): {url!r}")
 
 
 def is_loopback(host: str) -> bool:

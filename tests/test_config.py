@@ -41,6 +41,10 @@ def test_defaults_and_accepted_spellings():
     ({"JSON_MAX_BYTES": "-1"}, "JSON_MAX_BYTES"),
     ({"TRUSTED_PROXIES": "9"}, "TRUSTED_PROXIES must be between 0 and 5"),
     ({"BASE_URL": "pingyi.example.edu.cn"}, "BASE_URL must start with http"),
+    ({"BASE_URL": "http://vote.school.cn:notaport"}, "BASE_URL has a port"),
+    ({"BASE_URL": "https://pingyi.example.edu.cn/?x=1"}, "no user name, query or fragment"),
+    ({"BASE_URL": "https://user:pw@pingyi.example.edu.cn"}, "no user name, query or fragment"),
+    ({"BASE_URL": "https://pingyi.example.edu.cn/#top"}, "no user name, query or fragment"),
 ])
 def test_malformed_settings_are_refused_by_name(overrides, named):
     with pytest.raises(ConfigError) as exc:
