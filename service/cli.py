@@ -93,6 +93,13 @@ def _in_transaction(settings: Settings, work):
     return result
 
 
+def _leaves(messages):
+    """The messages of a nested marshmallow error, flat."""
+    if isinstance(messages, dict):
+        return [m for v in messages.values() for m in _leaves(v)]
+    return list(messages) if isinstance(messages, list) else [messages]
+
+
 def _interactive() -> bool:
     return sys.stdin.isatty()
 
@@ -128,7 +135,8 @@ def reset_password_cmd(username, generate):
 @main.command("create-api-key")
 @click.option("--name", required=True, help="who the key is for, e.g. 学校门户")
 @click.option("--scopes", required=True,
-              help="comma-separated: results, turnout, handout, audit, organise, admin")
+              help="comma-separated: results (results), turnout, handout (portal hand-out), audit (results, "
+                   "意见建议, audit data), organise (everything an organiser may, 意见建议 included), admin")
 def create_api_key_cmd(name, scopes):
     """Create an API key for another system and print it once (only its hash is kept)."""
     from marshmallow import ValidationError
@@ -140,7 +148,8 @@ def create_api_key_cmd(name, scopes):
     try:
         data = ApiKeyIn().load({"name": name, "scopes": [s.strip() for s in scopes.split(",") if s.strip()]})
     except ValidationError as exc:
-        raise click.ClickException(f"invalid: {exc.messages}") from None
+        problems = "; ".join(f"{field}: {' '.join(map(str, _leaves(msgs)))}" for field, msgs in exc.messages.items())
+        raise click.ClickException(f"invalid: {problems}") from None
     cli = Principal("cli", 0, "command line")
     row = _in_transaction(_settings(), lambda cur: accounts.create_api_key(cur, cli, data))
     click.echo(row["key"])

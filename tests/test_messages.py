@@ -152,7 +152,11 @@ def test_the_catalogue_renders_what_it_names():
     assert M.zh("min must be below max") == "最低分必须小于最高分"
     assert M.zh("some rows are invalid; nothing was imported") == "部分行有误，未导入任何对象"
     assert M.zh("at most 5000 rows per file") == "每个文件最多 5000 行"
-    assert M.zh("Length must be between 1 and 200.") == "长度须在 1 至 200 之间"
+    assert M.zh("Length must be between 1 and 200.") == "须填写，且不能超过 200 个字"
+    assert M.zh("Length must be between 2 and 64.") == "长度须在 2 至 64 之间"
+    assert M.flatten({"scopes": ["Length must be between 1 and 6."]}) == ["权限范围：请选择 1 至 6 项"]
+    assert M.flatten({"username": ["String does not match expected pattern."]}) == \
+        ["用户名：格式不正确（2–64 位英文字母、数字或 _ . @ -）"]
     assert M.zh("not in this campaign: [3, 4]") == "不属于本活动：[3, 4]"
     assert M.zh("Must be one of: a, b.") == "取值须为以下之一：a、b"
     assert M.zh("Must be one of: organisation, person.") == "取值须为以下之一：组织、个人"

@@ -28,6 +28,29 @@ def _detail(campaign_id, **_):
     return url_for("admin.campaign", campaign_id=campaign_id)
 
 
+def _recommended(cur, c) -> dict:
+    """{subject id: the sections that recommend it} from the closed rounds' choose sections: what
+    the 公示 form proposes (the organiser may change it)."""
+    from .. import results as res
+    out: dict = {}
+    for rnd in c["rounds"]:
+        for sec in res.round_results(cur, c["id"], rnd["id"])["sections"]:
+            for e in sec.get("candidates", []):
+                if e["recommended"] and e["subject_id"] is not None:
+                    out.setdefault(e["subject_id"], []).append(sec["title"])
+    return out
+
+
+def _ballot_address() -> dict:
+    """Where the printed ballots send phones, and whether no phone can get there."""
+    from urllib.parse import urlsplit
+
+    from ..config import is_loopback
+    base = current_app.config["SETTINGS"].base_url
+    return {"vote": f"{urlsplit(base).netloc}{urlsplit(base).path}/vote",
+            "loopback": is_loopback(urlsplit(base).hostname or "")}
+
+
 def _again(campaign_id, **_):
     """The campaign page once more, with the refused form's messages and values (form_action)."""
     return campaign(campaign_id)
@@ -65,11 +88,13 @@ def campaign(campaign_id):
         has_list = c["state"] in ("published", "archived")
         pub = publication.get(cur, campaign_id) if has_list else None
         objections = publication.objections(cur, campaign_id) if has_list else []
+        recommended = _recommended(cur, c) if lifecycle.allows("publish", c["state"]) else {}
     ops.annotate_sections(c)
     use_zone(c["rules"])
     return render_template(
         "admin/campaign.html", c=c, events=events, editable=lifecycle.allows("edit", c["state"]), batches=batches, mine=mine,
         pub=pub, objections=objections, today=publication.today(), objection_labels=OBJECTION_LABELS,
+        recommended=recommended, ballot_address=_ballot_address(),
         issuing=lifecycle.allows("issue", c["state"]), layouts=LAYOUT_LABELS,
         groups_by_id={gr["id"]: gr["name"] for gr in c["groups"]},
         rounds_by_id={r["id"]: r["title"] for r in c["rounds"]},

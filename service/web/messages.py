@@ -29,7 +29,7 @@ FIELD_LABELS = {
     "at_least": "高分线", "max_count": "高分线以上至多人数", "floors": "低分线", "below": "低分线",
     "min_count": "低分线以下至少人数", "display_name": "显示名称", "disabled": "停用", "to": "目标状态",
     "voter_ref": "用户标识", "token": "票码", "answers": "答案", "despite_open_objections": "仍要确定",
-    "rank_by": "排名依据", "points": "分值", "favourable": "是否好评",
+    "rank_by": "排名依据", "points": "分值", "favourable": "是否好评", "rows": "", "fields": "",
 }
 
 # English message (a regular expression, matched whole) → Chinese; named groups carry over.
@@ -53,6 +53,8 @@ MESSAGES = [
     (r"String does not match expected pattern\.", "格式不正确"),
     (r"Control characters and lone surrogates are not allowed\.", "不能包含控制字符"),
     (r"Shorter than minimum length 1\.", "不能为空"),
+    (r"Length must be between 0 and (?P<b>\d+)\.", "不能超过 {b} 个字"),
+    (r"Length must be between 1 and (?P<b>\d+)\.", "须填写，且不能超过 {b} 个字"),
     (r"Length must be between (?P<a>\d+) and (?P<b>\d+)\.", "长度须在 {a} 至 {b} 之间"),
     (r"Shorter than minimum length (?P<a>\d+)\.", "长度至少为 {a}"),
     (r"Longer than maximum length (?P<b>\d+)\.", "长度不能超过 {b}"),
@@ -80,6 +82,8 @@ MESSAGES = [
     (r"the key (?P<k>.*) appears twice in one object", "键「{k}」在同一对象中出现了两次"),
     (r"send the file as multipart/form-data in the field `file`", "请上传文件（multipart/form-data 的 file 字段）"),
     (r"no such user", "找不到该用户"),
+    (r"a user with this name already exists", "已有同名的用户"),
+    (r"a (?P<p>\S+) with the same name already exists", "已存在同名的{p}"),
     (r"no such API key", "找不到该 API 密钥"),
     (r"no such campaign", "找不到该测评活动"),
     (r"no such (?P<p>\S+) in this campaign", "本活动中找不到该{p}"),
@@ -135,7 +139,7 @@ CODES = {
     "internal": "服务器内部错误，请稍后再试", "http_error": "请求有误",
     "database_unavailable": "数据库暂时无法访问，请稍后重试",
     "csrf_failed": "表单已过期或来源无效，请刷新页面后重试",
-    "duplicate": "已存在同名项目", "in_use": "该项目正被某个题目使用，请先修改题目",
+    "duplicate": None, "in_use": "该项目正被某个题目使用，请先修改题目",
     "last_admin": "这是最后一个可用的管理员账号，请先设置另一个管理员", "already_revoked": "该密钥已经吊销",
     "password_change_required": "请先在网页上登录并设置新密码",
     "one_time_password_spent": "这个一次性密码已经用过或已过期，请联系管理员重新生成",
@@ -202,18 +206,36 @@ def zh(message: str) -> str | None:
     return None
 
 
-def flatten(messages, prefix: str = "") -> list[str]:
+# Fields whose length is a number of items, and fields whose pattern a person needs spelled out.
+LIST_FIELDS = {"scopes", "honourees", "honouree_ids", "subject_ids", "group_ids", "criteria", "caps", "floors",
+               "options"}
+PATTERN_HINTS = {"username": "2–64 位英文字母、数字或 _ . @ -", "token": "28 位字母和数字"}
+
+
+def _field_zh(key, message: str) -> str:
+    m = re.fullmatch(r"Length must be between (\d+) and (\d+)\.", message)
+    if key in LIST_FIELDS and m:
+        low, high = m.groups()
+        return f"请选择 {low} 至 {high} 项" if low != "0" else f"最多 {high} 项"
+    text = zh(message) or "内容不符合要求"
+    if text == "格式不正确" and key in PATTERN_HINTS:
+        return f"格式不正确（{PATTERN_HINTS[key]}）"
+    return text
+
+
+def flatten(messages, prefix: str = "", key=None) -> list[str]:
     """A schema's nested messages as lines, each led by the Chinese names of its fields."""
     out = []
     if isinstance(messages, dict):
-        for key, value in messages.items():
-            label = FIELD_LABELS.get(str(key), f"第 {key} 行" if str(key).isdigit() else str(key))
-            out += flatten(value, prefix if key == "_schema" or not label else f"{prefix}{label}：")
+        for k, value in messages.items():
+            label = FIELD_LABELS.get(str(k), f"第 {k} 行" if str(k).isdigit() else str(k))
+            out += flatten(value, prefix if k == "_schema" or not label else f"{prefix}{label}：",
+                           key if str(k).isdigit() or k == "_schema" else k)
     elif isinstance(messages, list):
         for m in messages:
-            out += flatten(m, prefix)
+            out += flatten(m, prefix, key)
     else:
-        out.append(prefix + (zh(str(messages)) or "内容不符合要求"))
+        out.append(prefix + _field_zh(key, str(messages)))
     return out
 
 

@@ -20,7 +20,8 @@ bp = Blueprint("public", __name__)
 def home():
     with db.transaction() as cur:
         rows = q.list_campaigns(cur, states=lifecycle.ACTIONS["listed"])
-    return render_template("public/home.html", campaigns=rows)
+        archived = q.list_campaigns(cur, states={"archived"})[:20]
+    return render_template("public/home.html", campaigns=rows, archived=archived)
 
 
 @bp.get("/c/<int:campaign_id>")

@@ -128,12 +128,14 @@
     each(form.querySelectorAll("fieldset.row"), function (fs) {
       if (fs.querySelector("input:checked")) { answered += 1; } else { blank += 1; }
     });
-    each(form.querySelectorAll(".q-choose, .q-score, .q-text"), function (sec) {
+    // 意见建议 is optional: an empty comment box is no abstention.
+    each(form.querySelectorAll(".q-choose, .q-score"), function (sec) {
       var any = sec.querySelector("input:checked") || Array.prototype.some.call(
         sec.querySelectorAll("input[type=number], input[name$=':write_in'], textarea"),
         function (i) { return i.value.trim() !== ""; });
       if (any) { answered += 1; } else { blank += 1; }
     });
+    each(form.querySelectorAll(".q-text textarea"), function (t) { if (t.value.trim() !== "") { answered += 1; } });
     return msg("已完成 " + answered + " 项，弃权 " + blank + " 项。", answered + " answered, " + blank + " abstained.");
   }
 
