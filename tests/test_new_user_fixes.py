@@ -64,3 +64,10 @@ def test_the_publicity_form_proposes_who_the_count_recommended(client, full_camp
     chosen = full_campaign.people[0]  # every ballot chose 王丽华: recommended
     assert re.search(rf'value="{chosen}" checked> 王丽华.*推荐</span>', form)
     assert not re.search(rf'value="{full_campaign.people[1]}" checked', form)
+
+
+def test_a_mistyped_code_stays_in_the_box_to_be_corrected(client):
+    typed = "0001-AAAA-BBBB-CCCC-DDDD-EEEE-FFF0"
+    r = client.post("/vote", data={"code": typed})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 400 and "票码无效" in html and f'value="{typed}"' in html

@@ -63,7 +63,7 @@ def enter_code():
     except casting.BallotInvalid:
         if not _count_failure():
             return _status("too_many_requests")
-        return render_template("vote/enter.html", error=True), 400
+        return render_template("vote/enter.html", error=True, typed=request.form.get("code", "")[:100]), 400
     # 303: the browser fetches the ballot with GET; the code travelled in the body, not a query string.
     return redirect(url_for("voting.ballot", token=token), code=303)
 
