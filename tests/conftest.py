@@ -201,6 +201,27 @@ def make_campaign(client, organiser_key):
     return make
 
 
+@pytest.fixture
+def make_published(client, organiser_key, make_campaign, monkeypatch):
+    """A campaign closed and published on `today` (the 公示 clock is set to it, China time) with
+    its first `n` subjects proposed: returns (campaign id, the publication as the API gives it)."""
+    import datetime as dt
+
+    from service import publication
+
+    def make(today=dt.date(2026, 11, 25), n=2, award="优秀共产党员"):
+        cid = make_campaign()
+        for state in ("announced", "open", "closed"):
+            client.post(f"/api/v1/campaigns/{cid}/transitions", json={"to": state}, headers=organiser_key)
+        subjects = client.get(f"/api/v1/campaigns/{cid}", headers=organiser_key).json["subjects"]
+        monkeypatch.setattr(publication, "today", lambda: today)
+        r = client.post(f"/api/v1/campaigns/{cid}/publication", headers=organiser_key, json={
+            "honourees": [{"subject_id": s["id"], "award": award} for s in subjects[:n]]})
+        assert r.status_code == 201, r.json
+        return cid, r.json
+    return make
+
+
 @pytest.fixture(scope="session")
 def gunicorn_server(database, settings, tmp_path_factory):
     """The real server: `python -m service serve` (gunicorn, several workers) on the test database.

@@ -3,24 +3,16 @@ objection; one client cannot flood the list (a handful in ten minutes, counted i
 keyed hash of its address, never stored)."""
 from __future__ import annotations
 
-import datetime as dt
 
 import pytest
 
-from service import publication, ratelimit
+from service import ratelimit
 from tests.conftest import _csrf
 
 
 @pytest.fixture
-def open_window(client, organiser_key, make_campaign, monkeypatch):
-    cid = make_campaign()
-    for state in ("announced", "open", "closed"):
-        client.post(f"/api/v1/campaigns/{cid}/transitions", json={"to": state}, headers=organiser_key)
-    subjects = client.get(f"/api/v1/campaigns/{cid}", headers=organiser_key).json["subjects"]
-    monkeypatch.setattr(publication, "today", lambda: dt.date(2026, 11, 25))
-    pub = client.post(f"/api/v1/campaigns/{cid}/publication", headers=organiser_key, json={
-        "honourees": [{"subject_id": s["id"]} for s in subjects[:2]]}).json
-    return cid, pub
+def open_window(make_published):
+    return make_published()
 
 
 def post(client, cid, address="10.1.2.3", **form):

@@ -14,14 +14,9 @@ from tests.conftest import _csrf
 
 
 @pytest.fixture
-def published(client, organiser_key, make_campaign, monkeypatch, database):
-    cid = make_campaign()
-    for state in ("announced", "open", "closed"):
-        client.post(f"/api/v1/campaigns/{cid}/transitions", json={"to": state}, headers=organiser_key)
+def published(client, organiser_key, make_published, database):
+    cid, pub = make_published()
     subjects = client.get(f"/api/v1/campaigns/{cid}", headers=organiser_key).json["subjects"]
-    monkeypatch.setattr(publication, "today", lambda: dt.date(2026, 11, 25))
-    pub = client.post(f"/api/v1/campaigns/{cid}/publication", headers=organiser_key, json={
-        "honourees": [{"subject_id": s["id"], "award": "优秀共产党员"} for s in subjects[:2]]}).json
     public = client.application.test_client()
     public.get(f"/c/{cid}/publicity")
     for body, contact, who in (("王丽华同志的获奖材料与实际不符。", "13800000000", 0), ("建议补充考核记录。", "", 1)):
