@@ -78,8 +78,8 @@ def prepare(dsn, secret, n):
 
     from ballots.tokens import Minter, derive_key, token_hash
     from common import announced_campaign, make_app
-    from service.campaigns import transition
-    from service.auth import ROLES, Principal
+    from service.campaigns.operations import transition
+    from service.accounts.auth import ROLES, Principal
 
     app = make_app(dsn)
     campaign, _headers = announced_campaign(app)

@@ -14,8 +14,8 @@ sys.path.insert(0, str(ROOT))
 import psycopg2  # noqa: E402
 from psycopg2.extensions import make_dsn, parse_dsn  # noqa: E402
 
-from service import embedded_pg, migrate  # noqa: E402
-from service.config import Settings  # noqa: E402
+from service.core import embedded_pg, migrate  # noqa: E402
+from service.core.config import Settings  # noqa: E402
 
 
 def fresh_database(name: str) -> str:
@@ -50,9 +50,9 @@ def announced_campaign(app) -> tuple[dict, dict]:
     """An announced campaign made by the demo data code, and an organiser API key's headers."""
     import psycopg2.extras
 
-    from service.accounts import create_api_key, create_user
-    from service.auth import ROLES, Principal
-    from service.demo import create_campaign
+    from service.accounts.operations import create_api_key, create_user
+    from service.accounts.auth import ROLES, Principal
+    from service.campaigns.demo import create_campaign
 
     with psycopg2.connect(app.config["DATABASE_DSN"], cursor_factory=psycopg2.extras.RealDictCursor) as conn:
         with conn.cursor() as cur:

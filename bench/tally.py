@@ -35,10 +35,10 @@ def main() -> int:
     import psycopg2
     import psycopg2.extras
 
-    from service import results
-    from service.auth import ROLES, Principal
-    from service.campaigns import add_part, transition
-    from service.schemas import GroupIn, RoundIn, SectionIn, SubjectIn
+    from service.results import operations as results
+    from service.accounts.auth import ROLES, Principal
+    from service.campaigns.operations import add_part, transition
+    from service.campaigns.schemas import GroupIn, RoundIn, SectionIn, SubjectIn
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--ballots", type=int, default=1_000_000)
@@ -48,10 +48,10 @@ def main() -> int:
     conn = psycopg2.connect(dsn, cursor_factory=psycopg2.extras.RealDictCursor)
     actor = Principal("user", 1, "bench", ROLES["admin"], "admin")
     with conn.cursor() as cur:
-        from service.accounts import create_user
+        from service.accounts.operations import create_user
         create_user(cur, None, {"username": "bench", "password": "x" * 12, "role": "admin"})
-        from service.campaigns import create_campaign
-        from service.schemas import CampaignIn
+        from service.campaigns.operations import create_campaign
+        from service.campaigns.schemas import CampaignIn
         cid = create_campaign(cur, actor, CampaignIn().load({"title": "百万票测评"}))["id"]
         groups = [add_part(cur, actor, "voter_groups", cid, GroupIn().load(
             {"name": f"群体{i}", "weight": 0.2, "eligible": args.ballots}))["id"] for i in range(GROUPS)]

@@ -7,7 +7,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from service.api import REGISTRY  # noqa: E402
+from service.core.api import REGISTRY  # noqa: E402
 
 HEAD = "| method | path | permission | what |\n|---|---|---|---|\n"
 

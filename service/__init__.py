@@ -11,11 +11,11 @@ __version__ = "0.1.0"
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    from . import cli, csrf, db, embedded_pg, errors, health, redact
-    from .api import bp as api_bp
-    from .api.openapi import spec_bp
-    from .config import Settings
-    from .web import register as register_web
+    from service.core import cli, csrf, db, embedded_pg, errors, health, redact
+    from service.core.api import bp as api_bp
+    from service.core.openapi import spec_bp
+    from service.core.config import Settings
+    from service.web import register as register_web
 
     app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
     settings = (test_config or {}).get("SETTINGS") or Settings.from_env()

@@ -11,12 +11,29 @@ import psycopg2.extras
 import pytest
 
 from service import create_app
-from service import embedded_pg, migrate
-from service.config import Settings
+from service.core import embedded_pg, migrate
+from service.core.config import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "test-output"
 PASSWORD = "correct horse battery"
+
+
+SCHEMA_MODULES = ("service.core.fields", "service.accounts.schemas", "service.campaigns.schemas",
+                  "service.issuance.schemas", "service.results.schemas")
+
+
+def schemas():
+    """Every schema and field class of the service's features, as one namespace (tests that
+    walk them all)."""
+    import importlib
+    from types import SimpleNamespace
+    found = {}
+    for name in SCHEMA_MODULES:
+        module = importlib.import_module(name)
+        found.update({k: v for k, v in vars(module).items() if not k.startswith("_") and isinstance(v, type)})
+        found.update({k: v for k, v in vars(module).items() if k in ("Text", "Share", "Ids")})
+    return SimpleNamespace(**found)
 
 
 def _worker():
@@ -120,7 +137,7 @@ def client(app):
 
 @pytest.fixture
 def make_user(database):
-    from service.auth import hash_password
+    from service.accounts.auth import hash_password
 
     def make(role="admin", username=None, password=PASSWORD, disabled=False):
         username = username or f"{role}{secrets.token_hex(3)}"
@@ -139,7 +156,7 @@ def make_user(database):
 
 @pytest.fixture
 def make_key(database):
-    from service.auth import new_api_key
+    from service.accounts.auth import new_api_key
 
     def make(*scopes, name="test system"):
         key, prefix, key_hash = new_api_key()
@@ -207,7 +224,7 @@ def make_published(client, organiser_key, make_campaign, monkeypatch):
     its first `n` subjects proposed: returns (campaign id, the publication as the API gives it)."""
     import datetime as dt
 
-    from service import publication
+    from service.publication import operations as publication
 
     def make(today=dt.date(2026, 11, 25), n=2, award="优秀共产党员"):
         cid = make_campaign()
@@ -287,7 +304,8 @@ def fingerprint(database):
 
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits():
-    from service import ratelimit, throttle
+    from service.core import ratelimit
+    from service.accounts import throttle
     ratelimit.reset()
     throttle.reset()
     yield
@@ -331,7 +349,7 @@ def full_campaign(client, organiser_key):
         """Issue n ballots as issue_batch does, keeping the codes (the PDF path is tested elsewhere;
         decoding it in every test would only be slow)."""
         from ballots.tokens import token_hash
-        from service.keys import keys
+        from service.core.keys import keys
         with client.application.app_context():
             minted = keys().minter.mint_many(rid, n)
         with psycopg2.connect(client.application.config["DATABASE_DSN"]) as c, c.cursor() as cur:

@@ -43,7 +43,7 @@ def test_offsite_next_is_ignored(client, make_user):
 @pytest.fixture
 def frozen_clock(monkeypatch):
     """The throttle's one clock, moved by hand: delays are checked without waiting."""
-    from service import throttle
+    from service.accounts import throttle
     now = [1_900_000_000.0]
     monkeypatch.setattr(throttle, "clock", lambda: now[0])
     return now
@@ -58,7 +58,7 @@ def sign_in(client, username, password, address="127.0.0.1"):
 
 def throttle_row(conn, name, app):
     """The account's throttle row, found by the keyed hash of its name (the only key kept)."""
-    from service.throttle import name_key
+    from service.accounts.throttle import name_key
     secret_key = app.config["SETTINGS"].secret_key
     with conn.cursor() as cur:
         cur.execute("SELECT * FROM login_throttle")
@@ -116,7 +116,7 @@ def test_a_wrong_password_from_a_clean_client_is_checked_and_counts(app, make_us
 
 
 def test_a_client_spraying_many_names_is_refused_after_its_budget(app, make_user, frozen_clock):
-    from service import throttle
+    from service.accounts import throttle
     budget = app.config["SETTINGS"].login_client_failures
     user, sprayer = make_user(), app.test_client()
     for i in range(budget):  # one guess at each of many names

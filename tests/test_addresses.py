@@ -11,8 +11,8 @@ import sys
 import pytest
 
 from service import create_app
-from service.cli import address_warnings
-from service.config import Settings
+from service.core.cli import address_warnings
+from service.core.config import Settings
 from tests.conftest import ROOT
 from tests.test_issuance import decode_pdf
 

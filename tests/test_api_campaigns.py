@@ -55,7 +55,7 @@ def test_every_section_type_and_rule_is_stored(client, organiser_key, make_campa
 def test_lifecycle_runs_forward_and_refuses_skips(client, organiser_key, make_campaign, monkeypatch):
     import datetime as dt
 
-    from service import publication
+    from service.publication import operations as publication
     cid = make_campaign()
     url = f"/api/v1/campaigns/{cid}/transitions"
     r = client.post(url, json={"to": "open"}, headers=organiser_key)

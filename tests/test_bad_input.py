@@ -6,8 +6,10 @@ import json
 import pytest
 from marshmallow import fields
 
-from service.api import REGISTRY
-from service import schemas as S
+from service.core.api import REGISTRY
+from tests.conftest import schemas
+
+S = schemas()
 
 BODY_ENDPOINTS = [d for d in REGISTRY if d.body is not None]
 

@@ -82,7 +82,7 @@ def test_ballots_outside_voting_are_refused(client, organiser_key, make_campaign
         c = client.get(f"/api/v1/campaigns/{cid}", headers=organiser_key).json
         body = {"round_id": c["rounds"][0]["id"], "group_id": c["groups"][0]["id"], "size": 1, "layout": "png"}
         client.post(f"/api/v1/campaigns/{cid}/batches", headers=organiser_key, json=body)
-        from service.keys import keys
+        from service.core.keys import keys
         with client.application.app_context():
             token = keys().minter.mint(c["rounds"][0]["id"])
         import hashlib
@@ -180,7 +180,7 @@ def test_an_empty_ballot_is_a_valid_abstention(client, full_campaign, conn):
 
 
 def test_failed_lookups_are_rate_limited_per_client(client, full_campaign):
-    from service import ratelimit
+    from service.core import ratelimit
     (token,) = full_campaign.tokens(1)
     for _ in range(ratelimit.LIMIT_PER_MINUTE):
         assert client.get("/b/0001000000000000000000000000").status_code == 404
@@ -236,7 +236,7 @@ def test_a_round_whose_sections_differ_by_group(client, full_campaign, organiser
     for state in ("announced", "open"):
         client.post(f"/api/v1/campaigns/{cid}/transitions", json={"to": state}, headers=organiser_key)
     from ballots.tokens import token_hash
-    from service.keys import keys
+    from service.core.keys import keys
     with client.application.app_context():
         t_teacher, t_student = keys().minter.mint(rid), keys().minter.mint(rid)
     with conn.cursor() as cur:

@@ -145,6 +145,6 @@ def test_exports_of_a_draft_are_refused_and_record_nothing(client, organiser_key
 
 
 def test_a_workbook_without_rounds_is_still_a_workbook():
-    from service.exports import to_xlsx
+    from service.results.exports import to_xlsx
     book = load_workbook(io.BytesIO(to_xlsx([], [])))
     assert book.sheetnames == ["结果"]

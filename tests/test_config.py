@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from service.config import ConfigError, Settings
+from service.core.config import ConfigError, Settings
 from tests.conftest import ROOT
 
 GOOD = {"PINGYI_ENV": "test", "SECRET_KEY": "s" * 40, "PINGYI_VAR_DIR": "/tmp/pingyi-config-test"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 import psycopg2
 import psycopg2.extras
 
-from service.demo import ensure_demo
+from service.campaigns.demo import ensure_demo
 
 
 def test_demo_is_created_once(database, client, login):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from service.api import REGISTRY
+from service.core.api import REGISTRY
 from tests.conftest import ROOT
 
 

@@ -123,7 +123,7 @@ class DatabaseProxy:
 
 @pytest.fixture
 def db_proxy(database):
-    from service import db
+    from service.core import db
     proxy = DatabaseProxy(database)
     yield proxy
     pool = db._pools.pop(proxy.dsn, None)
@@ -196,7 +196,7 @@ def test_a_query_error_is_still_a_500(boom_client, monkeypatch):
     """Only a database that cannot be reached is a 503: a failing statement stays an internal error."""
     import psycopg2.errors
 
-    from service import health
+    from service.core import health
 
     def fail(*_a, **_k):
         raise psycopg2.errors.UndefinedTable("relation does not exist")

@@ -21,7 +21,7 @@ from tests.test_import import GOOD, upload, xlsx
 
 
 def test_parallel_wrong_passwords_are_counted_one_by_one(app, make_user, monkeypatch):
-    from service import throttle
+    from service.accounts import throttle
     monkeypatch.setattr(throttle, "clock", lambda: 1_900_000_000.0)  # the delay cannot run out meanwhile
     user = make_user()
     statuses = []
@@ -41,8 +41,8 @@ def test_parallel_wrong_passwords_are_counted_one_by_one(app, make_user, monkeyp
 
 
 def test_two_admins_cannot_demote_each_other_at_once(app, database, make_user, make_key):
-    from service import accounts
-    from service.auth import ROLES, Principal
+    from service.accounts import operations as accounts
+    from service.accounts.auth import ROLES, Principal
     a, b = make_user("admin"), make_user("admin")
     key = make_key("admin")
     actor = Principal("user", a["id"], a["username"], ROLES["admin"], "admin")
@@ -120,7 +120,7 @@ def test_an_upload_over_the_limit_is_refused_not_shortened(client, app, make_use
 
 
 def test_an_xlsx_over_the_row_cap_is_refused(client, organiser_key, make_campaign, monkeypatch):
-    from service import imports
+    from service.campaigns import imports
     monkeypatch.setattr(imports, "MAX_ROWS", 2)
     cid = make_campaign(ready=False)
     r = upload(client, cid, organiser_key, xlsx(GOOD), "x.xlsx")  # three rows
@@ -162,7 +162,8 @@ def test_small_weights_keep_their_precision(client, organiser_key, make_campaign
 
 def test_behind_a_trusted_proxy_clients_are_told_apart(settings):
     """With TRUSTED_PROXIES=1 the failed-code limit counts the forwarded client, not the proxy."""
-    from service import create_app, ratelimit
+    from service import create_app
+    from service.core import ratelimit
     app = create_app({"SETTINGS": dataclasses.replace(settings, trusted_proxies=1)})
     c = app.test_client()
     ratelimit.reset()

@@ -12,7 +12,8 @@ import psycopg2.extras
 import pytest
 from click.testing import CliRunner
 
-from service import cli, publication
+from service.core import cli
+from service.publication import operations as publication
 from tests.conftest import ROOT
 from tests.test_holiday_file import SCHEDULE_2027
 

@@ -12,7 +12,7 @@ from PIL import Image, ImageFilter
 
 from ballots import qr
 from ballots.tokens import ALPHABET, normalise
-from service import db as dbmod
+from service.core import db as dbmod
 
 
 @pytest.fixture
@@ -128,7 +128,7 @@ def test_the_ballot_url_on_a_30_character_host_is_version_4_or_less_at_level_m()
 
 def test_forged_and_mutated_codes_are_refused_without_a_database_query(client, issue, app, tmp_path,
                                                                        monkeypatch):
-    from service import ratelimit
+    from service.core import ratelimit
     monkeypatch.setattr(ratelimit, "LIMIT_PER_MINUTE", 10**9)  # here: the MAC check, not the rate limit
     _batch, pdf = issue(4, "slips-3x6")
     base = app.config["SETTINGS"].base_url

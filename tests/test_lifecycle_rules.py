@@ -9,7 +9,7 @@ import psycopg2
 import pytest
 
 from ballots import lifecycle
-from service import publication
+from service.publication import operations as publication
 from tests.conftest import _csrf
 
 TODAY = dt.date(2026, 11, 25)  # a Wednesday: a 5-working-day 公示 from today ends on 2026-12-01

@@ -148,7 +148,7 @@ def gunicorn_logger(tmp_path):
     """Our gunicorn logger class writing to files, with the given access log format."""
     from gunicorn.config import Config
 
-    from service.redact import GunicornLogger
+    from service.core.redact import GunicornLogger
     made = []
 
     def make(access_log_format):
@@ -247,7 +247,7 @@ def test_werkzeug_dev_server_logs_no_address_and_no_code(dev_server, full_campai
 
 
 def test_an_exception_on_a_voter_path_logs_no_code(app, full_campaign, monkeypatch, caplog):
-    from service import casting
+    from service.voting import operations as casting
     (token,) = full_campaign.tokens(1)
 
     def fail(cur, t):  # (the address is built here so that the frame's source line does not hold it)

@@ -15,11 +15,12 @@ from pathlib import Path
 import pytest
 from marshmallow import Schema, ValidationError
 
-from service import schemas as S
-from service.campaigns import PART_NAMES
+from service.campaigns.operations import PART_NAMES
 from service.web import messages as M
 from service.web.i18n import PROBLEMS_EN
-from tests.conftest import ROOT
+from tests.conftest import ROOT, schemas as _schemas
+
+S = _schemas()
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 SOURCES = sorted((ROOT / "service").rglob("*.py")) + [ROOT / "ballots" / n for n in ("lifecycle.py", "publicity.py")]

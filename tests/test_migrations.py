@@ -6,7 +6,7 @@ import shutil
 import psycopg2
 import pytest
 
-from service import migrate
+from service.core import migrate
 from tests.conftest import _worker, recreate_database
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from service import publication
+from service.publication import operations as publication
 
 
 def test_the_issue_form_warns_when_ballots_point_to_this_computer_only(client, make_campaign, organiser_key,
@@ -23,12 +23,12 @@ def test_no_warning_for_an_address_phones_reach(database, tmp_path):
     import secrets
 
     from service import create_app
-    from service.config import Settings
+    from service.core.config import Settings
     settings = Settings.from_env({"PINGYI_ENV": "test", "DATABASE_URL": database, "SECRET_KEY": secrets.token_urlsafe(40),
                                   "PINGYI_VAR_DIR": str(tmp_path), "BASE_URL": "https://pingyi.example.edu.cn",
                                   "SETTLE_SECONDS": "0"})
     other = create_app({"SETTINGS": settings, "TESTING": True})
-    from service.web.admin import _ballot_address
+    from service.campaigns.pages import _ballot_address
     with other.test_request_context():
         assert _ballot_address() == {"vote": "pingyi.example.edu.cn/vote", "loopback": False}
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from service import ratelimit
+from service.core import ratelimit
 from tests.conftest import _csrf
 
 

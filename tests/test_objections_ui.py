@@ -9,7 +9,7 @@ import re
 import psycopg2
 import pytest
 
-from service import publication
+from service.publication import operations as publication
 from tests.conftest import _csrf
 
 

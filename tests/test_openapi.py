@@ -48,8 +48,8 @@ def _string_properties(node, path=""):
 def test_every_text_field_states_its_pattern_and_keeps_to_it(client):
     """What the schemas refuse with 422 is what the document says: a control character is outside
     every text field's pattern, and a value inside it passes the field's own checks."""
-    from service.api import REGISTRY
-    from service.schemas.fields import CleanString
+    from service.core.api import REGISTRY
+    from service.core.fields import CleanString
     spec = client.get("/api/openapi.json").json
     inputs = {d.body.__name__: d.body for d in REGISTRY if d.body is not None}
     checked = 0
@@ -111,9 +111,9 @@ def test_the_stated_patterns_are_what_the_schemas_accept():
     from hypothesis import given, settings, strategies as st
     from marshmallow import ValidationError
 
-    from service.schemas import TokenIn
-    from service.schemas.ballots import TOKEN_PATTERN
-    from service.schemas.fields import CONTROL_FREE, CleanString
+    from service.issuance.schemas import TokenIn
+    from service.issuance.schemas import TOKEN_PATTERN
+    from service.core.fields import CONTROL_FREE, CleanString
 
     field = CleanString()
     token_text = st.from_regex(TOKEN_PATTERN.removesuffix("$(?!\\n)"), fullmatch=True)

@@ -47,7 +47,7 @@ if __name__ == "__main__":  # rewrite the snapshot
     import tempfile
 
     from service import create_app
-    from service.config import Settings
+    from service.core.config import Settings
     settings = Settings.from_env({"PINGYI_ENV": "test", "SECRET_KEY": secrets.token_urlsafe(40),
                                   "PINGYI_VAR_DIR": tempfile.mkdtemp()})
     with create_app({"SETTINGS": settings, "TESTING": True}).test_client() as c:

@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from service import publication
+from service.publication import operations as publication
 
 
 @pytest.fixture

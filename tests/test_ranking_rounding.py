@@ -33,7 +33,7 @@ def closed_round(client, organiser_key):
     score = api(f"/{cid}/sections", {"round_id": rnd, "type": "score", "title": "打分", "subject_ids": [p]}).json["id"]
     for state in ("announced", "open"):
         assert api(f"/{cid}/transitions", {"to": state}).status_code == 200
-    from service.keys import keys
+    from service.core.keys import keys
     with client.application.app_context():
         tokens = keys().minter.mint_many(rnd, 31)
     with psycopg2.connect(client.application.config["DATABASE_DSN"]) as c, c.cursor() as cur:

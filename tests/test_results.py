@@ -5,7 +5,7 @@ import json
 
 from ballots import forms
 from ballots.tally import counts_from_ballots, tally
-from service.queries.results import count_round
+from service.results.queries import count_round
 
 
 def cast(client, token, answers):
@@ -73,7 +73,7 @@ def _two_round_campaign(client, organiser_key):
     import psycopg2
 
     from ballots.tokens import token_hash
-    from service.keys import keys
+    from service.core.keys import keys
     api = lambda path, body: client.post(f"/api/v1/campaigns{path}", json=body, headers=organiser_key).json  # noqa: E731
     cid = api("", {"title": "2026 年度评议"})["id"]
     groups = [api(f"/{cid}/groups", {"name": n, "weight": w})["id"] for n, w in (("教师", 0.6), ("学生", 0.4))]

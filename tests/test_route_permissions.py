@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from service.auth import BALLOT_TOKEN, ROLES, SCOPES, SIGNED_IN
+from service.accounts.auth import BALLOT_TOKEN, ROLES, SCOPES, SIGNED_IN
 
 # Routes meant for everyone. Anything else must name a permission.
 PUBLIC = {"/", "/login", "/logout", "/c/<int:campaign_id>", "/healthz", "/readyz", "/api/openapi.json",

@@ -10,7 +10,7 @@ import time
 import psycopg2
 import psycopg2.extras
 
-from service import settle
+from service.voting import settle
 from tests.test_handout import portal  # noqa: F401 (fixture)
 
 
@@ -112,7 +112,7 @@ def test_the_background_thread_settles_without_being_asked(client, full_campaign
 
 def test_each_gunicorn_worker_starts_its_settling_thread(database, settings, monkeypatch):
     """gunicorn calls load() in each worker after the fork: that is where the thread starts."""
-    from service import server
+    from service.core import server
     started = []
     monkeypatch.setattr(settle, "start", lambda dsn, seconds: started.append((dsn, seconds)))
     for name, value in (("DATABASE_URL", database), ("SECRET_KEY", settings.secret_key), ("PINGYI_ENV", "test"),
@@ -126,7 +126,7 @@ def test_a_close_waits_for_a_settling_pass_instead_of_deadlocking(client, full_c
                                                                    organiser_key):
     """A pass holds its write lock on ballots, then checks the rewritten rows' campaign; a close
     that locked the campaign row first and then waited for the table would deadlock with it."""
-    from service.queries.voting import rewrite_ballots
+    from service.voting.queries import rewrite_ballots
     for t in full_campaign.tokens(5):
         cast(client, t, {})
     passing = psycopg2.connect(database)
@@ -163,7 +163,7 @@ def test_a_rewrite_that_could_not_run_after_a_close_is_retried(client, full_camp
                                                                monkeypatch):
     """The close records that the ballot tables need rewriting; when the rewrite cannot get its
     lock in time (here a reader holds one), the record stays, and the next settling pass does it."""
-    from service import scrub
+    from service.voting import scrub
     from tests.test_casting import assert_scrubbed
     monkeypatch.setattr(scrub, "LOCK_TIMEOUT", "200ms")
     for t in full_campaign.tokens(3):

@@ -7,7 +7,7 @@ import psycopg2
 import psycopg2.extras
 import pytest
 
-from service import throttle
+from service.accounts import throttle
 from tests.conftest import PASSWORD
 from tests.test_accounts import sign_in
 
@@ -60,7 +60,7 @@ def test_a_full_client_table_does_not_open_the_door(app, make_user, frozen, monk
 
 
 def test_a_one_time_password_opens_one_session_within_a_day(app, make_user, database, frozen):
-    from service import accounts
+    from service.accounts import operations as accounts
     make_user("auditor", username="shenji")
     with psycopg2.connect(database) as c, c.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
         accounts.set_password(cur, "cli", "shenji", "one-time-1234", True, app.config["SETTINGS"].secret_key)

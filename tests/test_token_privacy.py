@@ -151,7 +151,7 @@ def test_postgresql_records_no_statement_and_no_commit_time(database):
     commit timestamps; a server set otherwise is named by the check `serve` runs."""
     import os
 
-    from service.embedded_pg import QUIET_SETTINGS, privacy_problems
+    from service.core.embedded_pg import QUIET_SETTINGS, privacy_problems
     conn = psycopg2.connect(database)
     with conn.cursor() as cur:
         if os.environ.get("TEST_DATABASE_URL"):  # an external test server: set as docs/operations.md says
@@ -173,7 +173,7 @@ def test_a_failing_statement_leaves_no_value_in_the_server_log(tmp_path):
     (its DETAIL line), nor the statement. A fresh embedded server, set up as `serve` sets it."""
     import time
 
-    from service import embedded_pg
+    from service.core import embedded_pg
     dsn = embedded_pg.ensure(tmp_path, database="pingyi_log_check", cleanup_mode="delete")
     conn = psycopg2.connect(dsn)
     conn.autocommit = True
@@ -209,7 +209,7 @@ def test_a_failing_statement_leaves_no_value_in_the_server_log(tmp_path):
 
 
 def test_serve_names_a_verbose_error_log_on_an_external_server(database):
-    from service.embedded_pg import privacy_problems
+    from service.core.embedded_pg import privacy_problems
     conn = psycopg2.connect(database)
     with conn.cursor() as cur:
         cur.execute("SET log_error_verbosity = 'default'")  # PostgreSQL's own default

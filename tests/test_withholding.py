@@ -29,8 +29,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from ballots import forms
 from ballots.sections import DEFAULT_RULES
 from ballots.tally import ScoreAgg, counts_from_ballots, tally
-from service.exports import result_rows
-from service.sources import composite
+from service.results.exports import result_rows
+from service.results.sources import composite
 
 APPROVE = ["赞成", "不赞成", "弃权"]
 NAMES = ["赵静", "钱多"]

@@ -11,10 +11,10 @@ from marshmallow import ValidationError
 
 from markupsafe import Markup, escape
 
-from .. import csrf
-from ..auth import current_principal
-from ..errors import APIError, Forbidden
-from . import messages
+from service.core import csrf
+from service.accounts.auth import current_principal
+from service.core.errors import APIError, Forbidden
+from service.web import messages
 
 def error_messages(exc) -> list[str]:
     """A refused form's lines, in Chinese."""
@@ -118,7 +118,11 @@ def safe_next(target: str | None) -> str:
 
 
 def register(app: Flask) -> None:
-    from . import accounts, admin, auth_views, holidays, issuing, public, voting
+    from service.accounts import pages as accounts, signin as auth_views
+    from service.campaigns import pages as admin
+    from service.publication import calendar_pages as holidays, public
+    from service.issuance import pages as issuing
+    from service.voting import pages as voting
 
     blueprints = (auth_views.bp, admin.bp, accounts.bp, holidays.bp, issuing.bp, public.bp, voting.bp)
     for bp in blueprints:
@@ -133,7 +137,7 @@ def register(app: Flask) -> None:
     @app.context_processor
     def _globals():
         from ballots import lifecycle
-        from ..auth import ROLE_LABELS
+        from service.accounts.auth import ROLE_LABELS
         return {"state_labels": lifecycle.LABELS, "role_labels": ROLE_LABELS,
                 "principal": g.get("principal")}
 

@@ -275,7 +275,7 @@ _DETAIL_WORDS = {"verified": "已核实", "rejected": "不成立", **STATE_LABEL
 
 
 def event_text(event: dict) -> str:
-    from . import actor_name
+    from service.web import actor_name
     details = {k: _DETAIL_WORDS.get(v, v) if isinstance(v, str) else v for k, v in (event.get("details") or {}).items()}
     template = EVENTS.get(event["action"], "其他操作")
     return f"{actor_name(event['actor'])}：{template.format_map(_Blanks(details))}"

@@ -33,7 +33,7 @@ def test_an_administrator_enters_2027_and_the_publicity_goes_through(live_server
                                                                      client, organiser_key, shots, monkeypatch):
     import datetime as dt
 
-    from service import publication
+    from service.publication import operations as publication
     monkeypatch.setattr(publication, "today", lambda: dt.date(2026, 12, 1))  # 2026-12-28 is ahead
     cid = make_campaign()
     for state in ("announced", "open", "closed"):

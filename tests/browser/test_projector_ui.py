@@ -67,7 +67,7 @@ def test_the_publicity_page_on_a_phone(live_server, phone, client, organiser_key
                                        monkeypatch):
     import datetime as dt
 
-    from service import publication
+    from service.publication import operations as publication
     cid = make_campaign()
     for state in ("announced", "open", "closed"):
         client.post(f"/api/v1/campaigns/{cid}/transitions", json={"to": state}, headers=organiser_key)

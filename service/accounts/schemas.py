@@ -1,0 +1,48 @@
+"""Users and API keys."""
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from service.core.fields import CleanString, StrictBoolean, Text
+
+
+# --- accounts ---------------------------------------------------------------------------
+
+class UserIn(Schema):
+    username = CleanString(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_.@-]{2,64}$(?!\n)"))
+    password = CleanString(required=True, load_only=True, validate=validate.Length(min=10, max=200))
+    role = CleanString(required=True, validate=validate.OneOf(["admin", "organiser", "auditor", "viewer"]))
+    display_name = Text(50)
+
+
+class UserPatch(Schema):
+    password = CleanString(load_only=True, validate=validate.Length(min=10, max=200))
+    role = CleanString(validate=validate.OneOf(["admin", "organiser", "auditor", "viewer"]))
+    display_name = CleanString(validate=validate.Length(max=50))
+    disabled = StrictBoolean()
+
+
+class ApiKeyIn(Schema):
+    name = Text(100, required=True, min_len=1)
+    scopes = fields.List(
+        CleanString(validate=validate.OneOf(["results", "turnout", "handout", "audit", "organise", "admin"])),
+        required=True, validate=validate.Length(min=1, max=6))
+
+
+class UserOut(Schema):
+    id = fields.Integer()
+    username = CleanString()
+    display_name = CleanString()
+    role = CleanString()
+    disabled = fields.Boolean()
+    created_at = fields.DateTime()
+
+
+class ApiKeyOut(Schema):
+    id = fields.Integer()
+    name = CleanString()
+    prefix = CleanString()
+    scopes = fields.List(CleanString())
+    created_at = fields.DateTime()
+    revoked_at = fields.DateTime(allow_none=True)
+    key = CleanString(metadata={"description": "the key itself: present only in the creation response"})

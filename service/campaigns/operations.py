@@ -1,0 +1,203 @@
+"""Campaign operations shared by the JSON API and the admin pages.
+
+Each is a small function taking the cursor of the caller's transaction; none commits.
+Only a draft is editable; every change is recorded as an event.
+"""
+from __future__ import annotations
+
+import psycopg2
+
+from ballots import lifecycle
+from service.core.errors import CampaignNotEditable, Conflict, Invalid, InvalidTransition, NotFound
+from service.campaigns import queries as q
+from service.core.events import insert_event
+
+PART_NAMES = {"voter_groups": "group", "subjects": "subject", "rounds": "round", "sections": "section"}
+
+
+def get_campaign(cur, campaign_id, for_update=False, for_share=False):
+    row = q.get_campaign(cur, campaign_id, for_update=for_update, for_share=for_share)
+    if row is None:
+        raise NotFound("no such campaign", {"campaign_id": campaign_id})
+    return row
+
+
+def editable_campaign(cur, campaign_id):
+    """Lock the campaign row for this transaction and check it is still a draft."""
+    row = get_campaign(cur, campaign_id, for_update=True)
+    if not lifecycle.allows("edit", row["state"]):
+        raise CampaignNotEditable(
+            f"the campaign is {row['state']}; only a draft can be edited",
+            {"state": row["state"]},
+        )
+    return row
+
+
+def create_campaign(cur, principal, data):
+    row = q.insert_campaign(cur, data["title"], data["description"], data["rules"],
+                            principal.id if principal.kind == "user" else None)
+    insert_event(cur, principal.actor, "campaign.created", row["id"], {"title": row["title"]})
+    return row
+
+
+def update_campaign(cur, principal, campaign_id, data):
+    editable_campaign(cur, campaign_id)
+    row = q.update_campaign(cur, campaign_id, data.get("title"), data.get("description"), data.get("rules"))
+    insert_event(cur, principal.actor, "campaign.updated", campaign_id, {"fields": sorted(data)})
+    return row
+
+
+def delete_campaign(cur, principal, campaign_id):
+    editable_campaign(cur, campaign_id)
+    q.delete_campaign(cur, campaign_id)
+    insert_event(cur, principal.actor, "campaign.deleted", None, {"campaign_id": campaign_id})
+
+
+def definition(cur, campaign_id):
+    """The campaign with its groups, subjects and rounds (each with its sections)."""
+    campaign = dict(get_campaign(cur, campaign_id))
+    campaign["groups"] = q.list_parts(cur, "voter_groups", campaign_id)
+    campaign["subjects"] = q.list_parts(cur, "subjects", campaign_id)
+    sections = q.list_parts(cur, "sections", campaign_id)
+    rounds = []
+    for rnd in q.list_parts(cur, "rounds", campaign_id):
+        rnd = dict(rnd)
+        rnd["sections"] = [s for s in sections if s["round_id"] == rnd["id"]]
+        rounds.append(rnd)
+    campaign["rounds"] = rounds
+    campaign["readiness"] = lifecycle.readiness(campaign) if lifecycle.allows("edit", campaign["state"]) else []
+    return campaign
+
+
+def annotate_sections(campaign):
+    """Give each section of a definition its subject rows and group names, for display."""
+    subjects = {s["id"]: s for s in campaign["subjects"]}
+    groups = {gr["id"]: gr for gr in campaign["groups"]}
+    for rnd in campaign["rounds"]:
+        for sec in rnd["sections"]:
+            sec["rows"] = lifecycle.section_subjects(sec, subjects)
+            sec["groups"] = [groups[i]["name"] for i in sec["group_ids"] or [] if i in groups]
+    return campaign
+
+
+def _check_references(cur, campaign_id, data):
+    for column, table in (("subject_ids", "subjects"), ("group_ids", "voter_groups")):
+        ids = data.get(column)
+        if ids:
+            missing = set(ids) - q.existing_ids(cur, table, campaign_id, ids)
+            if missing:
+                raise Invalid(details={"fields": {column: [f"not in this campaign: {sorted(missing)}"]}})
+            if len(set(ids)) != len(ids):
+                raise Invalid(details={"fields": {column: ["ids repeat"]}})
+    if "round_id" in data and not q.get_part(cur, "rounds", campaign_id, data["round_id"]):
+        raise NotFound("no such round in this campaign", {"round_id": data["round_id"]})
+
+
+def _unique_violation(table, exc):
+    return Conflict(f"a {PART_NAMES[table]} with the same name already exists",
+                    {"constraint": exc.diag.constraint_name}, code="duplicate")
+
+
+def add_part(cur, principal, table, campaign_id, data):
+    editable_campaign(cur, campaign_id)
+    _check_references(cur, campaign_id, data)
+    try:
+        cur.execute("SAVEPOINT part")
+        row = q.insert_part(cur, table, campaign_id, data)
+    except psycopg2.errors.UniqueViolation as exc:
+        cur.execute("ROLLBACK TO SAVEPOINT part")
+        raise _unique_violation(table, exc) from None
+    q.touch_campaign(cur, campaign_id)
+    insert_event(cur, principal.actor, f"{PART_NAMES[table]}.added", campaign_id, {"id": row["id"]})
+    return row
+
+
+def update_part(cur, principal, table, campaign_id, part_id, data):
+    editable_campaign(cur, campaign_id)
+    existing = q.get_part(cur, table, campaign_id, part_id)
+    if existing is None:
+        raise NotFound(f"no such {PART_NAMES[table]} in this campaign")
+    _check_references(cur, campaign_id, data)
+    try:
+        cur.execute("SAVEPOINT part")
+        row = q.update_part(cur, table, campaign_id, part_id, data)
+    except psycopg2.errors.UniqueViolation as exc:
+        cur.execute("ROLLBACK TO SAVEPOINT part")
+        raise _unique_violation(table, exc) from None
+    q.touch_campaign(cur, campaign_id)
+    insert_event(cur, principal.actor, f"{PART_NAMES[table]}.updated", campaign_id, {"id": part_id})
+    return row
+
+
+def delete_part(cur, principal, table, campaign_id, part_id):
+    editable_campaign(cur, campaign_id)
+    column = {"subjects": "subject_ids", "voter_groups": "group_ids"}.get(table)
+    if column:
+        users = q.sections_using(cur, campaign_id, column, part_id)
+        if users:
+            raise Conflict(f"this {PART_NAMES[table]} is named by a section; edit the section first",
+                           {"sections": [u["id"] for u in users]}, code="in_use")
+    if q.delete_part(cur, table, campaign_id, part_id) is None:
+        raise NotFound(f"no such {PART_NAMES[table]} in this campaign")
+    q.touch_campaign(cur, campaign_id)
+    insert_event(cur, principal.actor, f"{PART_NAMES[table]}.deleted", campaign_id, {"id": part_id})
+
+
+def import_subjects(cur, principal, campaign_id, rows):
+    """Add already-validated subjects all at once; a clash rolls back the whole import."""
+    editable_campaign(cur, campaign_id)
+    added = []
+    cur.execute("SAVEPOINT import")
+    for number, data in rows:
+        try:
+            added.append(q.insert_part(cur, "subjects", campaign_id, data))
+        except psycopg2.errors.UniqueViolation:
+            cur.execute("ROLLBACK TO SAVEPOINT import")
+            raise Invalid("a subject in the file already exists in this campaign",
+                          {"rows": {str(number): {"name": ["already in this campaign (same name and unit)"]}}},
+                          code="import_failed") from None
+    q.touch_campaign(cur, campaign_id)
+    insert_event(cur, principal.actor, "subjects.imported", campaign_id, {"count": len(added)})
+    return added
+
+
+def transition(cur, principal, campaign_id, target):
+    """Move the campaign on, if ballots.lifecycle allows it (the rules and the reasons are there)."""
+    if target == "closed":
+        # The tables first, the campaign row second: a settling pass (service/settle.py) writes
+        # ballots and then checks their campaign row; locking in its order means a close waits
+        # for it instead of deadlocking with it.
+        from service.voting.queries import lock_for_shuffle
+        lock_for_shuffle(cur)
+    campaign = get_campaign(cur, campaign_id, for_update=True)
+    from service.publication import operations as publication
+    try:
+        lifecycle.check_transition(
+            campaign["state"], target,
+            problems=lifecycle.readiness(definition(cur, campaign_id)) if target == "announced" else None,
+            publicity=publication.facts(cur, campaign_id) if target == "archived" else None,
+            today=publication.today())
+    except lifecycle.TransitionRefused as exc:
+        raise InvalidTransition(exc.reason, {"state": campaign["state"], "requested": target, **exc.details},
+                                code=exc.code) from None
+    if target == "published":
+        raise Conflict("publish the proposed honourees with POST …/publication: it opens the 公示 window",
+                       {"state": campaign["state"]}, code="use_publication")
+    if target == "closed":
+        from service.voting.queries import shuffle_ballots, shuffle_handouts
+        shuffle_ballots(cur, campaign_id)  # the stored order of ballots no longer says when they were cast
+        shuffle_handouts(cur, campaign_id)  # nor that of hand-outs when a portal user received one
+        # and the old row versions must leave the table files: service/scrub.py, after the commit
+        cur.execute("INSERT INTO pending_scrubs (campaign_id) VALUES (%s) ON CONFLICT DO NOTHING", (campaign_id,))
+    row = q.set_state(cur, campaign_id, campaign["state"], target)
+    insert_event(cur, principal.actor, "campaign.transition", campaign_id,
+                 {"from": campaign["state"], "to": target})
+    return row
+
+
+def after_transition(dsn: str, state: str) -> None:
+    """After a close has committed: rewrite the ballot tables' files (service/scrub.py). The close
+    recorded that they need it, so a rewrite that fails here is retried by settling passes."""
+    if state == "closed":
+        from service.voting import scrub
+        scrub.scrub(dsn)

@@ -1,0 +1,343 @@
+"""Command line: `python -m service COMMAND` (the same commands under `flask --app service`).
+
+serve · migrate · create-user · reset-password · create-api-key · demo · settle
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+
+import click
+
+from service.core import db as dbmod
+from service.core import embedded_pg, migrate as migrations
+from service.core.config import ConfigError, Settings
+
+
+def _settings() -> Settings:
+    """The settings, or the command ends with the message that names the bad variable."""
+    try:
+        return Settings.from_env()
+    except ConfigError as exc:
+        raise click.ClickException(f"configuration: {exc}") from None
+
+
+def _dsn(settings: Settings) -> str:
+    return settings.database_url or embedded_pg.ensure(settings.var_dir)
+
+
+def _migrate(conn) -> list[str]:
+    """Apply pending migrations; a refused or failing one ends the command with its message."""
+    try:
+        return migrations.migrate(conn)
+    except migrations.MigrationError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.group()
+def main():
+    """Pingyi (评议) service commands."""
+
+
+@main.command("migrate")
+def migrate_cmd():
+    """Apply pending database migrations."""
+    settings = _settings()
+    with dbmod.connect(_dsn(settings)) as conn:
+        done = _migrate(conn)
+    click.echo("applied: " + ", ".join(done) if done else "migrations: up to date")
+
+
+@main.command("create-user")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["admin", "organiser", "auditor", "viewer"]), default="organiser")
+@click.option("--password", envvar="PINGYI_NEW_PASSWORD", help="default: prompt (or $PINGYI_NEW_PASSWORD)")
+def create_user_cmd(username, role, password):
+    """Create a user account."""
+    from marshmallow import ValidationError
+
+    from service.accounts import operations as accounts
+    from service.core.errors import APIError
+    from service.accounts.schemas import UserIn
+
+    if password is None:
+        password = click.prompt("password", hide_input=True, confirmation_prompt=True)
+    try:
+        data = UserIn().load({"username": username, "password": password, "role": role})
+    except ValidationError as exc:
+        raise click.ClickException(str(exc.messages)) from None
+    settings = _settings()
+    with dbmod.connect(_dsn(settings)) as conn:
+        _migrate(conn)
+        with conn.cursor(cursor_factory=dbmod.psycopg2.extras.RealDictCursor) as cur:
+            try:
+                accounts.create_user(cur, None, data)
+            except APIError as exc:
+                raise click.ClickException(exc.message) from None
+        conn.commit()
+    click.echo(f"created {role} {username}")
+
+
+def _in_transaction(settings: Settings, work):
+    """Run work(cur) in one transaction on a migrated database; an APIError ends the command."""
+    from service.core.errors import APIError
+    with dbmod.connect(_dsn(settings)) as conn:
+        _migrate(conn)
+        with conn.cursor(cursor_factory=dbmod.psycopg2.extras.RealDictCursor) as cur:
+            try:
+                result = work(cur)
+            except APIError as exc:
+                raise click.ClickException(exc.message) from None
+        conn.commit()
+    return result
+
+
+def _leaves(messages):
+    """The messages of a nested marshmallow error, flat."""
+    if isinstance(messages, dict):
+        return [m for v in messages.values() for m in _leaves(v)]
+    return list(messages) if isinstance(messages, list) else [messages]
+
+
+def _interactive() -> bool:
+    return sys.stdin.isatty()
+
+
+@main.command("reset-password")
+@click.argument("username")
+@click.option("--generate", is_flag=True,
+              help="print a random one-time password instead of prompting (the default without a terminal)")
+def reset_password_cmd(username, generate):
+    """Set a user's password: typed at the prompt, or a one-time password printed once, which the
+    user must replace at their next sign-in. Their other sessions end either way."""
+    from service.accounts import operations as accounts
+
+    one_time = generate or not _interactive()
+    password = secrets.token_urlsafe(12) if one_time else \
+        click.prompt("new password", hide_input=True, confirmation_prompt=True)
+    if len(password) < 10 or len(password) > 200:
+        raise click.ClickException("the password must have 10 to 200 characters")
+    settings = _settings()
+    row = _in_transaction(settings, lambda cur: accounts.set_password(cur, "cli", username, password, one_time,
+                                                                       settings.secret_key))
+    if row["disabled"]:
+        click.echo(f"NOTE: {row['username']} is disabled: enable the account on the users page before it can "
+                   "sign in", err=True)
+    if one_time:
+        click.echo(f"one-time password for {row['username']}: {password}")
+        click.echo(f"It is shown only this once and opens one sign-in within {accounts.ONE_TIME_HOURS} hours, "
+                   "in which the user chooses a new password.")
+    else:
+        click.echo(f"password changed for {row['username']}")
+
+
+@main.command("create-api-key")
+@click.option("--name", required=True, help="who the key is for, e.g. 学校门户")
+@click.option("--scopes", required=True,
+              help="comma-separated: results (results), turnout, handout (portal hand-out), audit (results, "
+                   "意见建议, audit data), organise (everything an organiser may, 意见建议 included), admin")
+def create_api_key_cmd(name, scopes):
+    """Create an API key for another system and print it once (only its hash is kept)."""
+    from marshmallow import ValidationError
+
+    from service.accounts import operations as accounts
+    from service.accounts.auth import Principal
+    from service.accounts.schemas import ApiKeyIn
+
+    try:
+        data = ApiKeyIn().load({"name": name, "scopes": [s.strip() for s in scopes.split(",") if s.strip()]})
+    except ValidationError as exc:
+        problems = "; ".join(f"{field}: {' '.join(map(str, _leaves(msgs)))}" for field, msgs in exc.messages.items())
+        raise click.ClickException(f"invalid: {problems}") from None
+    cli = Principal("cli", 0, "command line")
+    row = _in_transaction(_settings(), lambda cur: accounts.create_api_key(cur, cli, data))
+    click.echo(row["key"])
+    click.echo(f"API key #{row['id']} \"{row['name']}\" with scopes {', '.join(row['scopes'])}: "
+               "shown only this once; send it as 'Authorization: Bearer <key>'", err=True)
+
+
+@main.command("settle")
+def settle_cmd():
+    """Rewrite the ballots and hand-outs made since the last pass in random order (serve does it
+    every SETTLE_SECONDS; this is for cron or a one-off)."""
+    from service.voting import settle
+
+    settings = _settings()
+    dsn = _dsn(settings)
+    with dbmod.connect(dsn) as conn:
+        _migrate(conn)
+    done = settle.run_once(dsn)
+    if not done:
+        click.echo("another process is settling")
+        return
+    click.echo(f"settled {done.get('ballots', 0)} ballots and {done.get('handouts', 0)} hand-outs"
+               + (f"; rewrote the ballot tables for closed campaigns {done['scrubbed']}" if done.get("scrubbed") else ""))
+
+
+@main.group("calendar")
+def calendar_cmd():
+    """节假日安排: the official holiday schedule for years chinese-calendar does not know
+    (docs/calendar.md)."""
+
+
+def _actor() -> str:
+    import getpass
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no name for this uid (a bare container)
+        return "cli"
+
+
+_CALENDAR_MAX_BYTES = 256 * 1024
+
+
+@calendar_cmd.command("load")
+@click.argument("file", type=click.File("rb"))
+@click.option("--check", is_flag=True, help="only check the file and show what it says; store nothing")
+def calendar_load_cmd(file, check):
+    """Enter (or replace) a year's schedule from FILE, e.g. holidays-2027.txt."""
+    from service.publication import calendar as holiday_calendar
+    from service.core.errors import Invalid
+
+    try:
+        data = file.read(_CALENDAR_MAX_BYTES + 1)
+        if len(data) > _CALENDAR_MAX_BYTES:
+            raise click.ClickException(f"{file.name}: 文件过大，一年的安排不会超过 {_CALENDAR_MAX_BYTES // 1024} KB")
+        schedule = holiday_calendar.parse(holiday_calendar.read(data))
+    except Invalid as exc:
+        raise click.ClickException(f"{file.name}: 未保存\n" + "\n".join(exc.details["problems"])) from None
+    shown = holiday_calendar.preview(schedule)
+    click.echo(shown["text"] + f"# 全年 {shown['working_days']} 个工作日")
+    if shown["overridden"]:
+        click.echo(f"注意：{schedule.year} 年已由 chinese-calendar 提供，以软件包为准，这份录入不会被使用", err=True)
+    if check:
+        return
+    with dbmod.connect(_dsn(_settings())) as conn:
+        _migrate(conn)
+        with conn.cursor(cursor_factory=dbmod.psycopg2.extras.RealDictCursor) as cur:
+            row = holiday_calendar.enter_year(cur, _actor(), schedule)
+        conn.commit()
+    click.echo(f"{'已替换' if row['replaced'] else '已录入'} {schedule.year} 年的节假日安排")
+
+
+@calendar_cmd.command("show")
+@click.argument("year", type=int, required=False)
+def calendar_show_cmd(year):
+    """Without YEAR: which years are known and where from; with it: that year as a file."""
+    from ballots import holiday_file, publicity
+    from service.publication import calendar as holiday_calendar
+
+    with dbmod.connect(_dsn(_settings())) as conn:
+        _migrate(conn)
+        with conn.cursor(cursor_factory=dbmod.psycopg2.extras.RealDictCursor) as cur:
+            found = holiday_calendar.year_schedule(cur, year) if year else None
+            entered = holiday_calendar.entered_years(cur)
+        conn.rollback()
+    if year is None:
+        years = publicity.PACKAGE_YEARS
+        click.echo(f"{years[0]}–{years[-1]}: {publicity.PACKAGE}")
+        for r in entered:
+            status = "使用中" if r["used"] else "未使用（软件包已含该年）"
+            click.echo(f"{r['year']}: 录入，{status}，{r['entered_by']} {r['entered_at']:%Y-%m-%d %H:%M}")
+        return
+    if found is None:
+        raise click.ClickException(f"{year} 年的节假日安排尚未录入（{holiday_calendar.COMMAND}）")
+    click.echo(holiday_file.format_schedule(found), nl=False)
+
+
+@main.command("demo")
+def demo_cmd():
+    """Create the demo admin and campaign if the database has no users yet."""
+    from service.campaigns.demo import ensure_demo
+
+    settings = _settings()
+    with dbmod.connect(_dsn(settings)) as conn:
+        _migrate(conn)
+        ensure_demo(conn, click.echo)
+
+
+def _env(name, default):
+    """An option's default from the environment; click checks it against the option's type and
+    range, so PORT=abc stops with a message naming the option, not a traceback."""
+    return lambda: os.environ.get(name) or default
+
+
+@main.command("serve")
+@click.option("--host", default=_env("HOST", "127.0.0.1"), show_default="127.0.0.1")
+@click.option("--port", default=_env("PORT", "8000"), type=click.IntRange(1, 65535), show_default="8000")
+@click.option("--workers", default=_env("WEB_CONCURRENCY", "0"), type=click.IntRange(0, 64),
+              help="gunicorn workers (default: 2 × cores, at most 8)")
+@click.option("--worker-class", default=_env("WEB_WORKER_CLASS", "sync"),
+              type=click.Choice(["sync", "gthread"]), help="gunicorn worker class (default sync)")
+@click.option("--threads", default=_env("WEB_THREADS", "1"), type=click.IntRange(1, 64),
+              help="threads per gthread worker (default 1)")
+@click.option("--no-demo", is_flag=True, help="do not create the demo admin and campaign on first start")
+def serve_cmd(host, port, workers, worker_class, threads, no_demo):
+    """Migrate, create demo data on first start, and serve with gunicorn."""
+    from service.campaigns.demo import ensure_demo
+    from service.core.server import run
+
+    # The workers read the same environment: ballots print the address actually served.
+    os.environ["HOST"], os.environ["PORT"] = host, str(port)
+    settings = _settings()
+    for level, text in address_warnings(settings, host, port):
+        click.echo(f"{level}: {text}", err=True)
+    dsn = _dsn(settings)
+    with dbmod.connect(dsn) as conn:
+        applied = _migrate(conn)
+        if applied:
+            click.echo("applied migrations: " + ", ".join(applied))
+        with conn.cursor() as cur:
+            problems = embedded_pg.privacy_problems(cur)
+        conn.rollback()
+        for problem in problems:  # an external server's choice: say so, loudly, but serve
+            click.echo(f"WARNING: PostgreSQL setting {problem}: it can record ballots beside times "
+                       "(docs/operations.md)", err=True)
+        if not no_demo:
+            ensure_demo(conn, click.echo)
+    # Workers inherit the database address instead of starting a server of their own.
+    os.environ["DATABASE_URL"] = dsn
+    workers = workers or min(8, 2 * (os.cpu_count() or 1))
+    click.echo(f"serving on http://{host}:{port} with {workers} {worker_class} workers; "
+               f"ballots and links point to {settings.base_url}")
+    sys.stdout.flush()
+    run(host, port, workers, threads, worker_class)
+
+
+def address_warnings(settings: Settings, host: str, port: int) -> list[tuple[str, str]]:
+    """What is wrong with the address printed on ballots, said before anything is printed:
+    (WARNING or NOTE, text) pairs."""
+    from urllib.parse import urlsplit
+
+    from service.core.config import is_loopback
+    base, parts = settings.base_url, urlsplit(settings.base_url)
+    out = []
+    if parts.path.strip("/") and parts.path.upper() != parts.path:
+        out.append(("WARNING", f"BASE_URL has a path ({parts.path}) in lower case: ballot QR codes cannot use "
+                               "QR's compact alphanumeric mode, so they are larger and printing is slower "
+                               "(docs/issuance.md)"))
+    target = parts.hostname or ""
+    if is_loopback(target) and not is_loopback(host):
+        out.append(("WARNING", f"ballots point to {base}, a loopback address that no phone can open, while the "
+                               f"server listens on {host}: set BASE_URL to the address voters reach "
+                               "(docs/configuration.md)"))
+    elif not settings.base_url_set and is_loopback(host):
+        out.append(("NOTE", f"BASE_URL is unset: ballots point to {base}, which only this computer can open; "
+                            "to vote from phones serve with HOST=0.0.0.0 (or set BASE_URL)"))
+    elif settings.base_url_set:
+        served_port = parts.port or (443 if parts.scheme == "https" else 80)
+        if served_port != port or not (host in ("0.0.0.0", "::") or target == host):
+            out.append(("WARNING", f"BASE_URL is {base} but this server listens on {host}:{port}: right behind "
+                                   "a reverse proxy that forwards that address here; otherwise printed ballots "
+                                   "point elsewhere"))
+    return out
+
+
+def register(app) -> None:
+    for command in main.commands.values():
+        app.cli.add_command(command)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,89 @@
+"""The OpenAPI 3 document, built from the endpoint registry and the marshmallow schemas."""
+from __future__ import annotations
+
+import re
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from flask import Blueprint, jsonify
+
+from service.core.api import REGISTRY, bp as api_bp
+
+spec_bp = Blueprint("openapi", __name__)
+
+_PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {"error": {"type": "object", "required": ["code", "message", "details"], "properties": {
+        "code": {"type": "string"}, "message": {"type": "string"}, "details": {"type": "object"}}}},
+}
+_ERRORS = {"401": "not authenticated", "403": "lacks the permission", "404": "no such resource",
+           "409": "conflicts with the current state", "413": "body too large",
+           "415": "not JSON", "422": "invalid fields", "400": "malformed JSON",
+           "503": "the database cannot be reached: nothing was changed; retry after Retry-After seconds"}
+
+
+def _schema_name(cls):
+    return cls.__name__
+
+
+def build_spec(version: str) -> dict:
+    spec = APISpec(
+        title="Pingyi (评议) API",
+        version=version,
+        openapi_version="3.0.3",
+        plugins=[MarshmallowPlugin(schema_name_resolver=lambda s: None)],
+        info={"description": "Anonymous QR-coded ballots, tallies and results. "
+                             "Authenticate with `Authorization: Bearer <API key>`."},
+        servers=[{"url": api_bp.url_prefix}],
+    )
+    spec.components.security_scheme("apiKey", {"type": "http", "scheme": "bearer"})
+    spec.components.schema("Error", ERROR_SCHEMA)
+    seen = set()
+    paths: dict[str, dict] = {}
+    for doc in REGISTRY:
+        for cls in (doc.body, doc.response):
+            if cls is not None and cls.__name__ not in seen:
+                spec.components.schema(_schema_name(cls), schema=cls)
+                seen.add(cls.__name__)
+        path = _PARAM.sub(r"{\2}", doc.rule)
+        params = [{"name": name, "in": "path", "required": True,
+                   "schema": {"type": "integer" if conv == "int" else "string"}}
+                  for conv, name in _PARAM.findall(doc.rule)]
+        op = {
+            "summary": doc.summary,
+            "tags": [doc.tag],
+            "security": [] if doc.permission == "ballot-token" else [{"apiKey": []}],
+            "x-permission": doc.permission,
+            "parameters": params,
+            "responses": {},
+        }
+        if doc.body is not None:
+            op["requestBody"] = {"required": True, "content": {"application/json": {
+                "schema": {"$ref": f"#/components/schemas/{_schema_name(doc.body)}"}}}}
+        if doc.multipart:
+            op["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": {
+                "type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}}}}
+        ok = {"description": "success"}
+        if doc.response is not None:
+            ref = {"$ref": f"#/components/schemas/{_schema_name(doc.response)}"}
+            ok["content"] = {"application/json": {"schema": {"type": "array", "items": ref} if doc.many else ref}}
+        elif doc.produces:
+            ok["content"] = {mt: {"schema": {"type": "string", "format": "binary"}} for mt in doc.produces}
+        elif doc.status != 204:
+            ok["content"] = {"application/json": {"schema": {"type": "object"}}}
+        op["responses"][str(doc.status)] = ok
+        for status, text in _ERRORS.items():
+            op["responses"][status] = {"description": text, "content": {"application/json": {
+                "schema": {"$ref": "#/components/schemas/Error"}}}}
+        paths.setdefault(path, {})[doc.method.lower()] = op
+    for path, ops in paths.items():
+        spec.path(path=path, operations=ops)
+    return spec.to_dict()
+
+
+@spec_bp.get("/api/openapi.json")
+def openapi_document():
+    from service import __version__
+    return jsonify(build_spec(__version__))

@@ -1,0 +1,196 @@
+"""Issuing ballots: printed batches, voiding, and portal hand-out. None of these commits.
+
+Plain tokens exist only in memory: they are minted, their hashes stored, and they are
+handed to the PDF writer (or the portal) in the same request. Nothing stores or logs them.
+"""
+from __future__ import annotations
+
+import secrets
+from urllib.parse import urlsplit
+
+from ballots import lifecycle, tokens as tk
+from ballots.slips import Heading
+from service.campaigns import operations as camps
+from service.core.errors import APIError, Conflict, Invalid, NotFound
+from service.core.keys import keys
+from service.issuance import queries as q
+from service.campaigns import queries as qc
+from service.core.events import insert_event
+
+POOL_REFILL = 50
+
+
+class WrongState(Conflict):
+    code = "wrong_state"
+
+
+class PoolExhausted(APIError):
+    status, code, message = 503, "pool_exhausted", "no ballot could be handed out just now; try again"
+
+
+def _campaign_accepting(cur, campaign_id, what):
+    # FOR SHARE: a concurrent close (FOR UPDATE) waits for this, or this sees it closed.
+    campaign = camps.get_campaign(cur, campaign_id, for_share=True)
+    if not lifecycle.allows("issue", campaign["state"]):
+        raise WrongState(f"{what} is possible only while the campaign is announced or open; it is "
+                         f"{campaign['state']}", {"state": campaign["state"]})
+    return campaign
+
+
+def _round_and_group(cur, campaign_id, round_id, group_id):
+    rnd = qc.get_part(cur, "rounds", campaign_id, round_id)
+    group = qc.get_part(cur, "voter_groups", campaign_id, group_id)
+    if rnd is None or group is None:
+        raise Invalid(details={"fields": {k: ["not in this campaign"] for k, v in
+                                          (("round_id", rnd), ("group_id", group)) if v is None}})
+    return rnd, group
+
+
+def issue_batch(cur, principal, campaign_id, data):
+    """Mint a printed batch: store the hashes; return (batch, tokens, heading) for the PDF."""
+    campaign = _campaign_accepting(cur, campaign_id, "issuing ballots")
+    rnd, group = _round_and_group(cur, campaign_id, data["round_id"], data["group_id"])
+    head = heading(cur, campaign, rnd, group, data["layout"] == "paper")
+    if data["layout"] == "paper" and not head.sections:
+        raise Invalid("this voter group answers no section in this round: there is no form to print",
+                      {"fields": {"group_id": ["no section of this round is for this group"]}})
+    minted = keys().minter.batch(rnd["id"], data["size"])  # made on demand, never a list of N
+    batch = q.insert_batch(cur, campaign_id, rnd["id"], group["id"], data["label"], "print", data["layout"],
+                           data["size"], principal.actor)
+    q.copy_tokens(cur, (tk.token_hash(t) for t in minted), campaign_id, rnd["id"], group["id"], batch["id"])
+    insert_event(cur, principal.actor, "batch.issued", campaign_id,
+                 {"batch_id": batch["id"], "round_id": rnd["id"], "group_id": group["id"],
+                  "size": data["size"], "layout": data["layout"], "label": data["label"]})
+    return batch, minted, head
+
+
+def heading(cur, campaign, rnd, group, with_form: bool, base_url: str | None = None) -> Heading:
+    from flask import current_app
+    base = base_url or current_app.config["SETTINGS"].base_url
+    parts = urlsplit(base)
+    sections = []
+    if with_form:
+        definition = camps.annotate_sections(camps.definition(cur, campaign["id"]))
+        for r in definition["rounds"]:
+            if r["id"] == rnd["id"]:
+                sections = [s for s in r["sections"] if not s["group_ids"] or group["id"] in s["group_ids"]]
+    return Heading(title=campaign["title"], group=group["name"], round_title=rnd["title"],
+                   vote_url=f"{parts.netloc}{parts.path}/vote", criteria=group["criteria"], sections=sections)
+
+
+def batches(cur, campaign_id):
+    camps.get_campaign(cur, campaign_id)
+    return [_with_counts(b) for b in q.list_batches(cur, campaign_id)]
+
+
+def get_batch(cur, campaign_id, batch_id):
+    batch = q.get_batch(cur, campaign_id, batch_id)
+    if batch is None:
+        raise NotFound("no such batch in this campaign")
+    return _with_counts(batch)
+
+
+def _with_counts(b):
+    """issued: printed slips, or hand-out tokens actually handed out (the pool and what was
+    withdrawn from it do not count); cast = issued − unused − voided, never a counter."""
+    b = dict(b)
+    if b["kind"] == "handout":
+        b["issued"] = b["size"] - b["pooled"] - b["withdrawn"]
+        unused_issued = b["unused"] - b["pooled"]
+        voided_issued = b["voided"] - b["withdrawn"]
+    else:
+        b["issued"], unused_issued, voided_issued = b["size"], b["unused"], b["voided"]
+    b["cast"] = b["issued"] - unused_issued - voided_issued
+    return b
+
+
+def void_batch(cur, principal, campaign_id, batch_id):
+    campaign = camps.get_campaign(cur, campaign_id, for_update=True)
+    if not lifecycle.allows("issue", campaign["state"]):
+        raise WrongState(f"ballots can be voided only while the campaign is announced or open; it is "
+                         f"{campaign['state']}", {"state": campaign["state"]})
+    batch = get_batch(cur, campaign_id, batch_id)
+    if batch["voided_at"] is not None:
+        raise Conflict("the batch is already voided", code="already_voided")
+    if batch["kind"] == "handout":
+        # Ballots already handed out stay valid: only the pool is withdrawn.
+        minter, pool_key = keys().minter, keys().pool
+        seeds = q.pool_seeds(cur, batch_id)
+        hashes = [tk.token_hash(minter.mint(batch["round_id"], tk.pooled_random(pool_key, s))) for s in seeds]
+        count = q.withdraw_pool(cur, batch_id, hashes)
+    else:
+        count = batch["unused"]
+        q.void_batch(cur, batch_id)
+    insert_event(cur, principal.actor, "batch.voided", campaign_id, {"batch_id": batch_id, "voided": count})
+    return get_batch(cur, campaign_id, batch_id)
+
+
+def void_code(cur, principal, campaign_id, code):
+    """Void one lost slip by its typed code."""
+    _campaign_accepting(cur, campaign_id, "voiding ballots")
+    try:
+        token, _round_id = keys().minter.verify(code)
+    except tk.TokenInvalid:
+        raise Invalid("not a valid ballot code", {"fields": {"code": ["the code does not check out"]}}) from None
+    digest = tk.token_hash(token)
+    batch_id = q.void_token(cur, campaign_id, digest)
+    if batch_id is None:
+        if q.is_voided(cur, digest):
+            raise Conflict("this ballot is already voided", code="already_voided")
+        raise Conflict("this ballot has been used, or was not issued in this campaign", code="not_voidable")
+    insert_event(cur, principal.actor, "ballot.voided", campaign_id, {"batch_id": batch_id})
+    return {"batch_id": batch_id, "voided": True}
+
+
+def _refill_pool(cur, principal, campaign_id, round_id, group_id, size=POOL_REFILL):
+    """Pre-mint hand-out tokens for a round and group, as a batch of their own."""
+    batch = q.insert_batch(cur, campaign_id, round_id, group_id, "门户发放", "handout", None, size, principal.actor)
+    pool_key, minter = keys().pool, keys().minter
+    seeds = [secrets.token_bytes(16) for _ in range(size)]
+    hashes = [tk.token_hash(minter.mint(round_id, tk.pooled_random(pool_key, s))) for s in seeds]
+    q.copy_tokens(cur, hashes, campaign_id, round_id, group_id, batch["id"])
+    q.copy_pool(cur, seeds, campaign_id, round_id, group_id, batch["id"])
+    insert_event(cur, principal.actor, "batch.issued", campaign_id,
+                 {"batch_id": batch["id"], "round_id": round_id, "group_id": group_id, "size": size,
+                  "kind": "handout"})
+
+
+def hand_out(transaction, principal, campaign_id, round_id, data):
+    """Give a portal user a ballot: one per reference and round; which one is never recorded.
+
+    `transaction` is db.transaction: the pool is refilled in a transaction of its own, so that
+    no row written with the hand-out could tie the reference to the tokens minted then.
+    """
+    for attempt in range(3):
+        with transaction() as cur:
+            _campaign_accepting(cur, campaign_id, "handing out ballots")
+            rnd, group = _round_and_group(cur, campaign_id, round_id, data["group_id"])
+            ref = tk.reference_hash(keys().reference, rnd["id"], data["voter_ref"])
+            if q.insert_handout(cur, rnd["id"], ref, campaign_id) is None:
+                raise Conflict("this voter has already received a ballot for this round",
+                               code="already_handed_out")
+            seed = q.claim_pool_seed(cur, rnd["id"], group["id"])
+            if seed is not None:
+                return keys().minter.mint(rnd["id"], tk.pooled_random(keys().pool, seed))
+            cur.connection.rollback()
+        with transaction() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", (0x7067, int(group["id"])))
+            cur.execute("SELECT 1 FROM handout_pool WHERE round_id = %s AND group_id = %s LIMIT 1",
+                        (rnd["id"], group["id"]))
+            if cur.fetchone() is None:
+                _refill_pool(cur, principal, campaign_id, rnd["id"], group["id"])
+    raise PoolExhausted()
+
+
+def lookup(cur, text):
+    """What a scanned or typed code is: (state, token row or None, round id). No query for a forged code."""
+    token, round_id = keys().minter.verify(text)
+    digest = tk.token_hash(token)
+    row = q.get_unused_token(cur, digest)
+    if row is not None:
+        return "unused", token, row
+    voided = q.is_voided(cur, digest)
+    if voided is not None:
+        return "voided", token, voided
+    return "used", token, {"round_id": round_id}
+

@@ -1,0 +1,76 @@
+"""Streaming a freshly issued batch to the organiser as a PDF (or one PNG / SVG).
+
+The tokens live only in this response's generator. Progress (slips written) is saved on
+the batch row a few times a second, so the admin page can show it from any worker; the
+end of the stream — or its interruption — is recorded as an event.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from urllib.parse import quote
+
+from flask import Response, current_app
+
+from ballots import qr, slips
+from ballots.tokens import grouped
+from service.core import db
+from service.issuance.queries import set_printed
+from service.core.events import insert_event
+
+log = logging.getLogger("pingyi.printing")
+_MIMETYPES = {"png": "image/png", "svg": "image/svg+xml"}
+
+
+def _filename(batch, layout):
+    ext = layout if layout in _MIMETYPES else "pdf"
+    return f"ballots-{batch['campaign_id']}-{batch['id']}.{ext}"
+
+
+def batch_response(batch, tokens: list[str], head: slips.Heading, layout: str, actor: str) -> Response:
+    base_url = current_app.config["SETTINGS"].base_url
+    headers = {
+        "X-Batch-Id": str(batch["id"]),
+        "X-Batch-Size": str(batch["size"]),
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(_filename(batch, layout))}",
+        "Cache-Control": "no-store",
+    }
+    if layout in _MIMETYPES:
+        m = qr.matrix(slips.ballot_url(base_url, tokens[0]))
+        body = qr.to_png(m, 600) if layout == "png" else qr.to_svg(m, caption=grouped(tokens[0]))
+        _record(current_app.config["DATABASE_DSN"], batch, actor, "batch.printed", 1)
+        return Response(body, status=201, mimetype=_MIMETYPES[layout], headers=headers)
+    stream = _stream(current_app.config["DATABASE_DSN"], batch, tokens, head, layout, base_url, actor)
+    return Response(stream, status=201, mimetype="application/pdf", headers=headers, direct_passthrough=True)
+
+
+def _stream(dsn, batch, tokens, head, layout, base_url, actor):
+    state = {"saved_at": 0.0, "done": 0}
+
+    def progress(done):
+        state["done"] = done
+        now = time.monotonic()
+        if now - state["saved_at"] > 0.3:
+            state["saved_at"] = now
+            try:
+                with db.pooled_transaction(dsn) as cur:
+                    set_printed(cur, batch["id"], done)
+            except Exception:  # progress is a courtesy; the PDF must not stop for it
+                log.warning("could not save printing progress for batch %s", batch["id"])
+
+    finished = False
+    try:
+        yield from slips.iter_pdf(tokens, base_url, head, layout, progress)
+        finished = True
+    finally:
+        tokens.clear()  # drop the only copy of the plain tokens as soon as they are printed
+        _record(dsn, batch, actor, "batch.printed" if finished else "batch.print_interrupted", state["done"])
+
+
+def _record(dsn, batch, actor, action, printed):
+    try:
+        with db.pooled_transaction(dsn) as cur:
+            set_printed(cur, batch["id"], printed)
+            insert_event(cur, actor, action, batch["campaign_id"], {"batch_id": batch["id"], "printed": printed})
+    except Exception:  # the PDF is what matters to the organiser; never fail it for the record
+        log.exception("could not record %s for batch %s", action, batch["id"])

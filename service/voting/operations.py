@@ -1,0 +1,170 @@
+"""Casting a ballot: one transaction that consumes the token, stores the ballot and records
+the cast. A second cast of the same token finds nothing to consume and changes nothing."""
+from __future__ import annotations
+
+import secrets
+import threading
+import uuid
+from collections import OrderedDict
+
+from ballots import forms, lifecycle, tokens as tk
+from service.campaigns import operations as camps
+from service.core.errors import APIError, Conflict, NotFound
+from service.core.keys import keys
+from service.issuance import queries as qb
+from service.voting import queries as q
+
+
+class BallotInvalid(NotFound):
+    code, message = "invalid_ballot", "this is not a ballot code of this service"
+
+
+class BallotUsed(Conflict):
+    code, message = "ballot_used", "this ballot has already been cast; it cannot be cast or changed again"
+
+
+class BallotVoided(Conflict):
+    code, message = "ballot_voided", "this ballot was voided by the organisers"
+
+
+class VotingNotOpen(Conflict):
+    code, message = "voting_not_open", "voting has not started yet"
+
+
+class VotingClosed(Conflict):
+    code, message = "voting_closed", "voting has ended"
+
+
+class BallotBreaksRules(APIError):
+    status, code, message = 422, "ballot_invalid", "the ballot breaks the rules of some sections"
+
+
+# The form of a (campaign, round, group) never changes once tokens exist (only drafts are
+# editable, and tokens are issued from announcement on), so each process keeps it.
+_FORMS: OrderedDict = OrderedDict()
+_FORMS_LOCK = threading.Lock()
+
+
+def ballot_form(cur, campaign_id, round_id, group_id) -> list[forms.FormSection]:
+    key = (campaign_id, round_id, group_id)
+    with _FORMS_LOCK:
+        if key in _FORMS:
+            _FORMS.move_to_end(key)
+            return _FORMS[key]
+    sections = forms.build_form(camps.definition(cur, campaign_id), round_id, group_id)
+    with _FORMS_LOCK:
+        _FORMS[key] = sections
+        while len(_FORMS) > 256:
+            _FORMS.popitem(last=False)
+    return sections
+
+
+def uniform_form(cur, round_id):
+    """(campaign id, sections) when every voter group of the round answers the same form — the
+    usual case, which lets a cast be checked before the database is touched; sections is None
+    when some section is for certain groups only."""
+    key = ("round", round_id)
+    with _FORMS_LOCK:
+        if key in _FORMS:
+            return _FORMS[key]
+    campaign_id = q.round_campaign(cur, round_id)
+    sections = None
+    if campaign_id is not None:
+        definition = camps.definition(cur, campaign_id)
+        rnd = next((r for r in definition["rounds"] if r["id"] == round_id), None)
+        if rnd is not None and not any(sec["group_ids"] for sec in rnd["sections"]):
+            sections = forms.build_form(definition, round_id, group_id=0)
+    value = (campaign_id, sections)
+    with _FORMS_LOCK:
+        _FORMS[key] = value
+    return value
+
+
+def _refusal(cur, digest, campaign_id):
+    """Why a ballot cannot be cast, in the order a voter needs to hear it, or None."""
+    if qb.get_unused_token(cur, digest) is None:
+        return BallotVoided() if qb.is_voided(cur, digest) else BallotUsed()
+    state = q.campaign_state(cur, campaign_id)
+    return None if lifecycle.allows("cast", state) else _closed_or_not_open(state)
+
+
+def verify(text: str) -> tuple[str, int]:
+    """The canonical token, or BallotInvalid — from the MAC alone, before any query."""
+    try:
+        return keys().minter.verify(text)
+    except tk.TokenInvalid:
+        raise BallotInvalid() from None
+
+
+def _closed_or_not_open(state):
+    if state == "announced":
+        return VotingNotOpen()
+    return VotingClosed(details={"state": state})
+
+
+def open_ballot(cur, token: str):
+    """What the ballot page needs: (campaign, round, group, sections); typed errors otherwise."""
+    digest = tk.token_hash(token)
+    row = qb.get_unused_token(cur, digest)
+    if row is None:
+        raise BallotVoided() if qb.is_voided(cur, digest) else BallotUsed()
+    campaign = camps.get_campaign(cur, row["campaign_id"])
+    if not lifecycle.allows("cast", campaign["state"]):
+        raise _closed_or_not_open(campaign["state"])
+    from service.campaigns import queries as qc
+    rnd = qc.get_part(cur, "rounds", campaign["id"], row["round_id"])
+    group = qc.get_part(cur, "voter_groups", campaign["id"], row["group_id"])
+    return campaign, rnd, group, ballot_form(cur, campaign["id"], row["round_id"], row["group_id"])
+
+
+def cast(cur, token: str, answers) -> dict:
+    """Consume the token and store the ballot; return the receipt. Raises before anything is kept."""
+    digest = tk.token_hash(token)
+    round_id = tk.round_of(token)
+    campaign_id, sections = uniform_form(cur, round_id)
+    if sections is None:
+        return _cast_by_group(cur, digest, answers)
+    clean, problems = forms.validate(sections, answers)
+    if problems:
+        raise _refusal(cur, digest, campaign_id) or BallotBreaksRules(details={"sections": problems.by_section})
+    ballot_id = str(uuid.UUID(bytes=secrets.token_bytes(16), version=4))
+    prefix, suffix = forms.tracker_parts(ballot_id, round_id, clean)
+    row = q.consume_and_store(cur, digest, ballot_id, clean, prefix, suffix, forms.pack_marks(sections, clean))
+    if row["used"] == 0:
+        raise BallotVoided() if qb.is_voided(cur, digest) else BallotUsed()
+    if row["tracker"] is None:
+        raise _closed_or_not_open(q.campaign_state(cur, row["campaign_id"]))
+    return {"tracker": forms.short_tracker(bytes(row["tracker"])), "campaign_id": row["campaign_id"],
+            "round_id": round_id}
+
+
+def _cast_by_group(cur, digest, answers) -> dict:
+    """The same for a round whose sections differ by group: the token's group picks the form."""
+    row = q.consume_token(cur, digest)
+    if row is None:
+        raise BallotVoided() if qb.is_voided(cur, digest) else BallotUsed()
+    sections = ballot_form(cur, row["campaign_id"], row["round_id"], row["group_id"])
+    clean, problems = forms.validate(sections, answers)
+    if problems:
+        state = q.campaign_state(cur, row["campaign_id"])  # a closed campaign says so first
+        if not lifecycle.allows("cast", state):
+            raise _closed_or_not_open(state)
+        raise BallotBreaksRules(details={"sections": problems.by_section})
+    ballot_id = str(uuid.UUID(bytes=secrets.token_bytes(16), version=4))
+    tracker = forms.tracker(ballot_id, row["round_id"], row["group_id"], clean)
+    if not q.insert_ballot_if_open(cur, ballot_id, row["campaign_id"], row["round_id"], row["group_id"],
+                                   clean, tracker, forms.pack_marks(sections, clean)):
+        raise _closed_or_not_open(q.campaign_state(cur, row["campaign_id"]))
+    return {"tracker": forms.short_tracker(tracker), "campaign_id": row["campaign_id"], "round_id": row["round_id"]}
+
+
+def parse_tracker(text: str) -> bytes | None:
+    """A typed receipt (16 characters of the token alphabet) back to its 10 bytes."""
+    try:
+        chars = tk.normalise_chars(text, 16)
+    except tk.TokenInvalid:
+        return None
+    value = 0
+    for c in chars:
+        value = (value << 5) | tk.ALPHABET.index(c)
+    return value.to_bytes(10, "big")

@@ -1,0 +1,186 @@
+"""The voter's side: the ballot at /b/<token> (and /B/<token>, as the QR code spells it), the
+receipt, typing a code by hand at /vote, and the public bulletin board of receipts.
+
+A forged or mistyped code is refused by its MAC before any database query, and a client
+that keeps trying is slowed down (service/ratelimit.py).
+"""
+from __future__ import annotations
+
+import math
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+
+from ballots import forms, lifecycle
+from ballots.tokens import grouped
+from service.voting import operations as casting
+from service.core import db, ratelimit
+from service.core.errors import APIError
+from service.campaigns import queries as qc
+from service.voting import queries as qv
+from service.web.i18n import language, problem, t
+
+bp = Blueprint("voting", __name__)
+# Voters' forms carry no session CSRF token: the ballot code is the credential (a forged
+# request would need it), and a voter with cookies off, or a day-old session, must still vote.
+CSRF_EXEMPT = frozenset({"voting.ballot", "voting.ballot_qr", "voting.enter_code", "voting.board"})
+
+
+@bp.before_request
+def _cap_body():
+    """Ballot forms are small: cap the body before anything reads it."""
+    request.max_content_length = current_app.config["SETTINGS"].json_max_bytes
+_STATUS_PAGES = {"invalid_ballot": 404, "ballot_voided": 409, "ballot_used": 409, "voting_not_open": 409,
+                 "voting_closed": 409, "too_many_requests": 429, "not_a_form": 415, "not_the_ballot_form": 400}
+# What a browser sends for the ballot page's form; the page's hidden field MARKER says it is
+# that form. Anything else (JSON, text, an empty body) must not be read as a blank ballot.
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+MARKER = "ballot"
+
+
+@bp.context_processor
+def _i18n():
+    return {"t": t, "lang": language(), "problem": problem}
+
+
+def _status(code: str, **extra):
+    return render_template("vote/status.html", code=code, **extra), _STATUS_PAGES.get(code, 400)
+
+
+def _count_failure() -> bool:
+    """Count a code that failed its MAC; False when this client is over the limit."""
+    try:
+        ratelimit.failed()
+    except APIError:
+        return False
+    return True
+
+
+@bp.route("/vote", methods=["GET", "POST"])
+def enter_code():
+    if request.method == "GET":
+        return render_template("vote/enter.html")
+    try:
+        token, _round = casting.verify(request.form.get("code", "")[:100])
+    except casting.BallotInvalid:
+        if not _count_failure():
+            return _status("too_many_requests")
+        return render_template("vote/enter.html", error=True, typed=request.form.get("code", "")[:100]), 400
+    # 303: the browser fetches the ballot with GET; the code travelled in the body, not a query string.
+    return redirect(url_for("voting.ballot", token=token), code=303)
+
+
+def _score(raw: str):
+    """A typed score as the page's number field reads it (8e1 is 80); text that is no finite
+    number stays text, which the rules report as out of range."""
+    try:
+        number = float(raw)
+    except ValueError:
+        return raw
+    if math.isnan(number) or math.isinf(number):
+        return raw
+    return int(number) if number.is_integer() else number
+
+
+def _parse_form(sections, form) -> dict:
+    """The plain HTML form (JavaScript off) into the answers the API takes."""
+    answers = {}
+    for sec in sections:
+        prefix = f"s{sec.id}:"
+        if sec.type in ("rating", "approve", "score"):
+            value = {}
+            for row in sec.rows:
+                raw = form.get(prefix + row.key, "").strip()
+                if raw == "":
+                    continue
+                if sec.type == "score":
+                    value[row.key] = _score(raw)
+                else:
+                    value[row.key] = raw
+            answers[str(sec.id)] = value
+        elif sec.type == "choose":
+            chosen = []
+            for raw in form.getlist(prefix + "chosen"):
+                try:
+                    chosen.append(int(raw))
+                except ValueError:
+                    chosen.append(-1)  # reported as not a candidate
+            answers[str(sec.id)] = {"chosen": chosen, "write_ins": form.getlist(prefix + "write_in")}
+        else:
+            answers[str(sec.id)] = form.get(prefix + "text", "")
+    return answers
+
+
+@bp.route("/b/<token>", methods=["GET", "POST"])
+def ballot(token):
+    try:
+        token, _round = casting.verify(token)
+    except casting.BallotInvalid:
+        return _status("invalid_ballot" if _count_failure() else "too_many_requests")
+    try:
+        if request.method == "POST":
+            return _cast_from_form(token)
+        with db.transaction() as cur:
+            campaign, rnd, group, sections = casting.open_ballot(cur, token)
+    except (casting.BallotUsed, casting.BallotVoided, casting.VotingNotOpen, casting.VotingClosed) as exc:
+        return _status(exc.code, details=exc.details, round_id=_round)
+    return render_template("vote/ballot.html", campaign=campaign, round=rnd, group=group, sections=sections,
+                           answers={}, problems={}, token=token, code=grouped(token))
+
+
+def _form_refusal():
+    """Why this body is not the ballot page's form (a code for _status), or None. A blank ballot
+    from the page still carries MARKER, so a body without it is refused, not cast as abstentions."""
+    if request.mimetype not in FORM_TYPES:
+        return "not_a_form"
+    # werkzeug reads a body it cannot split (a multipart without boundary) as an empty form.
+    return None if request.form.get(MARKER) == "1" else "not_the_ballot_form"
+
+
+def _cast_from_form(token):
+    refusal = _form_refusal()
+    if refusal:
+        return _status(refusal)
+    with db.transaction() as cur:
+        campaign, rnd, group, sections = casting.open_ballot(cur, token)
+    answers = _parse_form(sections, request.form)
+    try:
+        with db.transaction() as cur:
+            receipt = casting.cast(cur, token, answers)
+    except casting.BallotBreaksRules as exc:
+        return render_template("vote/ballot.html", campaign=campaign, round=rnd, group=group, sections=sections,
+                               answers=answers, problems=exc.details["sections"], token=token,
+                               code=grouped(token)), 422
+    # The receipt is this response, not a page to redirect to: a receipt code in a URL would
+    # reach access logs, in time order, and tie the ballot to the moment it was cast.
+    return render_template("vote/receipt.html", tracker=receipt["tracker"], round=rnd), 201
+
+
+# The QR code holds the address in upper case (QR's compact alphanumeric mode).
+bp.add_url_rule("/B/<token>", "ballot_qr", ballot, methods=["GET", "POST"])
+
+
+@bp.route("/board/<int:round_id>", methods=["GET", "POST"])
+def board(round_id):
+    """The public bulletin board of a round: its count, a receipt check, and — once voting has
+    ended — every receipt code, sorted (so the list says nothing of the order of casting).
+    A check is a POST, so the receipt code stays out of URLs and access logs."""
+    check = request.form.get("tracker", "").strip()[:40] if request.method == "POST" else ""
+    with db.transaction() as cur:
+        rnd = qc.get_part_any(cur, "rounds", round_id)
+        if rnd is None:
+            abort(404)
+        campaign = qc.get_campaign(cur, rnd["campaign_id"])
+        if campaign["state"] not in lifecycle.PUBLIC_STATES:
+            abort(404)
+        count = qv.count_ballots(cur, round_id)
+        result = None
+        if check:
+            short = casting.parse_tracker(check)
+            result = "malformed" if short is None else ("found" if qv.find_tracker(cur, round_id, short)
+                                                        else "missing")
+        ended = not lifecycle.allows("issue", campaign["state"])  # no ballot can be cast any more
+        after = casting.parse_tracker(request.args.get("after", "")) or b""
+        trackers = [forms.short_tracker(x) for x in qv.list_trackers(cur, round_id, after, 500)] if ended else []
+    return render_template("vote/board.html", round=rnd, campaign=campaign, count=count, check=check,
+                           result=result, ended=ended, trackers=trackers,
+                           state_labels=lifecycle.LABELS)
