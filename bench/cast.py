@@ -75,11 +75,11 @@ def prepare(dsn, secret, n):
     """An open demo campaign, n real tokens for it, and n tokens in the bare tables."""
     import psycopg2
     import psycopg2.extras
+    from common import announced_campaign, make_app
 
     from ballots.tokens import Minter, derive_key, token_hash
-    from common import announced_campaign, make_app
-    from service.campaigns.operations import transition
     from service.accounts.auth import ROLES, Principal
+    from service.campaigns.operations import transition
 
     app = make_app(dsn)
     campaign, _headers = announced_campaign(app)

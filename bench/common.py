@@ -50,8 +50,8 @@ def announced_campaign(app) -> tuple[dict, dict]:
     """An announced campaign made by the demo data code, and an organiser API key's headers."""
     import psycopg2.extras
 
-    from service.accounts.operations import create_api_key, create_user
     from service.accounts.auth import ROLES, Principal
+    from service.accounts.operations import create_api_key, create_user
     from service.campaigns.demo import create_campaign
 
     with psycopg2.connect(app.config["DATABASE_DSN"], cursor_factory=psycopg2.extras.RealDictCursor) as conn:

@@ -35,10 +35,10 @@ def main() -> int:
     import psycopg2
     import psycopg2.extras
 
-    from service.results import operations as results
     from service.accounts.auth import ROLES, Principal
     from service.campaigns.operations import add_part, transition
     from service.campaigns.schemas import GroupIn, RoundIn, SectionIn, SubjectIn
+    from service.results import operations as results
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--ballots", type=int, default=1_000_000)

@@ -7,12 +7,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from service import load_features  # noqa: E402
 from service.core.api import REGISTRY  # noqa: E402
 
 HEAD = "| method | path | permission | what |\n|---|---|---|---|\n"
 
 
 def main() -> None:
+    load_features()
     path = ROOT / "docs" / "api.md"
     text = path.read_text()
     start = text.index(HEAD) + len(HEAD)

@@ -13,9 +13,11 @@ __version__ = "0.1.0"
 def create_app(test_config: dict | None = None) -> Flask:
     from service.core import cli, csrf, db, embedded_pg, errors, health, redact
     from service.core.api import bp as api_bp
-    from service.core.openapi import spec_bp
     from service.core.config import Settings
+    from service.core.openapi import spec_bp
     from service.web import register as register_web
+
+    load_features()
 
     app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
     settings = (test_config or {}).get("SETTINGS") or Settings.from_env()
@@ -57,6 +59,22 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.session_interface = _SessionInterface()
     cli.register(app)
     return app
+
+
+# The features, each registering its API routes (on service.core.api's blueprint) when imported,
+# and each giving its page blueprints.
+FEATURES = ("accounts", "campaigns", "issuance", "voting", "results", "publication")
+
+
+def load_features() -> None:
+    import importlib
+    for name in FEATURES:
+        for part in ("api", "pages"):
+            try:
+                importlib.import_module(f"service.{name}.{part}")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"service.{name}.{part}":
+                    raise
 
 
 _SECURITY_HEADERS = [

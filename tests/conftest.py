@@ -20,7 +20,8 @@ PASSWORD = "correct horse battery"
 
 
 SCHEMA_MODULES = ("service.core.fields", "service.accounts.schemas", "service.campaigns.schemas",
-                  "service.issuance.schemas", "service.results.schemas")
+                  "service.issuance.schemas", "service.voting.schemas", "service.results.schemas",
+                  "service.publication.schemas")
 
 
 def schemas():
@@ -304,8 +305,8 @@ def fingerprint(database):
 
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits():
-    from service.core import ratelimit
     from service.accounts import throttle
+    from service.core import ratelimit
     ratelimit.reset()
     throttle.reset()
     yield

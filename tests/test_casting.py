@@ -37,7 +37,8 @@ def test_a_valid_ballot_is_stored_with_its_receipt(client, full_campaign, conn):
                                                                        "write_ins": ["赵静"]}
     assert ballot["group_id"] == full_campaign.groups[0] and ballot["source"] == "online"
     assert count(conn, "cast_events") == 1 and count(conn, "ballot_tokens") == 0
-    from ballots.forms import short_tracker, tracker as make_tracker
+    from ballots.forms import short_tracker
+    from ballots.forms import tracker as make_tracker
     assert short_tracker(bytes(ballot["tracker"])) == tracker
     assert bytes(ballot["tracker"]) == make_tracker(str(ballot["id"]), ballot["round_id"], ballot["group_id"],
                                                     ballot["answers"])  # anyone can recompute it
@@ -86,6 +87,7 @@ def test_ballots_outside_voting_are_refused(client, organiser_key, make_campaign
         with client.application.app_context():
             token = keys().minter.mint(c["rounds"][0]["id"])
         import hashlib
+
         import psycopg2
         with psycopg2.connect(client.application.config["DATABASE_DSN"]) as pc, pc.cursor() as cur:
             cur.execute("""INSERT INTO ballot_tokens SELECT %s, campaign_id, round_id, group_id, id FROM batches
@@ -271,6 +273,7 @@ def test_after_a_close_no_old_row_version_is_left_on_disk(client, full_campaign,
     """The rows a query sees are shuffled; the files must not keep the old versions either:
     ballots in cast order with their transaction ids, or the hashes of the tokens used."""
     import hashlib
+
     import psycopg2
     tokens = full_campaign.tokens(40)
     for t in tokens[:30]:
@@ -340,7 +343,8 @@ def test_the_plain_form_is_size_capped(app, full_campaign, fingerprint):
 def test_a_receipt_matches_its_ballot_whatever_the_voter_writes(client, full_campaign, conn):
     """The one-statement cast finishes the tracker's hash in SQL around the group id; a comment
     or a write-in that contains the placeholder or the key must not move the cut."""
-    from ballots.forms import short_tracker, tracker as make_tracker
+    from ballots.forms import short_tracker
+    from ballots.forms import tracker as make_tracker
     text = str(full_campaign.sections["text"])
     tricky = ['x -987654321 y', ',"group_id":-987654321,', '-987654321']
     for comment in tricky:

@@ -102,6 +102,7 @@ def test_create_api_key_prints_the_key_once(cli_env, client, conn):
 
 def test_the_demo_campaign_is_on_the_public_home_page(database, client):
     import psycopg2
+
     from service.campaigns.demo import ensure_demo
     with psycopg2.connect(database) as conn:
         assert ensure_demo(conn, lambda line: None)

@@ -1,11 +1,10 @@
 """Edge cases found in review: races, truncated uploads, odd headers, stale cookies, CLI errors."""
 from __future__ import annotations
 
-import re
-
 import dataclasses
 import io
 import os
+import re
 import subprocess
 import sys
 import threading

@@ -113,6 +113,7 @@ def test_a_single_svg_holds_the_code(issue, conn, app):
 
 def test_the_ballot_url_on_a_30_character_host_is_version_4_or_less_at_level_m():
     import qrcode
+
     from ballots.slips import ballot_url
     from ballots.tokens import Minter
     host = "https://" + "pingyi.example-university.edu.cn"[:30]

@@ -18,7 +18,8 @@ from marshmallow import Schema, ValidationError
 from service.campaigns.operations import PART_NAMES
 from service.web import messages as M
 from service.web.i18n import PROBLEMS_EN
-from tests.conftest import ROOT, schemas as _schemas
+from tests.conftest import ROOT
+from tests.conftest import schemas as _schemas
 
 S = _schemas()
 

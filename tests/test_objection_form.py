@@ -3,7 +3,6 @@ objection; one client cannot flood the list (a handful in ten minutes, counted i
 keyed hash of its address, never stored)."""
 from __future__ import annotations
 
-
 import pytest
 
 from service.core import ratelimit

@@ -108,12 +108,12 @@ def _accepts(schema, data) -> bool:
 def test_the_stated_patterns_are_what_the_schemas_accept():
     """Any text, the document's verdict and the schema's agree (what schemathesis checks, here
     without a server): inside the pattern is accepted, outside refused."""
-    from hypothesis import given, settings, strategies as st
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
     from marshmallow import ValidationError
 
-    from service.issuance.schemas import TokenIn
-    from service.issuance.schemas import TOKEN_PATTERN
     from service.core.fields import CONTROL_FREE, CleanString
+    from service.voting.schemas import TOKEN_PATTERN, TokenIn
 
     field = CleanString()
     token_text = st.from_regex(TOKEN_PATTERN.removesuffix("$(?!\\n)"), fullmatch=True)

@@ -4,7 +4,6 @@ figures are shown rounded half up; ballot thresholds are whole ballots."""
 from __future__ import annotations
 
 import hashlib
-
 import subprocess
 
 import psycopg2

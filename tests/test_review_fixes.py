@@ -8,8 +8,8 @@ import pytest
 from marshmallow import ValidationError
 
 from ballots import holiday_file
-from service.results.exports import _sheet_title
 from service.campaigns.schemas import _known_zone
+from service.results.exports import _sheet_title
 
 
 @pytest.mark.parametrize("name", ["localtime", "posixrules", "posix/Asia/Shanghai", "right/UTC", "Factory",

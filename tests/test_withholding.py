@@ -24,7 +24,8 @@ import itertools
 from collections import Counter
 from fractions import Fraction
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ballots import forms
 from ballots.sections import DEFAULT_RULES

@@ -1,10 +1,10 @@
 """Users and API keys (admin only), and who the caller is."""
 from __future__ import annotations
 
-from service.core import db
-from service.accounts.auth import APIKEYS_MANAGE, SIGNED_IN, USERS_MANAGE, current_principal
 from service.accounts import operations as ops
+from service.accounts.auth import APIKEYS_MANAGE, SIGNED_IN, USERS_MANAGE, current_principal
 from service.accounts.schemas import ApiKeyIn, ApiKeyOut, UserIn, UserOut, UserPatch
+from service.core import db
 from service.core.api import endpoint
 
 

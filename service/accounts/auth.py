@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from flask import g, request, session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from service.core import db
-from service.accounts import throttle
-from service.core.errors import Forbidden, TooManyRequests, Unauthorized
 from service.accounts import queries as q
+from service.accounts import throttle
+from service.core import db
+from service.core.errors import Forbidden, TooManyRequests, Unauthorized
 
 CAMPAIGNS_READ = "campaigns:read"
 CAMPAIGNS_WRITE = "campaigns:write"

@@ -1,9 +1,9 @@
 """Account operations shared by the API, the admin pages and the CLI. None commits."""
 from __future__ import annotations
 
+from service.accounts import queries as q
 from service.accounts.auth import hash_password, new_api_key
 from service.core.errors import Conflict, NotFound
-from service.accounts import queries as q
 from service.core.events import insert_event
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
 from service.accounts import operations as ops
-from service.core import db
 from service.accounts.auth import APIKEYS_MANAGE, SCOPES, USERS_MANAGE
 from service.accounts.schemas import ApiKeyIn, UserIn, UserPatch
+from service.core import db
 from service.web import form_action, page
 
 bp = Blueprint("accounts", __name__, url_prefix="/admin")

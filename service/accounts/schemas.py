@@ -5,7 +5,6 @@ from marshmallow import Schema, fields, validate
 
 from service.core.fields import CleanString, StrictBoolean, Text
 
-
 # --- accounts ---------------------------------------------------------------------------
 
 class UserIn(Schema):

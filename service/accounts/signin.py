@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-
 from marshmallow import ValidationError
 from werkzeug.security import check_password_hash
 
 from service.accounts import operations as accounts
-from service.core import db
+from service.accounts import queries as qa
 from service.accounts import throttle
 from service.accounts.auth import (
     OneTimePasswordSpent,
@@ -16,10 +15,10 @@ from service.accounts.auth import (
     end_session,
     start_session,
 )
-from service.core.errors import TooManyRequests
-from service.accounts import queries as qa
-from service.core.events import insert_event
 from service.accounts.schemas import UserPatch
+from service.core import db
+from service.core.errors import TooManyRequests
+from service.core.events import insert_event
 from service.web import safe_next
 
 bp = Blueprint("auth_pages", __name__)

@@ -3,13 +3,10 @@ from __future__ import annotations
 
 from flask import current_app, request
 
-from service.campaigns import operations as ops
-from service.core import db
 from service.accounts.auth import CAMPAIGNS_READ, CAMPAIGNS_WRITE, current_principal
-from service.core.errors import Invalid, PayloadTooLarge
-from service.campaigns.imports import parse_subjects, read_upload
+from service.campaigns import operations as ops
 from service.campaigns import queries as q
-from service.core.events import list_events
+from service.campaigns.imports import parse_subjects, read_upload
 from service.campaigns.schemas import (
     CampaignDetailOut,
     CampaignIn,
@@ -27,7 +24,10 @@ from service.campaigns.schemas import (
     SubjectOut,
     TransitionIn,
 )
+from service.core import db
 from service.core.api import endpoint
+from service.core.errors import Invalid, PayloadTooLarge
+from service.core.events import list_events
 
 C = "/campaigns/<int:campaign_id>"
 

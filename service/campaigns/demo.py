@@ -11,9 +11,9 @@ import secrets
 import psycopg2.extras
 
 from service.accounts import operations as accounts
-from service.campaigns import operations as campaigns
-from service.accounts.auth import ROLES, Principal
 from service.accounts import queries as q
+from service.accounts.auth import ROLES, Principal
+from service.campaigns import operations as campaigns
 from service.campaigns.schemas import CampaignIn, GroupIn, RoundIn, SectionIn, SubjectIn
 
 GROUPS = [

@@ -9,8 +9,8 @@ import io
 
 from marshmallow import ValidationError
 
-from service.core.errors import Invalid, PayloadTooLarge
 from service.campaigns.schemas import SubjectIn
+from service.core.errors import Invalid, PayloadTooLarge
 
 HEADINGS = {
     "name": ("名称", "姓名", "name"),

@@ -8,8 +8,8 @@ from __future__ import annotations
 import psycopg2
 
 from ballots import lifecycle
-from service.core.errors import CampaignNotEditable, Conflict, Invalid, InvalidTransition, NotFound
 from service.campaigns import queries as q
+from service.core.errors import CampaignNotEditable, Conflict, Invalid, InvalidTransition, NotFound
 from service.core.events import insert_event
 
 PART_NAMES = {"voter_groups": "group", "subjects": "subject", "rounds": "round", "sections": "section"}

@@ -4,19 +4,18 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 
 from ballots import lifecycle
-from ballots.sections import (MAJORITY_BASES, MAJORITY_LABELS, QUORUM_BASES, SCALE_LABELS, SECTION_LABELS,
-                              WEIGHT_BASES)
-from service.campaigns import operations as ops
-from service.core import db
-from service.issuance import operations as issuance
+from ballots.sections import MAJORITY_BASES, MAJORITY_LABELS, QUORUM_BASES, SCALE_LABELS, SECTION_LABELS, WEIGHT_BASES
 from service.accounts.auth import CAMPAIGNS_READ, CAMPAIGNS_WRITE, COMMENTS_READ
-from service.core.errors import Invalid
-from service.campaigns.imports import parse_subjects, read_upload
+from service.campaigns import operations as ops
 from service.campaigns import queries as q
-from service.core.events import list_events
-from service.campaigns.schemas import CampaignIn, CampaignPatch, GroupIn, RoundIn, SectionIn, SubjectIn
-from service.web import form_action, page, use_zone
 from service.campaigns.forms import _num, campaign_form, group_form, round_form, section_form, subject_form
+from service.campaigns.imports import parse_subjects, read_upload
+from service.campaigns.schemas import CampaignIn, CampaignPatch, GroupIn, RoundIn, SectionIn, SubjectIn
+from service.core import db
+from service.core.errors import Invalid
+from service.core.events import list_events
+from service.issuance import operations as issuance
+from service.web import form_action, page, use_zone
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 LAYOUT_LABELS = {"slips-2x4": "裁切票条 A4 每页 8 张", "slips-3x6": "裁切票条 A4 每页 18 张",
@@ -188,7 +187,7 @@ def delete_campaign(campaign_id):
 @form_action(_detail, render=_again)
 def publish(campaign_id):
     from service.publication import operations as publication
-    from service.results.schemas import PublicationIn
+    from service.publication.schemas import PublicationIn
     award = request.form.get("award", "").strip()
     data = PublicationIn().load({
         "honourees": [{"subject_id": int(sid), "award": award} for sid in request.form.getlist("subject_ids")
@@ -208,7 +207,7 @@ def publish(campaign_id):
 @form_action(lambda **kw: _detail(**kw) + "#publicity", render=_again)
 def answer_objection(campaign_id, objection_id):
     from service.publication import operations as publication
-    from service.results.schemas import ObjectionAnswerIn
+    from service.publication.schemas import ObjectionAnswerIn
     data = ObjectionAnswerIn().load({"status": request.form.get("status", ""),
                                      "reply": request.form.get("reply", "").strip()})
     with db.transaction() as cur:
@@ -222,7 +221,7 @@ def answer_objection(campaign_id, objection_id):
 @form_action(lambda **kw: _detail(**kw) + "#publicity", render=_again)
 def confirm_publication(campaign_id):
     from service.publication import operations as publication
-    from service.results.schemas import ConfirmIn
+    from service.publication.schemas import ConfirmIn
     data = ConfirmIn().load({
         "honouree_ids": [int(h) for h in request.form.getlist("honouree_ids") if h.isdigit()],
         "despite_open_objections": request.form.get("despite_open_objections") == "on"})

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from ballots.sections import (DEFAULT_RULES, MAJORITY_BASES, MAJORITY_THRESHOLDS, QUORUM_BASES, RANK_KEYS,
-                              SCALES, SECTION_TYPES, WEIGHT_BASES)
-
+from ballots.sections import (
+    DEFAULT_RULES,
+    MAJORITY_BASES,
+    MAJORITY_THRESHOLDS,
+    QUORUM_BASES,
+    RANK_KEYS,
+    SCALES,
+    SECTION_TYPES,
+    WEIGHT_BASES,
+)
 from service.core.fields import CleanString, Ids, Share, StrictBoolean, StrictFloat, StrictInteger, Text
-
 
 # --- campaign rules ---------------------------------------------------------------------
 

@@ -106,9 +106,3 @@ def endpoint(rule, method, *, summary, permission, body=None, response=None, sta
 
     return decorate
 
-
-from service.accounts import api as accounts
-from service.issuance import api as ballots
-from service.campaigns import api as campaigns
-from service.core import openapi
-from service.voting import api as voting

@@ -11,7 +11,8 @@ import sys
 import click
 
 from service.core import db as dbmod
-from service.core import embedded_pg, migrate as migrations
+from service.core import embedded_pg
+from service.core import migrate as migrations
 from service.core.config import ConfigError, Settings
 
 
@@ -58,8 +59,8 @@ def create_user_cmd(username, role, password):
     from marshmallow import ValidationError
 
     from service.accounts import operations as accounts
-    from service.core.errors import APIError
     from service.accounts.schemas import UserIn
+    from service.core.errors import APIError
 
     if password is None:
         password = click.prompt("password", hide_input=True, confirmation_prompt=True)
@@ -197,8 +198,8 @@ _CALENDAR_MAX_BYTES = 256 * 1024
 @click.option("--check", is_flag=True, help="only check the file and show what it says; store nothing")
 def calendar_load_cmd(file, check):
     """Enter (or replace) a year's schedule from FILE, e.g. holidays-2027.txt."""
-    from service.publication import calendar as holiday_calendar
     from service.core.errors import Invalid
+    from service.publication import calendar as holiday_calendar
 
     try:
         data = file.read(_CALENDAR_MAX_BYTES + 1)

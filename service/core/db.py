@@ -13,6 +13,7 @@ import psycopg2.extras
 import psycopg2.pool
 from flask import current_app, g
 
+
 class Connection(psycopg2.extensions.connection):
     """A pooled connection that remembers which statements it has prepared (they last as long
     as the session, whatever happens to the transaction that prepared them)."""

@@ -5,7 +5,6 @@ import re
 
 from marshmallow import ValidationError, fields, validate
 
-
 _CONTROL_CHARS = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\ud800-\udfff"
 _CONTROL = re.compile(f"[{_CONTROL_CHARS}]")
 # The same rule as a pattern that reads alike in ECMA-262 (OpenAPI's) and Python, so the OpenAPI

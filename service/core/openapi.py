@@ -7,7 +7,8 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, jsonify
 
-from service.core.api import REGISTRY, bp as api_bp
+from service.core.api import REGISTRY
+from service.core.api import bp as api_bp
 
 spec_bp = Blueprint("openapi", __name__)
 

@@ -8,14 +8,15 @@ from __future__ import annotations
 import secrets
 from urllib.parse import urlsplit
 
-from ballots import lifecycle, tokens as tk
+from ballots import lifecycle
+from ballots import tokens as tk
 from ballots.slips import Heading
 from service.campaigns import operations as camps
+from service.campaigns import queries as qc
 from service.core.errors import APIError, Conflict, Invalid, NotFound
+from service.core.events import insert_event
 from service.core.keys import keys
 from service.issuance import queries as q
-from service.campaigns import queries as qc
-from service.core.events import insert_event
 
 POOL_REFILL = 50
 

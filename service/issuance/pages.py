@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, g, jsonify, redirect, request, url_for
 
+from service.accounts.auth import CAMPAIGNS_READ, CAMPAIGNS_WRITE
+from service.campaigns.forms import _num
 from service.core import db
 from service.issuance import operations as issuance
-from service.accounts.auth import CAMPAIGNS_READ, CAMPAIGNS_WRITE
 from service.issuance.printing import batch_response
 from service.issuance.schemas import BatchIn
 from service.web import form_action, page
-from service.campaigns.forms import _num
 
 bp = Blueprint("issuing", __name__, url_prefix="/admin/campaigns/<int:campaign_id>")
 

@@ -15,8 +15,8 @@ from flask import Response, current_app
 from ballots import qr, slips
 from ballots.tokens import grouped
 from service.core import db
-from service.issuance.queries import set_printed
 from service.core.events import insert_event
+from service.issuance.queries import set_printed
 
 log = logging.getLogger("pingyi.printing")
 _MIMETYPES = {"png": "image/png", "svg": "image/svg+xml"}

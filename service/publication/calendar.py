@@ -6,8 +6,8 @@ from __future__ import annotations
 from ballots import holiday_file, publicity
 from ballots.publicity import YearSchedule
 from service.core.errors import Invalid
-from service.publication import calendar_queries as q
 from service.core.events import insert_event
+from service.publication import calendar_queries as q
 
 PAGE = "/admin/calendar"
 COMMAND = "python -m service calendar load 文件"

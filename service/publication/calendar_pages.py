@@ -4,11 +4,11 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 
 from ballots import holiday_file, publicity
-from service.core import db
-from service.publication import calendar as ops
 from service.accounts.auth import CALENDAR_MANAGE
-from service.core.errors import Invalid
 from service.campaigns.imports import read_upload
+from service.core import db
+from service.core.errors import Invalid
+from service.publication import calendar as ops
 from service.web import page
 
 bp = Blueprint("holidays", __name__, url_prefix="/admin")

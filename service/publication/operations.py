@@ -6,11 +6,11 @@ import datetime as dt
 
 from ballots import lifecycle, publicity
 from service.campaigns import operations as camps
-from service.publication import calendar as holiday_calendar
-from service.core.errors import Conflict, Invalid, NotFound
 from service.campaigns import queries as qc
-from service.publication import queries as q
+from service.core.errors import Conflict, Invalid, NotFound
 from service.core.events import insert_event
+from service.publication import calendar as holiday_calendar
+from service.publication import queries as q
 
 
 def today() -> dt.date:

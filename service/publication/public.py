@@ -7,13 +7,13 @@ from marshmallow import ValidationError
 from ballots import lifecycle
 from ballots.sections import MAJORITY_BASES, MAJORITY_LABELS, QUORUM_BASES, SCALE_LABELS, SECTION_LABELS
 from service.campaigns import operations as ops
-from service.core import db, ratelimit
-from service.publication import operations as publication
-from service.results import operations as results
-from service.core.errors import APIError, NotFound, TooManyRequests
-from service.web import use_zone
-from service.results.schemas import ObjectionIn
 from service.campaigns import queries as q
+from service.core import db, ratelimit
+from service.core.errors import APIError, NotFound, TooManyRequests
+from service.publication import operations as publication
+from service.publication.schemas import ObjectionIn
+from service.results import operations as results
+from service.web import use_zone
 
 bp = Blueprint("public", __name__)
 

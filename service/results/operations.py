@@ -7,6 +7,7 @@ from service.campaigns import operations as camps
 from service.core.errors import Conflict, NotFound
 from service.results import queries as q
 
+
 def turnout(cur, campaign_id) -> dict:
     """Issued / cast / remaining per round and group: numbers only, nothing about any ballot."""
     definition = camps.definition(cur, campaign_id)

@@ -8,6 +8,7 @@ from service.campaigns import operations as camps
 from service.core.errors import Conflict, Invalid
 from service.core.events import insert_event
 
+
 def enter(cur, principal, campaign_id, data) -> dict:
     campaign = camps.get_campaign(cur, campaign_id, for_share=True)
     if not lifecycle.allows("enter_scores", campaign["state"]):

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import current_app
 
-from service.voting import operations as casting
-from service.core import db, ratelimit
 from service.accounts.auth import BALLOT_TOKEN
-from service.issuance.schemas import BallotFormOut, CastIn, ReceiptOut, TokenIn
+from service.core import db, ratelimit
 from service.core.api import endpoint
+from service.voting import operations as casting
+from service.voting.schemas import BallotFormOut, CastIn, ReceiptOut, TokenIn
 
 
 def _verify(text):

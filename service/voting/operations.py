@@ -7,7 +7,8 @@ import threading
 import uuid
 from collections import OrderedDict
 
-from ballots import forms, lifecycle, tokens as tk
+from ballots import forms, lifecycle
+from ballots import tokens as tk
 from service.campaigns import operations as camps
 from service.core.errors import APIError, Conflict, NotFound
 from service.core.keys import keys

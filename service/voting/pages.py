@@ -12,10 +12,10 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 
 from ballots import forms, lifecycle
 from ballots.tokens import grouped
-from service.voting import operations as casting
+from service.campaigns import queries as qc
 from service.core import db, ratelimit
 from service.core.errors import APIError
-from service.campaigns import queries as qc
+from service.voting import operations as casting
 from service.voting import queries as qv
 from service.web.i18n import language, problem, t
 

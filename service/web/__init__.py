@@ -7,14 +7,14 @@ from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
 from flask import Flask, flash, g, redirect, request, url_for
+from markupsafe import Markup, escape
 from marshmallow import ValidationError
 
-from markupsafe import Markup, escape
-
-from service.core import csrf
 from service.accounts.auth import current_principal
+from service.core import csrf
 from service.core.errors import APIError, Forbidden
 from service.web import messages
+
 
 def error_messages(exc) -> list[str]:
     """A refused form's lines, in Chinese."""
@@ -118,10 +118,12 @@ def safe_next(target: str | None) -> str:
 
 
 def register(app: Flask) -> None:
-    from service.accounts import pages as accounts, signin as auth_views
+    from service.accounts import pages as accounts
+    from service.accounts import signin as auth_views
     from service.campaigns import pages as admin
-    from service.publication import calendar_pages as holidays, public
     from service.issuance import pages as issuing
+    from service.publication import calendar_pages as holidays
+    from service.publication import public
     from service.voting import pages as voting
 
     blueprints = (auth_views.bp, admin.bp, accounts.bp, holidays.bp, issuing.bp, public.bp, voting.bp)

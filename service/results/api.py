@@ -1,0 +1,111 @@
+"""Results over the API: turnout, round results, 意见建议, exports, 两推三评 scores and the composite."""
+from __future__ import annotations
+
+from service.accounts.auth import (
+    CAMPAIGNS_WRITE,
+    COMMENTS_READ,
+    RESULTS_READ,
+    TURNOUT_READ,
+    current_principal,
+)
+from service.campaigns import operations as camps
+from service.core import db
+from service.core.api import endpoint
+from service.results import operations as results
+from service.results import sources
+from service.results.schemas import SourceScoreIn, SourceScoreOut
+
+C = "/campaigns/<int:campaign_id>"
+
+
+@endpoint(C + "/turnout", "GET", summary="Ballots issued, cast and remaining per round and voter group",
+          permission=TURNOUT_READ, tag="results")
+def get_turnout(campaign_id):
+    with db.transaction() as cur:
+        camps.get_campaign(cur, campaign_id)
+        return results.turnout(cur, campaign_id)
+
+
+@endpoint(C + "/rounds/<int:round_id>/results", "GET",
+          summary="A closed round's results: per subject and group, weighted, ranked, recommended",
+          permission=RESULTS_READ, tag="results")
+def get_results(campaign_id, round_id):
+    with db.transaction() as cur:
+        return results.round_results(cur, campaign_id, round_id)
+
+
+@endpoint(C + "/rounds/<int:round_id>/comments", "GET",
+          summary="A closed round's 意见建议: each text section's comments, apart from their ballots (no "
+          "group, tracker or time), sorted by their text", permission=COMMENTS_READ, tag="results")
+def get_comments(campaign_id, round_id):
+    with db.transaction() as cur:
+        return results.comments(cur, campaign_id, round_id)
+
+
+@endpoint(C + "/results.csv", "GET", summary="Every round's results as CSV (UTF-8 with a BOM for Excel)",
+          permission=RESULTS_READ, tag="results", produces=("text/csv",))
+def export_csv(campaign_id):
+    return _export(campaign_id, "csv")
+
+
+@endpoint(C + "/results.xlsx", "GET", summary="Every round's results as XLSX: a sheet a round, Chinese headings",
+          permission=RESULTS_READ, tag="results",
+          produces=("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",))
+def export_xlsx(campaign_id):
+    return _export(campaign_id, "xlsx")
+
+
+@endpoint(C + "/results.pdf", "GET", summary="Every round's results as a PDF report", permission=RESULTS_READ,
+          tag="results", produces=("application/pdf",))
+def export_pdf(campaign_id):
+    return _export(campaign_id, "pdf")
+
+
+def _export(campaign_id, kind):
+    from flask import Response
+
+    from service.results import exports
+    principal = current_principal()
+    with db.transaction() as cur:
+        definition, all_results, notes = exports.gather(cur, principal, campaign_id, kind)
+    if kind == "pdf":
+        import io
+
+        from ballots.report import write_report
+        buf = io.BytesIO()
+        write_report(buf, definition["title"], all_results, exports.generated_at(definition), notes)
+        body, mimetype = buf.getvalue(), "application/pdf"
+    else:
+        body = exports.to_csv(all_results) if kind == "csv" else exports.to_xlsx(all_results, notes)
+        mimetype = "text/csv" if kind == "csv" else \
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Response(body, mimetype=mimetype, headers={
+        "Content-Disposition": f"attachment; filename=results-{campaign_id}.{kind}"})
+
+
+@endpoint(C + "/scores", "PUT", summary="Enter (or change) your 组织考评 or 领导点评 score for a subject",
+          permission=CAMPAIGNS_WRITE, body=SourceScoreIn, response=SourceScoreOut, tag="results")
+def enter_score(campaign_id, data):
+    with db.transaction() as cur:
+        return sources.enter(cur, current_principal(), campaign_id, data)
+
+
+@endpoint(C + "/scores", "GET", summary="The organisation and leader scores entered so far",
+          permission=RESULTS_READ, response=SourceScoreOut, many=True, tag="results")
+def list_scores(campaign_id):
+    with db.transaction() as cur:
+        camps.get_campaign(cur, campaign_id)
+        return sources.listing(cur, campaign_id)
+
+
+@endpoint(C + "/composite", "GET", summary="两推三评: each subject's ballots, organisation and leader scores, "
+          "weighted by the campaign's source weights, ranked", permission=RESULTS_READ, tag="results")
+def get_composite(campaign_id):
+    with db.transaction() as cur:
+        definition = camps.definition(cur, campaign_id)
+        rounds = [results.round_results(cur, campaign_id, r["id"]) for r in definition["rounds"]]
+        entries = sources.listing(cur, campaign_id)
+    return {"weights": definition["rules"].get("sources"),
+            "subjects": sources.composite(definition["subjects"], rounds, entries,
+                                          definition["rules"].get("sources", {"ballots": 1}),
+                                          definition["rules"].get("sources_trim_above"))}
