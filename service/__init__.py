@@ -17,7 +17,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from service.core.openapi import spec_bp
     from service.web import register as register_web
 
-    load_features()
+    pages = load_features()
 
     app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
     settings = (test_config or {}).get("SETTINGS") or Settings.from_env()
@@ -52,7 +52,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(api_bp)
     app.register_blueprint(spec_bp)
     app.register_blueprint(health.bp)
-    register_web(app)
+    register_web(app, pages)
     app.teardown_appcontext(db.teardown)
     app.jinja_env.globals["csrf_token"] = csrf.token
     app.after_request(_security_headers)
@@ -61,20 +61,21 @@ def create_app(test_config: dict | None = None) -> Flask:
     return app
 
 
-# The features, each registering its API routes (on service.core.api's blueprint) when imported,
-# and each giving its page blueprints.
+# The features: importing a feature's `api` registers its routes on service.core.api's blueprint;
+# its page modules each carry a blueprint (several may share service.web.admin).
 FEATURES = ("accounts", "campaigns", "issuance", "voting", "results", "publication")
+PAGES = ("accounts.signin", "accounts.pages", "campaigns.pages", "issuance.pages", "voting.pages",
+         "results.pages", "publication.pages", "publication.calendar_pages", "publication.public")
 
 
-def load_features() -> None:
+def load_features() -> list:
+    """Import every feature's routes and pages; return the page modules."""
     import importlib
+    import importlib.util
     for name in FEATURES:
-        for part in ("api", "pages"):
-            try:
-                importlib.import_module(f"service.{name}.{part}")
-            except ModuleNotFoundError as exc:
-                if exc.name != f"service.{name}.{part}":
-                    raise
+        if importlib.util.find_spec(f"service.{name}.api") is not None:
+            importlib.import_module(f"service.{name}.api")
+    return [importlib.import_module(f"service.{name}") for name in PAGES]
 
 
 _SECURITY_HEADERS = [

@@ -6,7 +6,7 @@ import functools
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
-from flask import Flask, flash, g, redirect, request, url_for
+from flask import Blueprint, Flask, flash, g, redirect, request, url_for
 from markupsafe import Markup, escape
 from marshmallow import ValidationError
 
@@ -14,6 +14,9 @@ from service.accounts.auth import current_principal
 from service.core import csrf
 from service.core.errors import APIError, Forbidden
 from service.web import messages
+
+# The admin pages' blueprint: each feature adds its pages under /admin to it.
+admin = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 def error_messages(exc) -> list[str]:
@@ -117,23 +120,19 @@ def safe_next(target: str | None) -> str:
     return target
 
 
-def register(app: Flask) -> None:
-    from service.accounts import pages as accounts
-    from service.accounts import signin as auth_views
-    from service.campaigns import pages as admin
-    from service.issuance import pages as issuing
-    from service.publication import calendar_pages as holidays
-    from service.publication import public
-    from service.voting import pages as voting
-
-    blueprints = (auth_views.bp, admin.bp, accounts.bp, holidays.bp, issuing.bp, public.bp, voting.bp)
+def register(app: Flask, pages) -> None:
+    """The page shell: the features' page modules (`pages`: each with its `bp`, and perhaps the
+    endpoints it takes without a session's CSRF token, `CSRF_EXEMPT`), CSRF on every form, the
+    templates' globals and filters."""
+    blueprints = list({m.bp.name: m.bp for m in pages}.values())
     for bp in blueprints:
         app.register_blueprint(bp)
     page_blueprints = {bp.name for bp in blueprints}
+    exempt = frozenset().union(*(getattr(m, "CSRF_EXEMPT", frozenset()) for m in pages))
 
     @app.before_request
     def _csrf_on_pages():
-        if request.blueprint in page_blueprints and request.endpoint not in voting.CSRF_EXEMPT:
+        if request.blueprint in page_blueprints and request.endpoint not in exempt:
             csrf.check_form()
 
     @app.context_processor

@@ -271,6 +271,7 @@ EVENTS = {
     "calendar.year_entered": "录入 {year} 年的法定节假日安排",
     "api_key.created": "创建 API 密钥「{name}」", "api_key.revoked": "吊销 API 密钥「{name}」",
 }
+OBJECTION_LABELS = {"open": "待处理", "verified": "已核实", "rejected": "不成立"}
 _DETAIL_WORDS = {"verified": "已核实", "rejected": "不成立", **STATE_LABELS}
 
 
