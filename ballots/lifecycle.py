@@ -42,6 +42,14 @@ ACTION_LABELS = {
 ENTERED_AT = {"announced": "announced_at", "open": "opened_at", "closed": "closed_at",
               "published": "published_at", "archived": "archived_at"}
 
+# What entering a state sets off besides the state itself, in the order it runs (the service's
+# campaigns.transition runs them; service/voting/operations.py implements these two). A close
+# rewrites the round's ballots and hand-outs in random order, in the closing transaction, and
+# after it commits the ballot tables' files (VACUUM FULL), so old row versions in cast order go.
+EFFECTS = {
+    "closed": ("ballots_shuffled", "ballot_tables_rewritten"),
+}
+
 # What may be done in which states.
 ACTIONS = {
     "edit": frozenset({"draft"}),                      # the definition, parts, rules; deleting the draft

@@ -7,6 +7,13 @@ from service.core.errors import Conflict, NotFound
 from service.core.events import insert_event
 
 
+def first_start(cur) -> bool:
+    """True when no user exists yet; the users table stays locked for this transaction, so two
+    starting processes cannot both make the first admin."""
+    q.lock_users(cur)
+    return q.count_users(cur) == 0
+
+
 def list_users(cur):
     return q.list_users(cur)
 

@@ -24,6 +24,10 @@ def bump_session_epoch(cur, user_id):
     cur.execute("UPDATE users SET session_epoch = session_epoch + 1 WHERE id = %s", (user_id,))
 
 
+def lock_users(cur):
+    cur.execute("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE")
+
+
 def count_users(cur):
     cur.execute("SELECT count(*) AS n FROM users")
     return cur.fetchone()["n"]

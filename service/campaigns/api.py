@@ -71,7 +71,6 @@ def delete_campaign(campaign_id):
 def transition_campaign(campaign_id, data):
     with db.transaction() as cur:
         row = ops.transition(cur, current_principal(), campaign_id, data["to"])
-    ops.after_transition(current_app.config["DATABASE_DSN"], row["state"])
     return row
 
 

@@ -11,7 +11,6 @@ import secrets
 import psycopg2.extras
 
 from service.accounts import operations as accounts
-from service.accounts import queries as q
 from service.accounts.auth import ROLES, Principal
 from service.campaigns import operations as campaigns
 from service.campaigns.schemas import CampaignIn, GroupIn, RoundIn, SectionIn, SubjectIn
@@ -42,8 +41,7 @@ MEMBERS = [
 def ensure_demo(conn, echo) -> bool:
     """Create the demo admin and campaign when there is no user yet; return whether it did."""
     with conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
-        cur.execute("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE")
-        if q.count_users(cur):
+        if not accounts.first_start(cur):
             conn.rollback()
             return False
         password = os.environ.get("PINGYI_ADMIN_PASSWORD") or secrets.token_urlsafe(12)

@@ -9,6 +9,7 @@ import psycopg2
 
 from ballots import lifecycle
 from service.campaigns import queries as q
+from service.core import db
 from service.core.errors import CampaignNotEditable, Conflict, Invalid, InvalidTransition, NotFound
 from service.core.events import insert_event
 
@@ -20,6 +21,29 @@ def get_campaign(cur, campaign_id, for_update=False, for_share=False):
     if row is None:
         raise NotFound("no such campaign", {"campaign_id": campaign_id})
     return row
+
+
+def list_campaigns(cur, states=None):
+    return q.list_campaigns(cur, states=states)
+
+
+def get_part(cur, table, campaign_id, part_id):
+    """One group, subject, round or section of the campaign, or None."""
+    return q.get_part(cur, table, campaign_id, part_id)
+
+
+def list_parts(cur, table, campaign_id):
+    return q.list_parts(cur, table, campaign_id)
+
+
+def find_round(cur, round_id):
+    """A round by its id alone (its campaign_id says whose), or None."""
+    return q.get_part_any(cur, "rounds", round_id)
+
+
+def set_state(cur, campaign_id, current, target):
+    """Move the state on once ballots.lifecycle has allowed it (publication.publish does)."""
+    return q.set_state(cur, campaign_id, current, target)
 
 
 def editable_campaign(cur, campaign_id):
@@ -102,10 +126,9 @@ def add_part(cur, principal, table, campaign_id, data):
     editable_campaign(cur, campaign_id)
     _check_references(cur, campaign_id, data)
     try:
-        cur.execute("SAVEPOINT part")
-        row = q.insert_part(cur, table, campaign_id, data)
+        with q.savepoint(cur):
+            row = q.insert_part(cur, table, campaign_id, data)
     except psycopg2.errors.UniqueViolation as exc:
-        cur.execute("ROLLBACK TO SAVEPOINT part")
         raise _unique_violation(table, exc) from None
     q.touch_campaign(cur, campaign_id)
     insert_event(cur, principal.actor, f"{PART_NAMES[table]}.added", campaign_id, {"id": row["id"]})
@@ -119,10 +142,9 @@ def update_part(cur, principal, table, campaign_id, part_id, data):
         raise NotFound(f"no such {PART_NAMES[table]} in this campaign")
     _check_references(cur, campaign_id, data)
     try:
-        cur.execute("SAVEPOINT part")
-        row = q.update_part(cur, table, campaign_id, part_id, data)
+        with q.savepoint(cur):
+            row = q.update_part(cur, table, campaign_id, part_id, data)
     except psycopg2.errors.UniqueViolation as exc:
-        cur.execute("ROLLBACK TO SAVEPOINT part")
         raise _unique_violation(table, exc) from None
     q.touch_campaign(cur, campaign_id)
     insert_event(cur, principal.actor, f"{PART_NAMES[table]}.updated", campaign_id, {"id": part_id})
@@ -146,29 +168,27 @@ def delete_part(cur, principal, table, campaign_id, part_id):
 def import_subjects(cur, principal, campaign_id, rows):
     """Add already-validated subjects all at once; a clash rolls back the whole import."""
     editable_campaign(cur, campaign_id)
-    added = []
-    cur.execute("SAVEPOINT import")
-    for number, data in rows:
-        try:
-            added.append(q.insert_part(cur, "subjects", campaign_id, data))
-        except psycopg2.errors.UniqueViolation:
-            cur.execute("ROLLBACK TO SAVEPOINT import")
-            raise Invalid("a subject in the file already exists in this campaign",
-                          {"rows": {str(number): {"name": ["already in this campaign (same name and unit)"]}}},
-                          code="import_failed") from None
+    added, number = [], None
+    try:
+        with q.savepoint(cur):
+            for number, data in rows:
+                added.append(q.insert_part(cur, "subjects", campaign_id, data))
+    except psycopg2.errors.UniqueViolation:
+        raise Invalid("a subject in the file already exists in this campaign",
+                      {"rows": {str(number): {"name": ["already in this campaign (same name and unit)"]}}},
+                      code="import_failed") from None
     q.touch_campaign(cur, campaign_id)
     insert_event(cur, principal.actor, "subjects.imported", campaign_id, {"count": len(added)})
     return added
 
 
 def transition(cur, principal, campaign_id, target):
-    """Move the campaign on, if ballots.lifecycle allows it (the rules and the reasons are there)."""
-    if target == "closed":
-        # The tables first, the campaign row second: a settling pass (service/settle.py) writes
-        # ballots and then checks their campaign row; locking in its order means a close waits
-        # for it instead of deadlocking with it.
-        from service.voting.queries import lock_for_shuffle
-        lock_for_shuffle(cur)
+    """Move the campaign on, if ballots.lifecycle allows it (the rules and the reasons are there),
+    and run what the move sets off (lifecycle.EFFECTS): each effect's part before the campaign
+    row is locked, inside this transaction, and once it has committed (db.after_commit)."""
+    effects = [_effect(name) for name in lifecycle.EFFECTS.get(target, ())]
+    for effect in effects:
+        effect.before(cur)
     campaign = get_campaign(cur, campaign_id, for_update=True)
     from service.publication import operations as publication
     try:
@@ -183,21 +203,16 @@ def transition(cur, principal, campaign_id, target):
     if target == "published":
         raise Conflict("publish the proposed honourees with POST …/publication: it opens the 公示 window",
                        {"state": campaign["state"]}, code="use_publication")
-    if target == "closed":
-        from service.voting.queries import shuffle_ballots, shuffle_handouts
-        shuffle_ballots(cur, campaign_id)  # the stored order of ballots no longer says when they were cast
-        shuffle_handouts(cur, campaign_id)  # nor that of hand-outs when a portal user received one
-        # and the old row versions must leave the table files: service/scrub.py, after the commit
-        cur.execute("INSERT INTO pending_scrubs (campaign_id) VALUES (%s) ON CONFLICT DO NOTHING", (campaign_id,))
+    for effect in effects:
+        effect.during(cur, campaign_id)
     row = q.set_state(cur, campaign_id, campaign["state"], target)
     insert_event(cur, principal.actor, "campaign.transition", campaign_id,
                  {"from": campaign["state"], "to": target})
+    for effect in effects:
+        db.after_commit(effect.after)
     return row
 
 
-def after_transition(dsn: str, state: str) -> None:
-    """After a close has committed: rewrite the ballot tables' files (service/scrub.py). The close
-    recorded that they need it, so a rewrite that fails here is retried by settling passes."""
-    if state == "closed":
-        from service.voting import scrub
-        scrub.scrub(dsn)
+def _effect(name: str):
+    from service.voting import operations as voting
+    return voting.EFFECTS[name]

@@ -166,7 +166,6 @@ def transition(campaign_id):
     target = request.form.get("to", "")
     with db.transaction() as cur:
         row = ops.transition(cur, g.user, campaign_id, target)
-    ops.after_transition(current_app.config["DATABASE_DSN"], row["state"])
     flash(f"状态已变为「{lifecycle.LABELS[row['state']]}」", "info")
     return redirect(detail_url(campaign_id))
 

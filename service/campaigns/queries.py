@@ -1,6 +1,8 @@
 """SQL for campaigns and their parts. Functions take `cur` first and never commit."""
 from __future__ import annotations
 
+import contextlib
+
 from psycopg2 import sql
 from psycopg2.extras import Json
 
@@ -151,3 +153,15 @@ def get_part_any(cur, table, part_id):
     """A part by its id alone (public pages that name a round directly)."""
     cur.execute(sql.SQL("SELECT * FROM {t} WHERE id = %s").format(t=sql.Identifier(table)), (part_id,))
     return cur.fetchone()
+
+
+@contextlib.contextmanager
+def savepoint(cur):
+    """The statements inside, undone alone if one fails (the transaction goes on)."""
+    cur.execute("SAVEPOINT part")
+    try:
+        yield
+    except BaseException:
+        cur.execute("ROLLBACK TO SAVEPOINT part")
+        raise
+    cur.execute("RELEASE SAVEPOINT part")

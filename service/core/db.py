@@ -79,15 +79,25 @@ def _request_conn():
 
 @contextlib.contextmanager
 def transaction():
-    """Yield a dict cursor inside one transaction; commit on success, roll back on error."""
+    """Yield a dict cursor inside one transaction; commit on success, roll back on error. What
+    the work asked to run once it is committed (after_commit) runs then, and only then."""
     conn = _request_conn()
+    g.db_after_commit = []
     try:
         with conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
             yield cur
         conn.commit()
     except BaseException:
         conn.rollback()
+        g.db_after_commit = []
         raise
+    for callback in g.pop("db_after_commit"):
+        callback()
+
+
+def after_commit(callback) -> None:
+    """Run callback() once the request's current transaction has committed (never if it rolls back)."""
+    g.db_after_commit.append(callback)
 
 
 def teardown(_exc=None) -> None:

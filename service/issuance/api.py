@@ -62,7 +62,17 @@ def void_ballot(campaign_id, data):
           permission=BALLOTS_HANDOUT, body=HandoutIn, response=HandoutOut, status=201, tag="ballots")
 def handout(campaign_id, round_id, data):
     from ballots.tokens import grouped
-    token = issuance.hand_out(db.transaction, current_principal(), campaign_id, round_id, data)
+    principal = current_principal()
+    for _attempt in range(3):
+        try:
+            with db.transaction() as cur:
+                token = issuance.hand_out(cur, principal, campaign_id, round_id, data)
+            break
+        except issuance.PoolEmpty as empty:
+            with db.transaction() as cur:
+                issuance.refill_pool(cur, principal, campaign_id, empty.round_id, empty.group_id)
+    else:
+        raise issuance.PoolExhausted()
     base = current_app.config["SETTINGS"].base_url
     return {"url": f"{base}/b/{token}", "code": grouped(token)}
 

@@ -12,7 +12,6 @@ from ballots import lifecycle
 from ballots import tokens as tk
 from ballots.slips import Heading
 from service.campaigns import operations as camps
-from service.campaigns import queries as qc
 from service.core.errors import APIError, Conflict, Invalid, NotFound
 from service.core.events import insert_event
 from service.core.keys import keys
@@ -39,8 +38,8 @@ def _campaign_accepting(cur, campaign_id, what):
 
 
 def _round_and_group(cur, campaign_id, round_id, group_id):
-    rnd = qc.get_part(cur, "rounds", campaign_id, round_id)
-    group = qc.get_part(cur, "voter_groups", campaign_id, group_id)
+    rnd = camps.get_part(cur, "rounds", campaign_id, round_id)
+    group = camps.get_part(cur, "voter_groups", campaign_id, group_id)
     if rnd is None or group is None:
         raise Invalid(details={"fields": {k: ["not in this campaign"] for k, v in
                                           (("round_id", rnd), ("group_id", group)) if v is None}})
@@ -77,6 +76,15 @@ def heading(cur, campaign, rnd, group, with_form: bool, base_url: str | None = N
                 sections = [s for s in r["sections"] if not s["group_ids"] or group["id"] in s["group_ids"]]
     return Heading(title=campaign["title"], group=group["name"], round_title=rnd["title"],
                    vote_url=f"{parts.netloc}{parts.path}/vote", criteria=group["criteria"], sections=sections)
+
+
+def unused_token(cur, digest):
+    """The issued, unused token with this hash (its campaign, round and group), or None."""
+    return q.get_unused_token(cur, digest)
+
+
+def is_voided(cur, digest) -> bool:
+    return q.is_voided(cur, digest)
 
 
 def batches(cur, campaign_id):
@@ -156,31 +164,35 @@ def _refill_pool(cur, principal, campaign_id, round_id, group_id, size=POOL_REFI
                   "kind": "handout"})
 
 
-def hand_out(transaction, principal, campaign_id, round_id, data):
-    """Give a portal user a ballot: one per reference and round; which one is never recorded.
+class PoolEmpty(Exception):
+    """No pooled token for the round and group: refill the pool in a transaction of its own."""
 
-    `transaction` is db.transaction: the pool is refilled in a transaction of its own, so that
-    no row written with the hand-out could tie the reference to the tokens minted then.
-    """
-    for attempt in range(3):
-        with transaction() as cur:
-            _campaign_accepting(cur, campaign_id, "handing out ballots")
-            rnd, group = _round_and_group(cur, campaign_id, round_id, data["group_id"])
-            ref = tk.reference_hash(keys().reference, rnd["id"], data["voter_ref"])
-            if q.insert_handout(cur, rnd["id"], ref, campaign_id) is None:
-                raise Conflict("this voter has already received a ballot for this round",
-                               code="already_handed_out")
-            seed = q.claim_pool_seed(cur, rnd["id"], group["id"])
-            if seed is not None:
-                return keys().minter.mint(rnd["id"], tk.pooled_random(keys().pool, seed))
-            cur.connection.rollback()
-        with transaction() as cur:
-            cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", (0x7067, int(group["id"])))
-            cur.execute("SELECT 1 FROM handout_pool WHERE round_id = %s AND group_id = %s LIMIT 1",
-                        (rnd["id"], group["id"]))
-            if cur.fetchone() is None:
-                _refill_pool(cur, principal, campaign_id, rnd["id"], group["id"])
-    raise PoolExhausted()
+    def __init__(self, round_id, group_id):
+        super().__init__(round_id, group_id)
+        self.round_id, self.group_id = round_id, group_id
+
+
+def hand_out(cur, principal, campaign_id, round_id, data) -> str:
+    """Give a portal user a ballot: one per reference and round; which one is never recorded.
+    PoolEmpty (this transaction then rolls back) when no pooled token is left: refill_pool in a
+    transaction of its own, so that no row written with the hand-out ties the reference to the
+    tokens minted then, and try again."""
+    _campaign_accepting(cur, campaign_id, "handing out ballots")
+    rnd, group = _round_and_group(cur, campaign_id, round_id, data["group_id"])
+    ref = tk.reference_hash(keys().reference, rnd["id"], data["voter_ref"])
+    if q.insert_handout(cur, rnd["id"], ref, campaign_id) is None:
+        raise Conflict("this voter has already received a ballot for this round", code="already_handed_out")
+    seed = q.claim_pool_seed(cur, rnd["id"], group["id"])
+    if seed is None:
+        raise PoolEmpty(rnd["id"], group["id"])
+    return keys().minter.mint(rnd["id"], tk.pooled_random(keys().pool, seed))
+
+
+def refill_pool(cur, principal, campaign_id, round_id, group_id) -> None:
+    """Mint a round and group's next pooled tokens, unless another request just did."""
+    if not q.lock_pool_and_check_empty(cur, round_id, group_id):
+        return
+    _refill_pool(cur, principal, campaign_id, round_id, group_id)
 
 
 def lookup(cur, text):

@@ -169,3 +169,11 @@ def count_handouts(cur, campaign_id):
     cur.execute("SELECT round_id, count(*) AS n FROM handouts WHERE campaign_id = %s GROUP BY round_id",
                 (campaign_id,))
     return {r["round_id"]: r["n"] for r in cur.fetchall()}
+
+
+def lock_pool_and_check_empty(cur, round_id, group_id) -> bool:
+    """Hold the group's pool lock for this transaction (parallel refills queue); True when the
+    round and group have no pooled token left."""
+    cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", (0x7067, int(group_id)))
+    cur.execute("SELECT 1 FROM handout_pool WHERE round_id = %s AND group_id = %s LIMIT 1", (round_id, group_id))
+    return cur.fetchone() is None

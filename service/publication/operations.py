@@ -6,7 +6,6 @@ import datetime as dt
 
 from ballots import lifecycle, publicity
 from service.campaigns import operations as camps
-from service.campaigns import queries as qc
 from service.core.errors import Conflict, Invalid, NotFound
 from service.core.events import insert_event
 from service.publication import calendar as holiday_calendar
@@ -39,7 +38,7 @@ def publish(cur, principal, campaign_id, data) -> dict:
         lifecycle.check_publicity_window(last, today())
     except lifecycle.TransitionRefused as exc:
         raise _refused(exc, campaign["state"]) from None
-    subjects = {s["id"]: s for s in qc.list_parts(cur, "subjects", campaign_id)}
+    subjects = {s["id"]: s for s in camps.list_parts(cur, "subjects", campaign_id)}
     for i, h in enumerate(data["honourees"]):
         if h.get("subject_id") is not None and h["subject_id"] not in subjects:
             raise Invalid(details={"fields": {"honourees": {str(i): {"subject_id": ["not in this campaign"]}}}})
@@ -48,7 +47,7 @@ def publish(cur, principal, campaign_id, data) -> dict:
     for i, h in enumerate(data["honourees"]):
         name = subjects[h["subject_id"]]["name"] if h.get("subject_id") is not None else h["name"]
         q.insert_honouree(cur, campaign_id, h.get("subject_id"), name, h["award"], i)
-    qc.set_state(cur, campaign_id, campaign["state"], "published")
+    camps.set_state(cur, campaign_id, campaign["state"], "published")
     insert_event(cur, principal.actor, "campaign.transition", campaign_id, {"from": campaign["state"], "to": "published"})
     details = {"starts_on": first.isoformat(), "ends_on": last.isoformat(), "honourees": len(data["honourees"])}
     if starts_on < today():

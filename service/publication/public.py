@@ -7,7 +7,6 @@ from marshmallow import ValidationError
 from ballots import lifecycle
 from ballots.sections import MAJORITY_BASES, MAJORITY_LABELS, QUORUM_BASES, SCALE_LABELS, SECTION_LABELS
 from service.campaigns import operations as ops
-from service.campaigns import queries as q
 from service.core import db, ratelimit
 from service.core.errors import APIError, NotFound, TooManyRequests
 from service.publication import operations as publication
@@ -18,11 +17,18 @@ from service.web import use_zone
 bp = Blueprint("public", __name__)
 
 
+def _campaign(cur, campaign_id):
+    try:
+        return ops.get_campaign(cur, campaign_id)
+    except NotFound:
+        return None
+
+
 @bp.get("/")
 def home():
     with db.transaction() as cur:
-        rows = q.list_campaigns(cur, states=lifecycle.ACTIONS["listed"])
-        archived = q.list_campaigns(cur, states={"archived"})[:20]
+        rows = ops.list_campaigns(cur, states=lifecycle.ACTIONS["listed"])
+        archived = ops.list_campaigns(cur, states={"archived"})[:20]
     return render_template("public/home.html", campaigns=rows, archived=archived)
 
 
@@ -46,7 +52,7 @@ def projector(campaign_id):
     """The hall's projector: issued / cast / remaining per group, refreshed every 2 s by polling
     turnout.json (works behind any proxy, in any browser). Counts only: nothing about a ballot."""
     with db.transaction() as cur:
-        c = q.get_campaign(cur, campaign_id)
+        c = _campaign(cur, campaign_id)
         if c is None or c["state"] not in lifecycle.PUBLIC_STATES:
             raise NotFound("no such campaign")
         data = results.turnout(cur, campaign_id)
@@ -56,7 +62,7 @@ def projector(campaign_id):
 @bp.get("/c/<int:campaign_id>/turnout.json")
 def turnout_json(campaign_id):
     with db.transaction() as cur:
-        c = q.get_campaign(cur, campaign_id)
+        c = _campaign(cur, campaign_id)
         if c is None or c["state"] not in lifecycle.PUBLIC_STATES:
             raise NotFound("no such campaign")
         data = results.turnout(cur, campaign_id)
@@ -74,7 +80,7 @@ def publicity(campaign_id):
     """公开 #2: the proposed honourees, the 公示 window, and the objection form."""
     message, typed = None, {}
     with db.transaction() as cur:
-        c = q.get_campaign(cur, campaign_id)
+        c = _campaign(cur, campaign_id)
         if c is None or c["state"] not in ("published", "archived"):
             raise NotFound("no such publication")
         if request.method == "POST":

@@ -110,3 +110,25 @@ def _array_counts(cur, round_id, sections, key):
         (key, round_id, sections),
     )
     return cur.fetchall()
+
+
+def upsert_source_score(cur, campaign_id, subject_id, source, entered_by, score, comment):
+    """One person's 组织考评 or 领导点评 score for a subject, entered or changed."""
+    cur.execute(
+        """INSERT INTO source_scores (campaign_id, subject_id, source, entered_by, score, comment)
+           VALUES (%s, %s, %s, %s, %s, %s)
+           ON CONFLICT (campaign_id, subject_id, source, entered_by)
+           DO UPDATE SET score = EXCLUDED.score, comment = EXCLUDED.comment, entered_at = now()
+           RETURNING subject_id, source, entered_by, score, comment, entered_at""",
+        (campaign_id, subject_id, source, entered_by, score, comment))
+    return cur.fetchone()
+
+
+def list_source_scores(cur, campaign_id):
+    cur.execute(
+        """SELECT subject_id, source, entered_by, score, comment, entered_at
+           FROM source_scores
+           WHERE campaign_id = %s
+           ORDER BY subject_id, source, entered_by""",
+        (campaign_id,))
+    return cur.fetchall()

@@ -7,6 +7,7 @@ from ballots import lifecycle
 from service.campaigns import operations as camps
 from service.core.errors import Conflict, Invalid
 from service.core.events import insert_event
+from service.results import queries as q
 
 
 def enter(cur, principal, campaign_id, data) -> dict:
@@ -14,26 +15,17 @@ def enter(cur, principal, campaign_id, data) -> dict:
     if not lifecycle.allows("enter_scores", campaign["state"]):
         raise Conflict(f"scores are entered while voting is open or closed; the campaign is {campaign['state']}",
                        {"state": campaign["state"]}, code="wrong_state")
-    cur.execute("SELECT 1 FROM subjects WHERE id = %s AND campaign_id = %s", (data["subject_id"], campaign_id))
-    if cur.fetchone() is None:
+    if camps.get_part(cur, "subjects", campaign_id, data["subject_id"]) is None:
         raise Invalid(details={"fields": {"subject_id": ["not in this campaign"]}})
-    cur.execute(
-        """INSERT INTO source_scores (campaign_id, subject_id, source, entered_by, score, comment)
-           VALUES (%s, %s, %s, %s, %s, %s)
-           ON CONFLICT (campaign_id, subject_id, source, entered_by)
-           DO UPDATE SET score = EXCLUDED.score, comment = EXCLUDED.comment, entered_at = now()
-           RETURNING subject_id, source, entered_by, score, comment, entered_at""",
-        (campaign_id, data["subject_id"], data["source"], principal.actor, data["score"], data["comment"]))
-    row = cur.fetchone()
+    row = q.upsert_source_score(cur, campaign_id, data["subject_id"], data["source"], principal.actor,
+                                data["score"], data["comment"])
     insert_event(cur, principal.actor, "score.entered", campaign_id,
                  {"subject_id": data["subject_id"], "source": data["source"], "score": data["score"]})
     return row
 
 
 def listing(cur, campaign_id) -> list:
-    cur.execute("""SELECT subject_id, source, entered_by, score, comment, entered_at FROM source_scores
-                   WHERE campaign_id = %s ORDER BY subject_id, source, entered_by""", (campaign_id,))
-    return cur.fetchall()
+    return q.list_source_scores(cur, campaign_id)
 
 
 def composite(subjects: list[dict], round_results: list[dict], entries: list[dict], weights: dict,

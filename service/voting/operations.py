@@ -3,6 +3,8 @@ the cast. A second cast of the same token finds nothing to consume and changes n
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
+from typing import Callable
 import threading
 import uuid
 from collections import OrderedDict
@@ -12,7 +14,7 @@ from ballots import tokens as tk
 from service.campaigns import operations as camps
 from service.core.errors import APIError, Conflict, NotFound
 from service.core.keys import keys
-from service.issuance import queries as qb
+from service.issuance import operations as issued
 from service.voting import queries as q
 
 
@@ -83,8 +85,8 @@ def uniform_form(cur, round_id):
 
 def _refusal(cur, digest, campaign_id):
     """Why a ballot cannot be cast, in the order a voter needs to hear it, or None."""
-    if qb.get_unused_token(cur, digest) is None:
-        return BallotVoided() if qb.is_voided(cur, digest) else BallotUsed()
+    if issued.unused_token(cur, digest) is None:
+        return BallotVoided() if issued.is_voided(cur, digest) else BallotUsed()
     state = q.campaign_state(cur, campaign_id)
     return None if lifecycle.allows("cast", state) else _closed_or_not_open(state)
 
@@ -106,15 +108,14 @@ def _closed_or_not_open(state):
 def open_ballot(cur, token: str):
     """What the ballot page needs: (campaign, round, group, sections); typed errors otherwise."""
     digest = tk.token_hash(token)
-    row = qb.get_unused_token(cur, digest)
+    row = issued.unused_token(cur, digest)
     if row is None:
-        raise BallotVoided() if qb.is_voided(cur, digest) else BallotUsed()
+        raise BallotVoided() if issued.is_voided(cur, digest) else BallotUsed()
     campaign = camps.get_campaign(cur, row["campaign_id"])
     if not lifecycle.allows("cast", campaign["state"]):
         raise _closed_or_not_open(campaign["state"])
-    from service.campaigns import queries as qc
-    rnd = qc.get_part(cur, "rounds", campaign["id"], row["round_id"])
-    group = qc.get_part(cur, "voter_groups", campaign["id"], row["group_id"])
+    rnd = camps.get_part(cur, "rounds", campaign["id"], row["round_id"])
+    group = camps.get_part(cur, "voter_groups", campaign["id"], row["group_id"])
     return campaign, rnd, group, ballot_form(cur, campaign["id"], row["round_id"], row["group_id"])
 
 
@@ -132,7 +133,7 @@ def cast(cur, token: str, answers) -> dict:
     prefix, suffix = forms.tracker_parts(ballot_id, round_id, clean)
     row = q.consume_and_store(cur, digest, ballot_id, clean, prefix, suffix, forms.pack_marks(sections, clean))
     if row["used"] == 0:
-        raise BallotVoided() if qb.is_voided(cur, digest) else BallotUsed()
+        raise BallotVoided() if issued.is_voided(cur, digest) else BallotUsed()
     if row["tracker"] is None:
         raise _closed_or_not_open(q.campaign_state(cur, row["campaign_id"]))
     return {"tracker": forms.short_tracker(bytes(row["tracker"])), "campaign_id": row["campaign_id"],
@@ -143,7 +144,7 @@ def _cast_by_group(cur, digest, answers) -> dict:
     """The same for a round whose sections differ by group: the token's group picks the form."""
     row = q.consume_token(cur, digest)
     if row is None:
-        raise BallotVoided() if qb.is_voided(cur, digest) else BallotUsed()
+        raise BallotVoided() if issued.is_voided(cur, digest) else BallotUsed()
     sections = ballot_form(cur, row["campaign_id"], row["round_id"], row["group_id"])
     clean, problems = forms.validate(sections, answers)
     if problems:
@@ -169,3 +170,35 @@ def parse_tracker(text: str) -> bytes | None:
     for c in chars:
         value = (value << 5) | tk.ALPHABET.index(c)
     return value.to_bytes(10, "big")
+
+
+# --- what a close sets off (ballots.lifecycle.EFFECTS) ----------------------------------------
+
+@dataclass(frozen=True)
+class Effect:
+    before: Callable = lambda cur: None
+    during: Callable = lambda cur, campaign_id: None
+    after: Callable = lambda: None
+
+
+def _shuffle(cur, campaign_id) -> None:
+    q.shuffle_ballots(cur, campaign_id)  # the stored order of ballots no longer says when they were cast
+    q.shuffle_handouts(cur, campaign_id)  # nor that of hand-outs when a portal user received one
+
+
+def _rewrite_tables() -> None:
+    """After the close has committed: VACUUM FULL of the ballot tables (service/voting/scrub.py).
+    The close recorded that they need it, so a rewrite that fails now is retried by settling."""
+    from flask import current_app
+
+    from service.voting import scrub
+    scrub.scrub(current_app.config["DATABASE_DSN"])
+
+
+EFFECTS = {
+    # The tables first, the campaign row second: a settling pass writes ballots and then checks
+    # their campaign row; locking in its order means a close waits for it instead of deadlocking.
+    "ballots_shuffled": Effect(before=q.lock_for_shuffle, during=_shuffle),
+    "ballot_tables_rewritten": Effect(during=lambda cur, campaign_id: q.mark_pending_scrub(cur, campaign_id),
+                                      after=_rewrite_tables),
+}

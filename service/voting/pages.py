@@ -12,7 +12,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 
 from ballots import forms, lifecycle
 from ballots.tokens import grouped
-from service.campaigns import queries as qc
+from service.campaigns import operations as camps
 from service.core import db, ratelimit
 from service.core.errors import APIError
 from service.voting import operations as casting
@@ -140,11 +140,10 @@ def _cast_from_form(token):
     refusal = _form_refusal()
     if refusal:
         return _status(refusal)
-    with db.transaction() as cur:
-        campaign, rnd, group, sections = casting.open_ballot(cur, token)
-    answers = _parse_form(sections, request.form)
     try:
-        with db.transaction() as cur:
+        with db.transaction() as cur:  # one transaction: the form read and the ballot cast
+            campaign, rnd, group, sections = casting.open_ballot(cur, token)
+            answers = _parse_form(sections, request.form)
             receipt = casting.cast(cur, token, answers)
     except casting.BallotBreaksRules as exc:
         return render_template("vote/ballot.html", campaign=campaign, round=rnd, group=group, sections=sections,
@@ -166,10 +165,10 @@ def board(round_id):
     A check is a POST, so the receipt code stays out of URLs and access logs."""
     check = request.form.get("tracker", "").strip()[:40] if request.method == "POST" else ""
     with db.transaction() as cur:
-        rnd = qc.get_part_any(cur, "rounds", round_id)
+        rnd = camps.find_round(cur, round_id)
         if rnd is None:
             abort(404)
-        campaign = qc.get_campaign(cur, rnd["campaign_id"])
+        campaign = camps.get_campaign(cur, rnd["campaign_id"])
         if campaign["state"] not in lifecycle.PUBLIC_STATES:
             abort(404)
         count = qv.count_ballots(cur, round_id)

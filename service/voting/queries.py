@@ -152,3 +152,55 @@ def shuffle_handouts(cur, campaign_id):
     the order of the hand-outs, which a voter's cast soon follows."""
     lock_for_shuffle(cur)
     rewrite_handouts(cur, "campaign_id = %s", (campaign_id,))
+
+
+# --- settling and the close's rewrite (service/voting/settle.py, scrub.py) -------------------
+
+_TABLES = frozenset({"ballots", "handouts", "ballot_tokens", "handout_pool", "cast_events"})
+
+
+def _table(name: str) -> str:
+    if name not in _TABLES:
+        raise ValueError(f"not a ballot table: {name}")
+    return name
+
+
+def try_advisory_lock(cur, key: int) -> bool:
+    cur.execute("SELECT pg_try_advisory_lock(%s)", (key,))
+    return bool(cur.fetchone()[0])
+
+
+def advisory_unlock(cur, key: int) -> None:
+    cur.execute("SELECT pg_advisory_unlock(%s)", (key,))
+
+
+def set_lock_timeout(cur, value: str) -> None:
+    cur.execute("SELECT set_config('lock_timeout', %s, false)", (value,))
+
+
+def rounds_in_order(cur, table: str) -> list[int]:
+    """The rounds with rows made since the last settling pass."""
+    cur.execute(f"SELECT DISTINCT round_id FROM {_table(table)} WHERE in_order")
+    return [r[0] for r in cur.fetchall()]
+
+
+def round_has_more_than(cur, table: str, round_id: int, n: int) -> bool:
+    cur.execute(f"SELECT EXISTS (SELECT 1 FROM {_table(table)} WHERE round_id = %s OFFSET %s)", (round_id, n))
+    return bool(cur.fetchone()[0])
+
+
+def mark_pending_scrub(cur, campaign_id) -> None:
+    cur.execute("INSERT INTO pending_scrubs (campaign_id) VALUES (%s) ON CONFLICT DO NOTHING", (campaign_id,))
+
+
+def pending_scrubs(cur) -> list[int]:
+    cur.execute("SELECT campaign_id FROM pending_scrubs")
+    return [r[0] for r in cur.fetchall()]
+
+
+def vacuum_full(cur, table: str) -> None:
+    cur.execute(f"VACUUM FULL {_table(table)}")
+
+
+def clear_pending_scrubs(cur, campaign_ids) -> None:
+    cur.execute("DELETE FROM pending_scrubs WHERE campaign_id = ANY(%s)", (list(campaign_ids),))

@@ -14,6 +14,8 @@ import logging
 
 import psycopg2
 
+from service.voting import queries as q
+
 log = logging.getLogger("pingyi.scrub")
 TABLES = ("ballots", "ballot_tokens", "handout_pool", "handouts", "cast_events")
 LOCK_TIMEOUT = "30s"
@@ -27,21 +29,19 @@ def scrub(dsn: str) -> list[int] | None:
     conn.autocommit = True  # VACUUM runs outside a transaction
     try:
         with conn.cursor() as cur:
-            cur.execute("SELECT pg_try_advisory_lock(%s)", (_LOCK,))
-            if not cur.fetchone()[0]:
+            if not q.try_advisory_lock(cur, _LOCK):
                 return None
             try:
-                cur.execute("SELECT campaign_id FROM pending_scrubs")
-                waiting = [r[0] for r in cur.fetchall()]
+                waiting = q.pending_scrubs(cur)
                 if not waiting:
                     return []
-                cur.execute("SELECT set_config('lock_timeout', %s, false)", (LOCK_TIMEOUT,))
+                q.set_lock_timeout(cur, LOCK_TIMEOUT)
                 for table in TABLES:
-                    cur.execute(f"VACUUM FULL {table}")
-                cur.execute("DELETE FROM pending_scrubs WHERE campaign_id = ANY(%s)", (waiting,))
+                    q.vacuum_full(cur, table)
+                q.clear_pending_scrubs(cur, waiting)
                 return waiting
             finally:
-                cur.execute("SELECT pg_advisory_unlock(%s)", (_LOCK,))
+                q.advisory_unlock(cur, _LOCK)
     except psycopg2.Error as exc:
         log.warning("rewriting the ballot tables failed (%s); a settling pass retries", type(exc).__name__)
         return None

@@ -16,6 +16,8 @@ import threading
 
 import psycopg2
 
+from service.voting import queries as q
+
 log = logging.getLogger("pingyi.settle")
 FULL_MAX = 20_000
 _LOCK = 0x706779_5E  # "pgy" + settle
@@ -25,26 +27,21 @@ def settle(conn) -> dict:
     """One pass: {"ballots": rows rewritten, "handouts": rows rewritten}, or {} when another
     process is settling. One transaction a round and table, so no lock is held for long; the
     advisory lock is held for the whole pass (a session lock, released at the end)."""
-    from service.voting.queries import rewrite_ballots, rewrite_handouts
     with conn.cursor() as cur:
-        cur.execute("SELECT pg_try_advisory_lock(%s)", (_LOCK,))
-        locked = cur.fetchone()[0]
+        locked = q.try_advisory_lock(cur, _LOCK)
     conn.commit()
     if not locked:
         return {}
     done = {"ballots": 0, "handouts": 0}
     try:
-        for table, rewrite, key in (("ballots", rewrite_ballots, "ballots"),
-                                    ("handouts", rewrite_handouts, "handouts")):
+        for table, rewrite, key in (("ballots", q.rewrite_ballots, "ballots"),
+                                    ("handouts", q.rewrite_handouts, "handouts")):
             with conn.cursor() as cur:
-                cur.execute(f"SELECT DISTINCT round_id FROM {table} WHERE in_order")
-                rounds = [r[0] for r in cur.fetchall()]
+                rounds = q.rounds_in_order(cur, table)
             conn.commit()
             for round_id in rounds:
                 with conn.cursor() as cur:
-                    cur.execute(f"SELECT EXISTS (SELECT 1 FROM {table} WHERE round_id = %s OFFSET %s)",
-                                (round_id, FULL_MAX))
-                    large = cur.fetchone()[0]
+                    large = q.round_has_more_than(cur, table, round_id, FULL_MAX)
                     # A round of up to FULL_MAX rows is rewritten whole: afterwards nothing in it is in
                     # the order it was made. A larger one has only its new rows mixed, among themselves.
                     done[key] += rewrite(cur, "round_id = %s" + (" AND in_order" if large else ""), (round_id,))
@@ -52,7 +49,7 @@ def settle(conn) -> dict:
     finally:
         conn.rollback()
         with conn.cursor() as cur:
-            cur.execute("SELECT pg_advisory_unlock(%s)", (_LOCK,))
+            q.advisory_unlock(cur, _LOCK)
         conn.commit()
     return done
 
@@ -64,7 +61,7 @@ def run_once(dsn: str) -> dict:
     conn = psycopg2.connect(dsn, application_name="pingyi-settle")
     try:
         with conn.cursor() as cur:
-            cur.execute("SET lock_timeout = '5s'")  # never queue long behind a close
+            q.set_lock_timeout(cur, "5s")  # never queue long behind a close
         conn.commit()
         done = settle(conn)
     finally:
