@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator
-
 from urllib.parse import urlsplit
 
 from . import qr

@@ -11,7 +11,8 @@ import math
 from fractions import Fraction
 
 # Counts, ScoreAgg and counts_from_ballots are imported from here by the service and the tests.
-from .counts import Counts, ScoreAgg, counts_from_ballots, fraction as _frac  # noqa: F401
+from .counts import Counts, ScoreAgg, counts_from_ballots  # noqa: F401
+from .counts import fraction as _frac
 from .forms import FormSection
 from .sections import MAJORITY_THRESHOLDS, rank_key, scale_options
 from .withholding import pooled, suppression, unpooled
@@ -148,7 +149,8 @@ def _rating(sec, cast, counts, weights, base, rules, suppressed) -> dict:
         # apart in them once the complementary group is withheld as well.
         rows.append({"key": row.key, "subject_id": row.subject_id, "name": row.name, "criterion": row.criterion,
                      "groups": per_group, "counts": totals,
-                     "valid": sum(totals[o["label"]] for o in options if o["points"] is not None), "rate": rate, "mean": mean, "unfavourable": bad})
+                     "valid": sum(totals[o["label"]] for o in options if o["points"] is not None),
+                     "rate": rate, "mean": mean, "unfavourable": bad})
     by = rank_key(sec.type, sec.config)  # lower is better for 不满意率: rank its negation
     ranks = _ranks([(r["key"], -r[by] if by == "unfavourable" and r[by] is not None else r[by]) for r in rows])
     pass_line, laggard = share(rules.get("pass_line", 0.8)), share(rules.get("laggard_share", Fraction(1, 3)))

@@ -78,8 +78,9 @@ def _words(pdf_path):
 
 @pytest.mark.parametrize("layout", ["slips-2x4", "slips-3x6"])
 def test_long_titles_and_names_stay_inside_their_slip_and_do_not_overlap(layout, tmp_path):
-    head = slips.Heading(title="临床医学院 2026 年度先进基层党组织和优秀共产党员民主评议及师生满意度测评", group="离退休教职工及附属医院返聘专家",
-                         round_title="第二轮师生满意度测评（五比五看）", vote_url="pingyi.example-university.edu.cn/vote")
+    head = slips.Heading(title="临床医学院 2026 年度先进基层党组织和优秀共产党员民主评议及师生满意度测评",
+                         group="离退休教职工及附属医院返聘专家", round_title="第二轮师生满意度测评（五比五看）",
+                         vote_url="pingyi.example-university.edu.cn/vote")
     m = Minter(b"k" * 32)
     path = tmp_path / "s.pdf"
     with open(path, "wb") as f:

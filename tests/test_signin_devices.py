@@ -28,7 +28,7 @@ def test_the_real_user_on_a_shared_address_keeps_their_device(app, make_user, fr
     student = app.test_client()
     for i in range(25):  # one student sprays names from the same address, past the client's budget
         sign_in(student, f"teacher{i}", "guess", NAT)
-    for i in range(8):   # and hammers the admin's name too
+    for _ in range(8):   # and hammers the admin's name too
         sign_in(student, "zuzhibu", "guess", NAT)
     assert sign_in(student, "zuzhibu", PASSWORD, NAT).status_code == 429  # no device: refused unchecked
     assert sign_in(app.test_client(), "zuzhibu", PASSWORD, NAT).status_code == 429  # a new browser too

@@ -171,7 +171,7 @@ def import_subjects(cur, principal, campaign_id, rows):
     added, number = [], None
     try:
         with q.savepoint(cur):
-            for number, data in rows:
+            for number, data in rows:  # noqa: B007 (number names the row a clash is in)
                 added.append(q.insert_part(cur, "subjects", campaign_id, data))
     except psycopg2.errors.UniqueViolation:
         raise Invalid("a subject in the file already exists in this campaign",

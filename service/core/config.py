@@ -128,7 +128,7 @@ def _check_base_url(url: str) -> None:
         raise ConfigError(f"BASE_URL must start with http:// or https://, got {url!r}")
     parts = urlsplit(url)
     try:
-        parts.port
+        _ = parts.port  # urlsplit checks the port only when asked for it
     except ValueError:
         raise ConfigError(f"BASE_URL has a port that is not a number from 1 to 65535: {url!r}") from None
     if not parts.hostname:

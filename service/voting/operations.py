@@ -3,11 +3,11 @@ the cast. A second cast of the same token finds nothing to consume and changes n
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
-from typing import Callable
 import threading
 import uuid
 from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Callable
 
 from ballots import forms, lifecycle
 from ballots import tokens as tk

@@ -74,7 +74,8 @@ def test_the_publicity_page_on_a_phone(live_server, phone, client, organiser_key
     subjects = client.get(f"/api/v1/campaigns/{cid}", headers=organiser_key).json["subjects"]
     monkeypatch.setattr(publication, "today", lambda: dt.date(2026, 10, 9))
     r = client.post(f"/api/v1/campaigns/{cid}/publication", headers=organiser_key, json={
-        "starts_on": "2026-09-30", "backdate_reason": "名单已于 9 月 30 日在校务公开栏张贴", "note": "公示期内如有异议，请通过下方表格或向党委组织部反映。",
+        "starts_on": "2026-09-30", "backdate_reason": "名单已于 9 月 30 日在校务公开栏张贴",
+        "note": "公示期内如有异议，请通过下方表格或向党委组织部反映。",
         "honourees": [{"subject_id": subjects[0]["id"], "award": "优秀共产党员"},
                       {"subject_id": subjects[1]["id"], "award": "优秀共产党员"}]})
     assert r.status_code == 201
