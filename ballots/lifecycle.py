@@ -85,7 +85,6 @@ class Publicity:
     starts_on: dt.date
     ends_on: dt.date
     confirmed: bool
-    open_objections: int = 0
 
 
 def check_transition(current: str, target: str, problems: list[str] | None = None,

@@ -80,10 +80,6 @@ class Canvas:
         fill_op = f"{_num(fill)} g " if fill is not None else ""
         self.ops.append(f"q {fill_op}{_num(gray)} G {_num(width)} w {_num(x)} {_num(y)} {_num(w)} {_num(h)} re {paint} Q")
 
-    def dashed_line(self, x1, y1, x2, y2, width=0.4, gray=0.5):
-        self.ops.append(f"q [3 3] 0 d {_num(gray)} G {_num(width)} w {_num(x1)} {_num(y1)} m "
-                        f"{_num(x2)} {_num(y2)} l S Q")
-
     def image(self, name, x, y, size):
         self.ops.append(f"q {_num(size)} 0 0 {_num(size)} {_num(x)} {_num(y)} cm /{name} Do Q")
 

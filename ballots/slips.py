@@ -17,7 +17,6 @@ from .pdf import A4, Canvas, Writer, song_width
 from .tokens import grouped
 
 LAYOUTS = {"slips-2x4": (2, 4), "slips-3x6": (3, 6)}
-FORMATS = tuple(LAYOUTS) + ("paper",)
 QUIET = 4
 # The printed side of each layout's QR code in points, quiet zone included. Fixed, so that no
 # title, group name or host ever shrinks it; docs/issuance.md gives it in mm with module sizes.

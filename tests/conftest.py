@@ -401,3 +401,31 @@ def burst(url: str, body: dict, headers: dict | None = None, n: int = 20) -> lis
     for t in threads:
         t.join()
     return sorted(statuses)
+
+
+@pytest.fixture
+def announced(client, organiser_key, make_campaign):
+    cid = make_campaign()
+    client.post(f"/api/v1/campaigns/{cid}/transitions", json={"to": "announced"}, headers=organiser_key)
+    c = client.get(f"/api/v1/campaigns/{cid}", headers=organiser_key).json
+    return {"id": cid, "round": c["rounds"][0]["id"], "groups": [g["id"] for g in c["groups"]]}
+
+
+@pytest.fixture
+def issue(client, organiser_key, announced):
+    def do(size=10, layout="slips-2x4", group=0, label="教师大会"):
+        r = client.post(f"/api/v1/campaigns/{announced['id']}/batches", headers=organiser_key, json={
+            "round_id": announced["round"], "group_id": announced["groups"][group], "size": size,
+            "layout": layout, "label": label})
+        assert r.status_code == 201, r.get_data(as_text=True)[:500]
+        return int(r.headers["X-Batch-Id"]), r.get_data()
+    return do
+
+
+@pytest.fixture
+def portal(client, organiser_key, make_campaign, make_key):
+    cid = make_campaign()
+    client.post(f"/api/v1/campaigns/{cid}/transitions", json={"to": "announced"}, headers=organiser_key)
+    c = client.get(f"/api/v1/campaigns/{cid}", headers=organiser_key).json
+    url = f"/api/v1/campaigns/{cid}/rounds/{c['rounds'][0]['id']}/ballots:handout"
+    return {"cid": cid, "url": url, "group": c["groups"][1]["id"], "key": make_key("handout")}

@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from tests.conftest import PASSWORD, ROOT, _csrf
+from tests.helpers import sign_in
 
 
 def test_sign_in_and_out(client, make_user):
@@ -47,13 +48,6 @@ def frozen_clock(monkeypatch):
     now = [1_900_000_000.0]
     monkeypatch.setattr(throttle, "clock", lambda: now[0])
     return now
-
-
-def sign_in(client, username, password, address="127.0.0.1"):
-    """A sign-in from the given client address (the throttle's key; never stored)."""
-    client.get("/login", environ_base={"REMOTE_ADDR": address})
-    return client.post("/login", data={"username": username, "password": password, "csrf_token": _csrf(client)},
-                       environ_base={"REMOTE_ADDR": address})
 
 
 def throttle_row(conn, name, app):

@@ -14,7 +14,7 @@ from service import create_app
 from service.core.cli import address_warnings
 from service.core.config import Settings
 from tests.conftest import ROOT
-from tests.test_issuance import decode_pdf
+from tests.helpers import decode_pdf
 
 GOOD = {"PINGYI_ENV": "test", "SECRET_KEY": "s" * 40, "PINGYI_VAR_DIR": "/tmp/pingyi-config-test"}
 

@@ -1,6 +1,8 @@
 """Campaign definition over the JSON API: the parts, the state machine, editability."""
 from __future__ import annotations
 
+from tests.helpers import GOOD, upload, xlsx
+
 
 def test_create_and_read_a_full_definition(client, organiser_key, make_campaign):
     cid = make_campaign()
@@ -114,7 +116,6 @@ def test_only_a_draft_is_editable(client, organiser_key, make_campaign, fingerpr
         assert r.status_code == 409, (url, r.json)
         assert r.json["error"]["code"] == "campaign_not_editable"
         assert "announced" in r.json["error"]["message"]
-    from tests.test_import import GOOD, upload, xlsx
     r = upload(client, cid, organiser_key, xlsx(GOOD), "x.xlsx")
     assert r.status_code == 409 and r.json["error"]["code"] == "campaign_not_editable"
     assert fingerprint() == before

@@ -8,6 +8,7 @@ import re
 import pytest
 
 from tests.conftest import burst
+from tests.helpers import assert_scrubbed
 
 
 def cast(client, token, answers):
@@ -261,12 +262,6 @@ def test_a_round_whose_sections_differ_by_group(client, full_campaign, organiser
     assert [r["group_id"] for r in rows] == sorted([teachers, students])
     for row in rows:  # both paths hash the same way
         assert bytes(row["tracker"]) == tracker(str(row["id"]), row["round_id"], row["group_id"], row["answers"])
-
-
-def assert_scrubbed(cur):
-    """No closed campaign waits for its ballot tables to be rewritten."""
-    cur.execute("SELECT count(*) FROM pending_scrubs")
-    assert cur.fetchone()[0] == 0, "the ballot tables were not rewritten after the close"
 
 
 def test_after_a_close_no_old_row_version_is_left_on_disk(client, full_campaign, organiser_key, database):

@@ -47,3 +47,18 @@ def test_the_domain_imports_neither_flask_nor_psycopg2():
             if re.match(r"\s*(from|import)\s+(flask|psycopg2|werkzeug|service)\b", line):
                 offenders.append(f"{path.name}: {line.strip()}")
     assert offenders == []
+
+
+def test_the_permission_tables_say_what_the_code_grants():
+    """docs/architecture.md's role and scope tables, row by row, against service.accounts.auth."""
+    from service.accounts.auth import ALL_PERMISSIONS, ROLES, SCOPES
+    text = (ROOT / "docs" / "architecture.md").read_text()
+    for name, grants in list(ROLES.items()) + list(SCOPES.items()):
+        rows = [line for line in text.splitlines() if line.startswith(f"| {name} |")]
+        assert rows, name
+        for row in rows:  # admin is a role and a scope: both rows
+            cell = row.split("|")[2].strip()
+            if grants == ALL_PERMISSIONS:
+                assert cell.startswith("everything"), name
+            else:
+                assert {p.strip() for p in cell.split(",")} == set(grants), name

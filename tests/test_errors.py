@@ -270,7 +270,8 @@ def free_port() -> int:
 
 def test_the_openapi_document_names_the_503(client):
     op = client.get("/api/openapi.json").json["paths"]["/ballots:cast"]["post"]
-    assert "Retry-After" in op["responses"]["503"]["description"]
+    assert op["responses"]["503"]["headers"]["Retry-After"]["schema"] == {"type": "integer"}
+    assert "database_unavailable" in op["responses"]["503"]["description"]
 
 
 def test_hsts_over_https_only(client, settings):

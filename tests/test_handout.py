@@ -2,18 +2,7 @@
 with only a keyed hash of the reference kept and nothing linking it to the ballot."""
 from __future__ import annotations
 
-import pytest
-
 from tests.conftest import burst
-
-
-@pytest.fixture
-def portal(client, organiser_key, make_campaign, make_key):
-    cid = make_campaign()
-    client.post(f"/api/v1/campaigns/{cid}/transitions", json={"to": "announced"}, headers=organiser_key)
-    c = client.get(f"/api/v1/campaigns/{cid}", headers=organiser_key).json
-    url = f"/api/v1/campaigns/{cid}/rounds/{c['rounds'][0]['id']}/ballots:handout"
-    return {"cid": cid, "url": url, "group": c["groups"][1]["id"], "key": make_key("handout")}
 
 
 def test_one_ballot_per_reference(client, portal):

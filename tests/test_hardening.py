@@ -16,7 +16,8 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from tests.conftest import ROOT, _csrf, _worker, recreate_database
-from tests.test_import import GOOD, upload, xlsx
+from tests.helpers import GOOD, upload, xlsx
+from tests.polling import wait_for_lock_waiter
 
 
 def test_parallel_wrong_passwords_are_counted_one_by_one(app, make_user, monkeypatch):
@@ -52,11 +53,12 @@ def test_two_admins_cannot_demote_each_other_at_once(app, database, make_user, m
     t = threading.Thread(target=lambda: result.setdefault(
         "r", app.test_client().patch(f"/api/v1/users/{b['id']}", json={"role": "viewer"}, headers=key)))
     t.start()
-    t.join(1.0)
-    assert t.is_alive(), "the second demotion must wait for the first"
+    wait_for_lock_waiter(database, "the second demotion to wait on the first's lock")
+    assert t.is_alive() and not result, "the second demotion must wait for the first"
     first.commit()
     first.close()
-    t.join(10)
+    t.join(30)
+    assert not t.is_alive()
     assert result["r"].status_code == 409 and result["r"].json["error"]["code"] == "last_admin"
 
 

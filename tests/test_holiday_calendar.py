@@ -15,12 +15,11 @@ from click.testing import CliRunner
 from service.core import cli
 from service.publication import operations as publication
 from tests.conftest import ROOT
-from tests.test_holiday_file import SCHEDULE_2027
+from tests.helpers import BOGUS_2026, SCHEDULE_2027
 
 REFUSAL_2027 = ("2027 年的法定节假日安排尚未录入：请管理员在「节假日安排」页面（/admin/calendar）或用命令 "
                 "`python -m service calendar load 文件` 录入国务院办公厅公布的 2027 年放假和调休日期")
 # Bogus on purpose: the package knows 2026, so none of this may change a window.
-BOGUS_2026 = "year = 2026\nholidays = 2026-12-21..2026-12-23\nworkdays = 2026-12-26\n"
 
 
 @pytest.fixture(autouse=True)

@@ -8,26 +8,13 @@ import pytest
 
 from ballots import holiday_file
 from ballots.publicity import PACKAGE_YEARS, Calendar, CalendarUnknown, YearSchedule, window
+from tests.helpers import SCHEDULE_2027
 
 D = dt.date.fromisoformat
 
 # TEST DATA, not the official schedule: the State Council's notice for 2027 is not in this
 # repository. A plausible 2027 (元旦 Fri–Sun; 春节 from 除夕, Fri 5 Feb, to Sat 13 Feb with
 # Sat 20 Feb worked; National Day Fri 1 – Thu 7 Oct with Sun 26 Sep and Sat 9 Oct worked).
-SCHEDULE_2027 = """\
-# 国务院办公厅关于2027年部分节假日安排的通知（测试数据）
-year = 2027
-source = 测试数据：仿照国务院办公厅通知
-# 放假（连同其中的周末）
-holidays = 2027-01-01..2027-01-03            # 元旦
-holidays = 2027-02-05..2027-02-13            # 春节
-放假 = 2027年4月3日 至 2027年4月5日          # 清明节：中文写法也可以
-holidays = 2027-05-01..2027-05-05, 2027-06-09, 2027-09-15
-holidays = 2027-10-01..2027-10-07            # 国庆节
-# 调休上班
-workdays = 2027-02-20, 2027-05-08
-上班：2027-09-26、2027-10-09
-"""
 
 
 def test_the_file_reads_as_the_notice_lists_it():

@@ -3,35 +3,7 @@ from __future__ import annotations
 
 import io
 
-from openpyxl import Workbook
-from werkzeug.datastructures import FileStorage
-from werkzeug.test import encode_multipart
-
-
-def xlsx(rows) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    for row in rows:
-        ws.append(row)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
-
-def upload(client, cid, headers, data: bytes, filename: str):
-    # Encoded here rather than by the test client, whose spooled temp file for a large
-    # body stays open when the app refuses it unread.
-    boundary, body = encode_multipart({"file": FileStorage(io.BytesIO(data), filename)})
-    return client.post(f"/api/v1/campaigns/{cid}/subjects:import", headers=headers, data=body,
-                       content_type=f"multipart/form-data; boundary={boundary}")
-
-
-GOOD = [
-    ["名称", "类型", "类别", "单位", "公开承诺"],
-    ["临床医学系党支部", "组织", "基层党组织", "临床医学系", "每月义诊一次"],
-    ["王丽华", "个人", "教职工优秀党员", "护理系", "带头学习提高"],
-    ["张敏", "党员", "学生优秀党员", "护理系", None],
-]
+from tests.helpers import GOOD, upload, xlsx
 
 
 def test_xlsx_import(client, organiser_key, make_campaign):

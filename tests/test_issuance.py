@@ -4,65 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import io
-import subprocess
 
 import pytest
 import zxingcpp
 from PIL import Image, ImageFilter
 
 from ballots import qr
-from ballots.tokens import ALPHABET, normalise
+from ballots.tokens import ALPHABET
 from service.core import db as dbmod
-
-
-@pytest.fixture
-def announced(client, organiser_key, make_campaign):
-    cid = make_campaign()
-    client.post(f"/api/v1/campaigns/{cid}/transitions", json={"to": "announced"}, headers=organiser_key)
-    c = client.get(f"/api/v1/campaigns/{cid}", headers=organiser_key).json
-    return {"id": cid, "round": c["rounds"][0]["id"], "groups": [g["id"] for g in c["groups"]]}
-
-
-@pytest.fixture
-def issue(client, organiser_key, announced):
-    def do(size=10, layout="slips-2x4", group=0, label="教师大会"):
-        r = client.post(f"/api/v1/campaigns/{announced['id']}/batches", headers=organiser_key, json={
-            "round_id": announced["round"], "group_id": announced["groups"][group], "size": size,
-            "layout": layout, "label": label})
-        assert r.status_code == 201, r.get_data(as_text=True)[:500]
-        return int(r.headers["X-Batch-Id"]), r.get_data()
-    return do
-
-
-def stored_hashes(conn, batch_id) -> set[bytes]:
-    with conn.cursor() as cur:
-        cur.execute("SELECT token_hash FROM ballot_tokens WHERE batch_id = %s", (batch_id,))
-        return {bytes(r["token_hash"]) for r in cur.fetchall()}
-
-
-def decode_pdf(pdf: bytes, tmp_path, dpi=150) -> list[str]:
-    """Rasterise every page with pdftoppm and decode every QR code on it with zxing-cpp."""
-    (tmp_path / "b.pdf").write_bytes(pdf)
-    rasterise(tmp_path / "b.pdf", tmp_path / "p", dpi)
-    texts = []
-    for page in sorted(tmp_path.glob("p-*.png")):
-        found = zxingcpp.read_barcodes(Image.open(page).convert("L"), formats=zxingcpp.BarcodeFormat.QRCode)
-        texts += [b.text for b in found]
-    return texts
-
-
-def rasterise(pdf_path, out_prefix, dpi=150, *extra):
-    """pdftoppm, which must draw every glyph: it names any font or CMap it cannot find (the Chinese
-    text would be left out of the picture, and a decoded QR code would not notice)."""
-    r = subprocess.run(["pdftoppm", "-r", str(dpi), "-png", *extra, str(pdf_path), str(out_prefix)],
-                       capture_output=True, text=True, check=True)
-    assert "Error" not in r.stderr and "font" not in r.stderr.lower(), r.stderr
-
-
-def token_of(url: str, base_url: str) -> str:
-    prefix = base_url.upper() + "/B/"
-    assert url.startswith(prefix), url
-    return normalise(url[len(prefix):])
+from tests.helpers import decode_pdf, stored_hashes, token_of
 
 
 @pytest.mark.parametrize("layout,size", [("slips-2x4", 19), ("slips-3x6", 40), ("paper", 3)])

@@ -10,7 +10,7 @@ import pytest
 from ballots import slips
 from ballots.pdf import printable
 from ballots.tokens import Minter, normalise
-from tests.test_issuance import announced, decode_pdf, issue, token_of  # noqa: F401  (fixtures)
+from tests.helpers import decode_pdf, token_of
 
 
 def ctid_order(conn, table, column, where, params):

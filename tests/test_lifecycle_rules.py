@@ -144,7 +144,7 @@ def test_the_rules_in_one_table():
             else:
                 with pytest.raises(lifecycle.TransitionRefused):
                     lifecycle.check_transition(state, target, problems=[], today=TODAY)
-    window = lifecycle.Publicity(dt.date(2026, 11, 26), dt.date(2026, 12, 2), confirmed=False, open_objections=1)
+    window = lifecycle.Publicity(dt.date(2026, 11, 26), dt.date(2026, 12, 2), confirmed=False)
     status = [lifecycle.publicity_status("published", window, TODAY + dt.timedelta(days=d)) for d in (0, 1, 7, 8)]
     assert status == ["not_started", "open", "open", "ended"]
     assert lifecycle.publicity_status("archived", window, TODAY) == "archived"

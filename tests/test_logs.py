@@ -7,7 +7,6 @@ import logging
 import re
 import socket
 import threading
-import time
 import unicodedata
 import urllib.error
 import urllib.parse
@@ -16,6 +15,7 @@ import urllib.request
 import pytest
 
 from ballots.tokens import grouped
+from tests.polling import wait_until
 
 _TYPING = str.maketrans({"I": "1", "L": "1", "O": "0"})
 
@@ -84,12 +84,10 @@ def _get(url: str, headers: dict | None = None) -> int:
 def _wait_for(path, offset: int, pattern: str, n: int) -> str:
     """The log written since offset, once it holds n lines matching pattern (gunicorn writes an
     access line just after the response is sent, so the last one may lag behind the client)."""
-    deadline = time.monotonic() + 30
-    while True:
+    def enough():
         text = path.read_text(errors="replace")[offset:]
-        if len(re.findall(pattern, text, re.M)) >= n or time.monotonic() > deadline:
-            return text
-        time.sleep(0.05)
+        return text if len(re.findall(pattern, text, re.M)) >= n else None
+    return wait_until(enough, f"{n} log lines matching {pattern!r}")
 
 
 def _token_with_typing_letters(full_campaign) -> str:

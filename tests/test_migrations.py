@@ -8,6 +8,7 @@ import pytest
 
 from service.core import migrate
 from tests.conftest import _worker, recreate_database
+from tests.polling import wait_for_lock_waiter, waiting_on_lock
 
 
 @pytest.fixture
@@ -90,7 +91,6 @@ def test_a_second_host_waits_for_the_first_to_finish_migrating(empty_db, monkeyp
     """Two hosts start at once: the second waits on the advisory lock for as long as the first
     takes (here longer than the DDL lock timeout), then finds nothing left to do."""
     import threading
-    import time
     monkeypatch.setattr(migrate, "LOCK_TIMEOUT", "500ms")
     first = psycopg2.connect(empty_db.dsn)
     with first.cursor() as cur:  # the first host, mid-migration, holds the lock
@@ -105,13 +105,18 @@ def test_a_second_host_waits_for_the_first_to_finish_migrating(empty_db, monkeyp
             outcome["error"] = exc
     t = threading.Thread(target=second_host)
     t.start()
-    time.sleep(1.5)  # three times the lock timeout
+    wait_for_lock_waiter(empty_db.dsn, "the second host to wait on the migration lock", lock="advisory")
+    with first.cursor() as cur:  # the first host's work outlasts the DDL lock timeout the second sets later
+        cur.execute("SELECT pg_sleep(1.5)")
+    first.commit()
     assert t.is_alive() and not outcome, outcome  # still waiting, not failed
+    assert waiting_on_lock(empty_db.dsn, "advisory") == 1
     assert migrate.migrate(first) == [m.name for m in migrate.load()]  # the first finishes its work
     with first.cursor() as cur:
         cur.execute("SELECT pg_advisory_unlock(%s)", (migrate._LOCK_KEY,))
     first.commit()
     t.join(30)
+    assert not t.is_alive()
     first.close()
     assert outcome == {"applied": []}
 

@@ -6,6 +6,7 @@ import json
 from ballots import forms
 from ballots.tally import counts_from_ballots, tally
 from service.results.queries import count_round
+from tests.helpers import rasterise
 
 
 def cast(client, token, answers):
@@ -238,5 +239,4 @@ def test_the_pdf_report(client, full_campaign, organiser_key, tmp_path):
     for needle in ("计票结果报告", "师生测评", "临床医学系党支部", "100.0%", "王丽华", "推荐", "有效门槛", "√",
                    "超过半数", "赞成率"):  # the rule's name over its column; approve sections as 赞成率
         assert needle in text, needle
-    from tests.test_issuance import rasterise
     rasterise(tmp_path / "r.pdf", tmp_path / "page", 60, "-f", "1", "-l", "1", "-singlefile")  # every glyph drawn

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 
 import psycopg2
 import psycopg2.extras
 
 from service.voting import settle
-from tests.test_handout import portal  # noqa: F401 (fixture)
+from tests.helpers import assert_scrubbed
+from tests.polling import wait_for_lock_waiter, wait_until
 
 
 def cast(client, token, answers):
@@ -100,10 +100,7 @@ def test_the_background_thread_settles_without_being_asked(client, full_campaign
     worker = threading.Thread(target=settle.loop, args=(database, 0.2, stop))
     worker.start()
     try:
-        deadline = time.monotonic() + 30
-        while any(r["in_order"] for r in rows(database)) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert not any(r["in_order"] for r in rows(database))
+        wait_until(lambda: not any(r["in_order"] for r in rows(database)), "the thread to settle the ballots")
     finally:
         stop.set()
         worker.join(10)
@@ -139,22 +136,13 @@ def test_a_close_waits_for_a_settling_pass_instead_of_deadlocking(client, full_c
                                         headers=organiser_key).status_code
     closer = threading.Thread(target=close)
     closer.start()
-    watcher = psycopg2.connect(database)
-    watcher.autocommit = True
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:  # until the close is queued behind the pass
-        with watcher.cursor() as cur:
-            cur.execute("""SELECT count(*) FROM pg_stat_activity
-                           WHERE application_name = 'pingyi' AND wait_event_type = 'Lock'""")
-            if cur.fetchone()[0]:
-                break
-        time.sleep(0.05)
+    wait_for_lock_waiter(database, "the close to queue behind the pass", application_name="pingyi")
     with passing.cursor() as cur:  # the pass goes on: rewriting checks each row's campaign row
         assert rewrite_ballots(cur, "round_id = %s", (full_campaign.round,)) == 5
     passing.commit()
     closer.join(30)
+    assert not closer.is_alive()
     passing.close()
-    watcher.close()
     assert outcome == {"status": 200}
     assert client.get(f"/api/v1/campaigns/{full_campaign.id}", headers=organiser_key).json["state"] == "closed"
 
@@ -164,7 +152,6 @@ def test_a_rewrite_that_could_not_run_after_a_close_is_retried(client, full_camp
     """The close records that the ballot tables need rewriting; when the rewrite cannot get its
     lock in time (here a reader holds one), the record stays, and the next settling pass does it."""
     from service.voting import scrub
-    from tests.test_casting import assert_scrubbed
     monkeypatch.setattr(scrub, "LOCK_TIMEOUT", "200ms")
     for t in full_campaign.tokens(3):
         cast(client, t, {})

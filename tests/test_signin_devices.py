@@ -9,7 +9,7 @@ import pytest
 
 from service.accounts import throttle
 from tests.conftest import PASSWORD
-from tests.test_accounts import sign_in
+from tests.helpers import sign_in
 
 NAT = "10.20.30.40"  # a school's one public address
 
@@ -21,7 +21,8 @@ def frozen(monkeypatch):
     return now
 
 
-def test_the_real_user_on_a_shared_address_keeps_their_device(app, make_user, frozen):
+@pytest.mark.usefixtures("frozen")
+def test_the_real_user_on_a_shared_address_keeps_their_device(app, make_user):
     make_user("admin", username="zuzhibu")
     office = app.test_client()
     assert sign_in(office, "zuzhibu", PASSWORD, NAT).status_code == 302  # signed in here before: a device
@@ -35,7 +36,8 @@ def test_the_real_user_on_a_shared_address_keeps_their_device(app, make_user, fr
     assert sign_in(office, "zuzhibu", PASSWORD, NAT).status_code == 302  # the office's own browser gets in
 
 
-def test_a_device_cookie_counts_for_its_own_account_and_not_for_ever(app, make_user, frozen):
+@pytest.mark.usefixtures("frozen")
+def test_a_device_cookie_counts_for_its_own_account_and_not_for_ever(app, make_user):
     make_user("organiser", username="lisi")
     make_user("organiser", username="wangwu")
     browser = app.test_client()
@@ -51,7 +53,8 @@ def test_a_device_cookie_counts_for_its_own_account_and_not_for_ever(app, make_u
     assert sign_in(forged, "lisi", PASSWORD, NAT).status_code == 429
 
 
-def test_a_full_client_table_does_not_open_the_door(app, make_user, frozen, monkeypatch):
+@pytest.mark.usefixtures("frozen")
+def test_a_full_client_table_does_not_open_the_door(app, make_user, monkeypatch):
     make_user("viewer", username="zhaoliu")
     monkeypatch.setattr(throttle, "_MAX_CLIENTS", 3)
     for i in range(3):
@@ -59,7 +62,8 @@ def test_a_full_client_table_does_not_open_the_door(app, make_user, frozen, monk
     assert sign_in(app.test_client(), "zhaoliu", PASSWORD, "198.51.100.7").status_code == 429
 
 
-def test_a_one_time_password_opens_one_session_within_a_day(app, make_user, database, frozen):
+@pytest.mark.usefixtures("frozen")
+def test_a_one_time_password_opens_one_session_within_a_day(app, make_user, database):
     from service.accounts import operations as accounts
     make_user("auditor", username="shenji")
     with psycopg2.connect(database) as c, c.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:

@@ -18,7 +18,7 @@ from ballots.linebreak import fit, wrap
 from ballots.pdf import A4, song_width
 from ballots.tokens import Minter
 from tests.conftest import ROOT
-from tests.test_issuance import decode_pdf, rasterise, token_of
+from tests.helpers import decode_pdf, rasterise, token_of
 
 LONG_TITLE = "临床医学院 2026 年度先进基层党组织和优秀共产党员民主评议及师生满意度测评"
 LONG_HOST = "https://pingyi.medical-college.example-university.edu.cn"  # 47 characters: version 4

@@ -13,7 +13,8 @@ from pathlib import Path
 import psycopg2
 import pytest
 
-from tests.test_issuance import decode_pdf, token_of
+from tests.helpers import decode_pdf, token_of
+from tests.polling import wait_until
 
 
 def _post(base, path, body, headers):
@@ -171,7 +172,6 @@ def test_postgresql_records_no_statement_and_no_commit_time(database):
 def test_a_failing_statement_leaves_no_value_in_the_server_log(tmp_path):
     """A unique violation on a token hash: PostgreSQL's log gets the error, not the key's value
     (its DETAIL line), nor the statement. A fresh embedded server, set up as `serve` sets it."""
-    import time
 
     from service.core import embedded_pg
     dsn = embedded_pg.ensure(tmp_path, database="pingyi_log_check", cleanup_mode="delete")
@@ -181,16 +181,16 @@ def test_a_failing_statement_leaves_no_value_in_the_server_log(tmp_path):
         cur.execute("SHOW data_directory")
         log_path = Path(cur.fetchone()[0]) / "log"  # where pgserver points the server's stderr
     conn.close()
-    deadline = time.monotonic() + 30
-    while True:  # the settings reach new sessions once the server has reloaded them
+    def reloaded():  # the settings reach new sessions once the server has reloaded them
         conn = psycopg2.connect(dsn)
         conn.autocommit = True
         cur = conn.cursor()
         cur.execute("SHOW log_error_verbosity")
-        if cur.fetchone()[0] == "terse" or time.monotonic() > deadline:
-            break
+        if cur.fetchone()[0] == "terse":
+            return conn, cur
         conn.close()
-        time.sleep(0.1)
+        return None
+    conn, cur = wait_until(reloaded, "the server to reload log_error_verbosity = terse")
     secret = "ab" * 16 + "5eed"
     with cur:
         cur.execute("CREATE TABLE tokens (token_hash bytea UNIQUE, note text CHECK (note <> 'x'))")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import hmac
 import secrets
 from dataclasses import dataclass, field
 
@@ -17,6 +16,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from service.accounts import queries as q
 from service.accounts import throttle
+from service.accounts.errors import OneTimePasswordSpent, PasswordChangeRequired
 from service.core import db
 from service.core.errors import Forbidden, TooManyRequests, Unauthorized
 
@@ -27,7 +27,6 @@ APIKEYS_MANAGE = "apikeys:manage"
 RESULTS_READ = "results:read"
 TURNOUT_READ = "turnout:read"
 BALLOTS_HANDOUT = "ballots:handout"
-AUDIT_READ = "audit:read"
 # 意见建议: the voters' own words, for those who act on them and those who audit (not viewers).
 COMMENTS_READ = "comments:read"
 CALENDAR_MANAGE = "calendar:manage"  # the holiday schedules the 公示 window is counted with
@@ -36,13 +35,13 @@ BALLOT_TOKEN = "ballot-token"
 # Held by every signed-in user and every API key, whatever its role or scopes (who am I?).
 SIGNED_IN = "signed-in"
 ALL_PERMISSIONS = frozenset({CAMPAIGNS_READ, CAMPAIGNS_WRITE, USERS_MANAGE, APIKEYS_MANAGE,
-                             RESULTS_READ, TURNOUT_READ, BALLOTS_HANDOUT, AUDIT_READ, CALENDAR_MANAGE,
+                             RESULTS_READ, TURNOUT_READ, BALLOTS_HANDOUT, CALENDAR_MANAGE,
                              COMMENTS_READ})
 
 ROLES = {
     "admin": ALL_PERMISSIONS,
     "organiser": frozenset({CAMPAIGNS_READ, CAMPAIGNS_WRITE, RESULTS_READ, TURNOUT_READ, COMMENTS_READ}),
-    "auditor": frozenset({CAMPAIGNS_READ, RESULTS_READ, TURNOUT_READ, AUDIT_READ, COMMENTS_READ}),
+    "auditor": frozenset({CAMPAIGNS_READ, RESULTS_READ, TURNOUT_READ, COMMENTS_READ}),
     "viewer": frozenset({CAMPAIGNS_READ, RESULTS_READ, TURNOUT_READ}),
 }
 ROLE_LABELS = {"admin": "管理员", "organiser": "组织者", "auditor": "审计员", "viewer": "查看者"}
@@ -51,7 +50,7 @@ SCOPES = {
     "results": frozenset({CAMPAIGNS_READ, RESULTS_READ}),
     "turnout": frozenset({TURNOUT_READ}),
     "handout": frozenset({BALLOTS_HANDOUT}),
-    "audit": frozenset({CAMPAIGNS_READ, RESULTS_READ, AUDIT_READ, COMMENTS_READ}),
+    "audit": frozenset({CAMPAIGNS_READ, RESULTS_READ, COMMENTS_READ}),
     "organise": frozenset({CAMPAIGNS_READ, CAMPAIGNS_WRITE, RESULTS_READ, TURNOUT_READ, COMMENTS_READ}),
     "admin": ALL_PERMISSIONS,
 }
@@ -92,10 +91,6 @@ def new_api_key() -> tuple[str, str, str]:
 def hash_api_key(key: str) -> str:
     # Keys carry 256 random bits, so a fast hash is enough: nothing to brute-force.
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
-
-
-class OneTimePasswordSpent(Unauthorized):
-    code, message = "one_time_password_spent", "this one-time password was used or has expired"
 
 
 def check_login(cur, username: str, password: str, settings):
@@ -194,8 +189,7 @@ def requires(permission: str):
                 from service.core.csrf import check_header
                 check_header()
             if principal.must_change_password:
-                raise Forbidden("sign in on the web and choose a new password first",
-                                code="password_change_required")
+                raise PasswordChangeRequired()
             if not principal.can(permission):
                 raise Forbidden(details={"required": permission})
             return view(*args, **kwargs)
@@ -206,5 +200,3 @@ def requires(permission: str):
     return decorate
 
 
-def constant_time_equal(a: str, b: str) -> bool:
-    return hmac.compare_digest(a.encode("utf-8"), b.encode("utf-8"))

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from service.accounts import queries as q
 from service.accounts.auth import hash_password, new_api_key
-from service.core.errors import Conflict, NotFound
+from service.accounts.errors import AlreadyRevoked, LastAdmin
+from service.core.errors import Duplicate, NotFound
 from service.core.events import insert_event
 
 
@@ -22,8 +23,7 @@ def create_user(cur, principal, data):
     row = q.insert_user(cur, data["username"], hash_password(data["password"]), data["role"],
                         data.get("display_name", ""))
     if row is None:
-        raise Conflict("a user with this name already exists", {"username": data["username"]},
-                       code="duplicate")
+        raise Duplicate("a user with this name already exists", {"username": data["username"]})
     insert_event(cur, principal.actor if principal else "cli", "user.created",
                  details={"username": row["username"], "role": row["role"]})
     return row
@@ -35,7 +35,7 @@ def update_user(cur, principal, user_id, data):
         raise NotFound("no such user")
     demoting = data.get("role", "admin") != "admin" or data.get("disabled") is True
     if user["role"] == "admin" and not user["disabled"] and demoting and q.lock_active_admins(cur) <= 1:
-        raise Conflict("this is the last active admin; make another admin first", code="last_admin")
+        raise LastAdmin("this is the last active admin; make another admin first")
     password = data.get("password")
     row = q.update_user(cur, user_id, role=data.get("role"), disabled=data.get("disabled"),
                         display_name=data.get("display_name"),
@@ -83,5 +83,5 @@ def revoke_api_key(cur, principal, key_id):
         raise NotFound("no such API key")
     row = q.revoke_api_key(cur, key_id)
     if row is None:
-        raise Conflict("the key is already revoked", code="already_revoked")
+        raise AlreadyRevoked("the key is already revoked")
     insert_event(cur, principal.actor, "api_key.revoked", details={"id": key_id, "name": row["name"]})

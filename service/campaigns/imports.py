@@ -9,8 +9,9 @@ import io
 
 from marshmallow import ValidationError
 
+from service.campaigns.errors import ImportFailed
 from service.campaigns.schemas import SubjectIn
-from service.core.errors import Invalid, PayloadTooLarge
+from service.core.errors import PayloadTooLarge
 
 HEADINGS = {
     "name": ("名称", "姓名", "name"),
@@ -32,8 +33,8 @@ def _header_map(header):
             if text in names:
                 mapping[index] = field
     if "name" not in mapping.values():
-        raise Invalid("the first row must hold the headings, with at least 名称 (name)",
-                      {"headings": [str(c) for c in header]}, code="import_failed")
+        raise ImportFailed("the first row must hold the headings, with at least 名称 (name)",
+                      {"headings": [str(c) for c in header]})
     return mapping
 
 
@@ -44,11 +45,11 @@ def _rows_from_csv(data: bytes):
         try:
             text = data.decode("gb18030")  # what Excel on Chinese Windows saves
         except UnicodeDecodeError:
-            raise Invalid("the CSV file is neither UTF-8 nor GB18030 text", code="import_failed") from None
+            raise ImportFailed("the CSV file is neither UTF-8 nor GB18030 text") from None
     try:
         return list(csv.reader(io.StringIO(text)))
     except csv.Error as exc:
-        raise Invalid(f"the CSV file cannot be read: {exc}", code="import_failed") from None
+        raise ImportFailed(f"the CSV file cannot be read: {exc}") from None
 
 
 # An XLSX is a zip: 4 MB of it can unpack to gigabytes of shared strings. A subject list of 5,000
@@ -63,14 +64,14 @@ def _rows_from_xlsx(data: bytes):
     try:
         unpacked = sum(info.file_size for info in zipfile.ZipFile(io.BytesIO(data)).infolist())
     except (zipfile.BadZipFile, ValueError):
-        raise Invalid("the file is not a readable XLSX workbook", code="import_failed") from None
+        raise ImportFailed("the file is not a readable XLSX workbook") from None
     if unpacked > MAX_XLSX_UNPACKED:
-        raise Invalid(f"the workbook unpacks to {unpacked // 2**20} MB, more than a subject list needs "
-                      f"(at most {MAX_XLSX_UNPACKED // 2**20} MB)", code="import_failed")
+        raise ImportFailed(f"the workbook unpacks to {unpacked // 2**20} MB, more than a subject list needs "
+                      f"(at most {MAX_XLSX_UNPACKED // 2**20} MB)")
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many types for a bad file
-        raise Invalid("the file is not a readable XLSX workbook", code="import_failed") from None
+        raise ImportFailed("the file is not a readable XLSX workbook") from None
     try:
         # one row more than allowed (after the headings), so that too long a sheet is noticed
         return [list(r) for r in wb.worksheets[0].iter_rows(values_only=True, max_row=MAX_ROWS + 2)]
@@ -94,12 +95,12 @@ def parse_subjects(filename: str, data: bytes):
     elif name.endswith(".csv"):
         table = _rows_from_csv(data)
     else:
-        raise Invalid("upload a .csv or .xlsx file", {"filename": filename}, code="import_failed")
+        raise ImportFailed("upload a .csv or .xlsx file", {"filename": filename})
     if not table:
-        raise Invalid("the file is empty", code="import_failed")
+        raise ImportFailed("the file is empty")
     mapping = _header_map(table[0])
     if len(table) - 1 > MAX_ROWS:
-        raise Invalid(f"at most {MAX_ROWS} rows per file", code="import_failed")
+        raise ImportFailed(f"at most {MAX_ROWS} rows per file")
     good, errors, seen = [], {}, {}
     for number, raw in enumerate(table[1:], start=2):
         record = {f: str(raw[i]).strip() for i, f in mapping.items() if i < len(raw) and raw[i] is not None}
@@ -119,7 +120,7 @@ def parse_subjects(filename: str, data: bytes):
         subject["position"] = number
         good.append((number, subject))
     if errors:
-        raise Invalid("some rows are invalid; nothing was imported", {"rows": errors}, code="import_failed")
+        raise ImportFailed("some rows are invalid; nothing was imported", {"rows": errors})
     if not good:
-        raise Invalid("the file has no subject rows", code="import_failed")
+        raise ImportFailed("the file has no subject rows")
     return good

@@ -9,8 +9,9 @@ import psycopg2
 
 from ballots import lifecycle
 from service.campaigns import queries as q
-from service.core import db
-from service.core.errors import CampaignNotEditable, Conflict, Invalid, InvalidTransition, NotFound
+from service.campaigns.errors import CampaignNotEditable, ImportFailed, InUse, UsePublication
+from service.core import db, errors
+from service.core.errors import Duplicate, Invalid, NotFound
 from service.core.events import insert_event
 
 PART_NAMES = {"voter_groups": "group", "subjects": "subject", "rounds": "round", "sections": "section"}
@@ -118,8 +119,8 @@ def _check_references(cur, campaign_id, data):
 
 
 def _unique_violation(table, exc):
-    return Conflict(f"a {PART_NAMES[table]} with the same name already exists",
-                    {"constraint": exc.diag.constraint_name}, code="duplicate")
+    return Duplicate(f"a {PART_NAMES[table]} with the same name already exists",
+                    {"constraint": exc.diag.constraint_name})
 
 
 def add_part(cur, principal, table, campaign_id, data):
@@ -157,8 +158,8 @@ def delete_part(cur, principal, table, campaign_id, part_id):
     if column:
         users = q.sections_using(cur, campaign_id, column, part_id)
         if users:
-            raise Conflict(f"this {PART_NAMES[table]} is named by a section; edit the section first",
-                           {"sections": [u["id"] for u in users]}, code="in_use")
+            raise InUse(f"this {PART_NAMES[table]} is named by a section; edit the section first",
+                           {"sections": [u["id"] for u in users]})
     if q.delete_part(cur, table, campaign_id, part_id) is None:
         raise NotFound(f"no such {PART_NAMES[table]} in this campaign")
     q.touch_campaign(cur, campaign_id)
@@ -174,9 +175,8 @@ def import_subjects(cur, principal, campaign_id, rows):
             for number, data in rows:  # noqa: B007 (number names the row a clash is in)
                 added.append(q.insert_part(cur, "subjects", campaign_id, data))
     except psycopg2.errors.UniqueViolation:
-        raise Invalid("a subject in the file already exists in this campaign",
-                      {"rows": {str(number): {"name": ["already in this campaign (same name and unit)"]}}},
-                      code="import_failed") from None
+        raise ImportFailed("a subject in the file already exists in this campaign",
+                      {"rows": {str(number): {"name": ["already in this campaign (same name and unit)"]}}}) from None
     q.touch_campaign(cur, campaign_id)
     insert_event(cur, principal.actor, "subjects.imported", campaign_id, {"count": len(added)})
     return added
@@ -198,11 +198,11 @@ def transition(cur, principal, campaign_id, target):
             publicity=publication.facts(cur, campaign_id) if target == "archived" else None,
             today=publication.today())
     except lifecycle.TransitionRefused as exc:
-        raise InvalidTransition(exc.reason, {"state": campaign["state"], "requested": target, **exc.details},
-                                code=exc.code) from None
+        raise errors.of(exc.code)(exc.reason, {"state": campaign["state"], "requested": target, **exc.details}) \
+            from None
     if target == "published":
-        raise Conflict("publish the proposed honourees with POST …/publication: it opens the 公示 window",
-                       {"state": campaign["state"]}, code="use_publication")
+        raise UsePublication("publish the proposed honourees with POST …/publication: it opens the 公示 window",
+                       {"state": campaign["state"]})
     for effect in effects:
         effect.during(cur, campaign_id)
     row = q.set_state(cur, campaign_id, campaign["state"], target)

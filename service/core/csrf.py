@@ -10,7 +10,7 @@ import secrets
 
 from flask import request, session
 
-from service.core.errors import Forbidden
+from service.core.errors import CsrfFailed
 
 
 def token() -> str:
@@ -29,9 +29,9 @@ def check_form() -> None:
         return
     sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token")
     if not _matches(sent):
-        raise Forbidden("表单已过期或来源无效，请刷新页面后重试", code="csrf_failed")
+        raise CsrfFailed("表单已过期或来源无效，请刷新页面后重试")
 
 
 def check_header() -> None:
     if not _matches(request.headers.get("X-CSRF-Token")):
-        raise Forbidden("missing or wrong X-CSRF-Token header", code="csrf_failed")
+        raise CsrfFailed()

@@ -60,11 +60,6 @@ def get_pool(dsn: str, minconn: int = 1, maxconn: int = 10):
     return pool
 
 
-def close_pools() -> None:
-    with _pools_lock:
-        for pool in _pools.values():
-            pool.closeall()
-        _pools.clear()
 
 
 def _request_conn():

@@ -18,68 +18,169 @@ from werkzeug.exceptions import HTTPException
 log = logging.getLogger("pingyi.errors")
 
 
+# Every error code the service gives, declared once: its class names the status, the code, the
+# English message (for developers, in the API), the Chinese sentence a page shows (`zh`, with
+# blanks the details fill; None when the code covers several messages and the message itself is
+# translated by service.web.messages) and when it is given (`when`, for docs/api.md, which
+# tests/test_errors_registry.py checks against this registry). Features declare theirs in
+# their own errors.py; a code declared twice fails at import.
+REGISTRY: dict[str, type[APIError]] = {}
+# The class that stands for a whole status: what a werkzeug HTTPException of that status becomes.
+GENERIC: dict[int, type[APIError]] = {}
+
+
 class APIError(Exception):
+    text = "提交的内容无法处理，请返回检查后重试。"  # the page's paragraph under the title
     status = 400
     code = "bad_request"
     message = "bad request"
+    zh: str | None = None
+    title = "请求有误"  # the heading of a page refused with this status (a status's generic class sets it)
+    when = "the request cannot be handled as sent"
+    # What a voter's page shows for it (heading, text), where the voter sees it.
+    voter: tuple[str, str] | None = None
+    api = True  # False: only a page gives it (the ballot page, the sign-in page)
 
-    def __init__(self, message: str | None = None, details: dict | None = None, code: str | None = None):
+    def __init_subclass__(cls, generic: bool = False, **kwargs):
+        super().__init_subclass__(**kwargs)
+        missing = [a for a in ("code", "zh", "when") if a not in cls.__dict__]
+        if missing:
+            raise TypeError(f"{cls.__name__} must declare its own {', '.join(missing)}")
+        if generic and not {"title", "text"} <= set(cls.__dict__):
+            raise TypeError(f"{cls.__name__} stands for its status: it must declare its page's title and text")
+        _declare(cls, generic)
+
+    def __init__(self, message: str | None = None, details: dict | None = None):
         super().__init__(message or self.message)
         self.message = message or self.message
         self.details = details or {}
-        if code:
-            self.code = code
 
     def to_dict(self) -> dict:
         return {"error": {"code": self.code, "message": self.message, "details": self.details}}
 
 
+def _declare(cls: type[APIError], generic: bool = False) -> None:
+    if cls.code in REGISTRY and REGISTRY[cls.code] is not cls:
+        raise TypeError(f"error code {cls.code!r} is declared twice: {REGISTRY[cls.code].__qualname__} "
+                        f"and {cls.__qualname__}")
+    REGISTRY[cls.code] = cls
+    if generic:
+        GENERIC[cls.status] = cls
+
+
+_declare(APIError, generic=True)
+
+
+def of(code: str) -> type[APIError]:
+    """The class of a code a lower layer names (the domain's TransitionRefused carries codes)."""
+    return REGISTRY[code]
+
+
 class MalformedJSON(APIError):
     status, code, message = 400, "malformed_json", "the request body is not valid JSON"
+    zh, when = "请求内容不是有效的 JSON", "the body is not JSON (or not UTF-8)"
 
 
-class Unauthorized(APIError):
+class Unauthorized(APIError, generic=True):
+    text = "此页面需要登录后访问。"
     status, code, message = 401, "unauthorized", "authentication required"
+    title, zh, when = "请先登录", "请先登录", "no, unknown or revoked credentials"
 
 
-class Forbidden(APIError):
+class Forbidden(APIError, generic=True):
+    text = "您的账号没有执行此操作的权限。"
     status, code, message = 403, "forbidden", "you lack the permission for this action"
+    title, zh = "无权访问", "您的账号没有执行此操作的权限"
+    when = "the caller lacks the permission (`details.required` names it)"
 
 
-class NotFound(APIError):
+class CsrfFailed(Forbidden):
+    code, message = "csrf_failed", "missing or wrong X-CSRF-Token header"
+    zh, when = "表单已过期或来源无效，请刷新页面后重试", "a session's call or form without its CSRF token"
+
+
+class NotFound(APIError, generic=True):
+    text = "您访问的页面不存在或已被移除。"
     status, code, message = 404, "not_found", "no such resource"
+    title, zh = "页面不存在", None
+    when = "no such route or resource (a part of another campaign is \"not found\")"
 
 
-class Conflict(APIError):
+class MethodNotAllowed(APIError, generic=True):
+    text = "此页面不支持该操作。"
+    status, code, message = 405, "method_not_allowed", "the method is not allowed for this resource"
+    title, zh, when = "请求方式不支持", "不支持该请求方式", "the route takes other methods (`Allow` names them)"
+
+
+class Conflict(APIError, generic=True):
+    text = "该操作不适用于当前状态。"
     status, code, message = 409, "conflict", "the request conflicts with the current state"
+    title, zh, when = "操作与当前状态冲突", "该操作与当前状态冲突", "the request conflicts with the current state"
 
 
 class InvalidTransition(Conflict):
-    code = "invalid_transition"
+    code, message = "invalid_transition", "the campaign cannot move to that state from its own"
+    zh = "当前状态下不能进行这一步：活动现为「{state}」（页面可能已过期，请刷新后重试）"
+    when = "a state change, or an action, the campaign's state does not allow; the message names the state"
 
 
-class CampaignNotEditable(Conflict):
-    code = "campaign_not_editable"
+class WrongState(Conflict):
+    code, message = "wrong_state", "the campaign's state does not allow this"
+    zh, when = None, "scores, objections or hand-outs outside the states that take them (`details.state`)"
 
 
-class PayloadTooLarge(APIError):
+class Duplicate(Conflict):
+    code, message = "duplicate", "one of the same name already exists"
+    zh, when = None, "a user, or a part of a campaign, with the name of one that exists"
+
+
+class PayloadTooLarge(APIError, generic=True):
+    text = "上传的内容超过了大小限制。"
     status, code, message = 413, "payload_too_large", "the request body is too large"
+    title, zh, when = "内容过大", "文件超过大小上限", "body or upload over its limit"
 
 
-class UnsupportedMediaType(APIError):
+class UnsupportedMediaType(APIError, generic=True):
+    text = "提交的内容格式不受支持。"
     status, code, message = 415, "unsupported_media_type", "send JSON with Content-Type: application/json"
+    title, zh, when = "请求格式不支持", "请以 JSON 格式提交（Content-Type: application/json）", "not `application/json`"
 
 
-class Invalid(APIError):
+class Invalid(APIError, generic=True):
+    text = "请检查填写的内容。"
     status, code, message = 422, "validation_failed", "the request has invalid fields"
+    title, zh, when = "内容未通过校验", None, "fields fail validation (`details.fields`)"
 
 
-class TooManyRequests(APIError):
+class TooManyRequests(APIError, generic=True):
+    text = "请稍后再试。"
     status, code, message = 429, "too_many_requests", "too many attempts; try again later"
+    title, zh = "尝试次数过多", "尝试次数过多，请稍后再试"
+    voter = ("尝试次数过多，请稍后再试。", "")
+    when = "sign-ins, mistyped ballot codes or objections from one client over their limit"
 
 
-class DatabaseUnavailable(APIError):
-    status, code, message = 503, "database_unavailable", "the database cannot be reached; nothing was changed, try again"
+class Internal(APIError, generic=True):
+    text = "服务暂时出现问题，请稍后再试。"
+    status, code, message = 500, "internal", "internal error"
+    title, zh = "服务器内部错误", "服务器内部错误，请稍后再试"
+    when = "details hold only a `request_id`, which is also in the server log"
+
+
+class HttpError(APIError):
+    """A status no other class stands for (werkzeug's own, e.g. 406); the status is the exception's."""
+    code, message = "http_error", "the request cannot be handled"
+    zh, when = "请求有误", "another HTTP status werkzeug gives (e.g. 406); the status is its own"
+
+
+class DatabaseUnavailable(APIError, generic=True):
+    text = "数据库暂时无法访问，刚才的操作没有保存，请稍后重试。"
+    status, code, message = 503, "database_unavailable", \
+        "the database cannot be reached; nothing was changed, try again"
+    title, zh = "服务暂时不可用", "数据库暂时无法访问，请稍后重试"
+    when = ("PostgreSQL cannot be reached (refused, closed, restarting): nothing was changed; "
+            "`Retry-After` says when to try again")
+    voter = ("暂时无法投票", "系统暂时无法记录选票，请稍后重试；您的选票尚未提交。")
 
 
 RETRY_AFTER_SECONDS = 10
@@ -97,31 +198,6 @@ def database_unavailable(exc: Exception) -> bool:
     return False
 
 
-_HTTP_CODES = {
-    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-    405: "method_not_allowed", 409: "conflict", 413: "payload_too_large",
-    415: "unsupported_media_type", 429: "too_many_requests",
-}
-
-_PAGE_TEXT = {
-    400: ("请求有误", "提交的内容无法处理，请返回检查后重试。"),
-    401: ("请先登录", "此页面需要登录后访问。"),
-    403: ("无权访问", "您的账号没有执行此操作的权限。"),
-    404: ("页面不存在", "您访问的页面不存在或已被移除。"),
-    405: ("请求方式不支持", "此页面不支持该操作。"),
-    409: ("操作与当前状态冲突", "该操作不适用于当前状态。"),
-    413: ("内容过大", "上传的内容超过了大小限制。"),
-    422: ("内容未通过校验", "请检查填写的内容。"),
-    429: ("尝试次数过多", "请稍后再试。"),
-    500: ("服务器内部错误", "服务暂时出现问题，请稍后再试。"),
-    503: ("服务暂时不可用", "数据库暂时无法访问，刚才的操作没有保存，请稍后重试。"),
-}
-# What voters read instead (vote/error.html translates both).
-_VOTER_TEXT = {503: ("暂时无法投票", "系统暂时无法记录选票，请稍后重试；您的选票尚未提交。")}
-
-
-
-
 def wants_json() -> bool:
     return request.path.startswith("/api/")
 
@@ -131,16 +207,26 @@ def _respond(status: int, code: str, message: str, details: dict | None = None):
         resp = jsonify({"error": {"code": code, "message": message, "details": details or {}}})
         resp.status_code = status
         return resp
-    title, text = _PAGE_TEXT.get(status, _PAGE_TEXT[500] if status >= 500 else _PAGE_TEXT[400])
+    cls = REGISTRY.get(code, HttpError)
+    generic = GENERIC.get(status) or (Internal if status >= 500 else APIError)
+    title, text = generic.title, generic.text
     if request.blueprint == "voting":  # voters get the voters' page furniture, not the admin's
-        title, text = _VOTER_TEXT.get(status, (title, text))
+        title, text = cls.voter or (title, text)
         return render_template("vote/error.html", status=status, title=title, text=text), status
-    # A message written for people (in Chinese) is shown under the page's own text; the API's
-    # English messages, meant for developers, are not.
-    from service.web.messages import zh
-    shown = zh(message) if status < 500 and message else None
-    return render_template("error.html", status=status, title=title, text=text, message=shown,
-                           details=details), status
+    # The code's own sentence, or a message written for people (in Chinese), is shown under the
+    # page's text; the API's English messages, meant for developers, are not.
+    from service.web.messages import error_lines
+    shown = error_lines(_Refusal(code, message, details)) if status < 500 else []
+    shown = [line for line in shown if line != text]
+    return render_template("error.html", status=status, title=title, text=text,
+                           message="；".join(shown) if shown else None, details=details), status
+
+
+class _Refusal:
+    """What error_lines reads of a refusal that reached the handler as a code and a message."""
+
+    def __init__(self, code, message, details):
+        self.code, self.message, self.details = code, message, details or {}
 
 
 def register(app: Flask) -> None:
@@ -155,7 +241,7 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
         status = exc.code or 500
-        resp = _respond(status, _HTTP_CODES.get(status, "http_error"), exc.description or exc.name)
+        resp = _respond(status, GENERIC.get(status, HttpError).code, exc.description or exc.name)
         allowed = getattr(exc, "valid_methods", None)
         if status == 405 and allowed:  # HTTP requires it: which methods the resource does take
             resp = app.make_response(resp)

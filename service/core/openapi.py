@@ -7,6 +7,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, jsonify
 
+from service.core import errors
 from service.core.api import REGISTRY
 from service.core.api import bp as api_bp
 
@@ -19,10 +20,22 @@ ERROR_SCHEMA = {
     "properties": {"error": {"type": "object", "required": ["code", "message", "details"], "properties": {
         "code": {"type": "string"}, "message": {"type": "string"}, "details": {"type": "object"}}}},
 }
-_ERRORS = {"401": "not authenticated", "403": "lacks the permission", "404": "no such resource",
-           "409": "conflicts with the current state", "413": "body too large",
-           "415": "not JSON", "422": "invalid fields", "400": "malformed JSON",
-           "503": "the database cannot be reached: nothing was changed; retry after Retry-After seconds"}
+# Statuses every operation may answer with besides its own (405 is the router's, not an operation's).
+_NOT_PER_OPERATION = {405}
+
+
+_RETRY_AFTER = {"Retry-After": {"description": "seconds to wait before trying again; nothing was changed",
+                                "schema": {"type": "integer"}}}
+
+
+def error_responses() -> dict[str, str]:
+    """Each error status the API gives, described by its codes: from the error registry."""
+    codes: dict[int, list[str]] = {}
+    for cls in errors.REGISTRY.values():
+        if cls.api and cls.status not in _NOT_PER_OPERATION:
+            codes.setdefault(cls.status, []).append(cls.code)
+    return {str(status): f"{errors.GENERIC[status].message}; codes: {', '.join(sorted(names))}"
+            for status, names in sorted(codes.items())}
 
 
 def _schema_name(cls):
@@ -75,9 +88,10 @@ def build_spec(version: str) -> dict:
         elif doc.status != 204:
             ok["content"] = {"application/json": {"schema": {"type": "object"}}}
         op["responses"][str(doc.status)] = ok
-        for status, text in _ERRORS.items():
+        for status, text in error_responses().items():
             op["responses"][status] = {"description": text, "content": {"application/json": {
                 "schema": {"$ref": "#/components/schemas/Error"}}}}
+        op["responses"]["503"]["headers"] = _RETRY_AFTER
         paths.setdefault(path, {})[doc.method.lower()] = op
     for path, ops in paths.items():
         spec.path(path=path, operations=ops)

@@ -69,7 +69,6 @@ class ScrubbingFilter(logging.Filter):
         return True
 
 
-RedactingFilter = ScrubbingFilter  # the name werkzeug's filter had
 
 
 class _ScrubbedAtoms(SafeAtoms):

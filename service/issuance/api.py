@@ -12,6 +12,7 @@ from service.accounts.auth import (
 from service.core import db
 from service.core.api import endpoint
 from service.issuance import operations as issuance
+from service.issuance.errors import PoolExhausted
 from service.issuance.printing import batch_response
 from service.issuance.schemas import BatchIn, BatchOut, HandoutIn, HandoutOut, VoidCodeIn, VoidCodeOut
 
@@ -72,7 +73,7 @@ def handout(campaign_id, round_id, data):
             with db.transaction() as cur:
                 issuance.refill_pool(cur, principal, campaign_id, empty.round_id, empty.group_id)
     else:
-        raise issuance.PoolExhausted()
+        raise PoolExhausted()
     base = current_app.config["SETTINGS"].base_url
     return {"url": f"{base}/b/{token}", "code": grouped(token)}
 

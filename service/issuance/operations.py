@@ -12,20 +12,13 @@ from ballots import lifecycle
 from ballots import tokens as tk
 from ballots.slips import Heading
 from service.campaigns import operations as camps
-from service.core.errors import APIError, Conflict, Invalid, NotFound
+from service.core.errors import Invalid, NotFound, WrongState
 from service.core.events import insert_event
 from service.core.keys import keys
 from service.issuance import queries as q
+from service.issuance.errors import AlreadyHandedOut, AlreadyVoided, NotVoidable
 
 POOL_REFILL = 50
-
-
-class WrongState(Conflict):
-    code = "wrong_state"
-
-
-class PoolExhausted(APIError):
-    status, code, message = 503, "pool_exhausted", "no ballot could be handed out just now; try again"
 
 
 def _campaign_accepting(cur, campaign_id, what):
@@ -120,7 +113,7 @@ def void_batch(cur, principal, campaign_id, batch_id):
                          f"{campaign['state']}", {"state": campaign["state"]})
     batch = get_batch(cur, campaign_id, batch_id)
     if batch["voided_at"] is not None:
-        raise Conflict("the batch is already voided", code="already_voided")
+        raise AlreadyVoided("the batch is already voided")
     if batch["kind"] == "handout":
         # Ballots already handed out stay valid: only the pool is withdrawn.
         minter, pool_key = keys().minter, keys().pool
@@ -145,8 +138,8 @@ def void_code(cur, principal, campaign_id, code):
     batch_id = q.void_token(cur, campaign_id, digest)
     if batch_id is None:
         if q.is_voided(cur, digest):
-            raise Conflict("this ballot is already voided", code="already_voided")
-        raise Conflict("this ballot has been used, or was not issued in this campaign", code="not_voidable")
+            raise AlreadyVoided("this ballot is already voided")
+        raise NotVoidable("this ballot has been used, or was not issued in this campaign")
     insert_event(cur, principal.actor, "ballot.voided", campaign_id, {"batch_id": batch_id})
     return {"batch_id": batch_id, "voided": True}
 
@@ -181,7 +174,7 @@ def hand_out(cur, principal, campaign_id, round_id, data) -> str:
     rnd, group = _round_and_group(cur, campaign_id, round_id, data["group_id"])
     ref = tk.reference_hash(keys().reference, rnd["id"], data["voter_ref"])
     if q.insert_handout(cur, rnd["id"], ref, campaign_id) is None:
-        raise Conflict("this voter has already received a ballot for this round", code="already_handed_out")
+        raise AlreadyHandedOut("this voter has already received a ballot for this round")
     seed = q.claim_pool_seed(cur, rnd["id"], group["id"])
     if seed is None:
         raise PoolEmpty(rnd["id"], group["id"])
@@ -195,15 +188,4 @@ def refill_pool(cur, principal, campaign_id, round_id, group_id) -> None:
     _refill_pool(cur, principal, campaign_id, round_id, group_id)
 
 
-def lookup(cur, text):
-    """What a scanned or typed code is: (state, token row or None, round id). No query for a forged code."""
-    token, round_id = keys().minter.verify(text)
-    digest = tk.token_hash(token)
-    row = q.get_unused_token(cur, digest)
-    if row is not None:
-        return "unused", token, row
-    voided = q.is_voided(cur, digest)
-    if voided is not None:
-        return "voided", token, voided
-    return "used", token, {"round_id": round_id}
 

@@ -165,10 +165,6 @@ def claim_pool_seed(cur, round_id, group_id):
     return bytes(row["seed"]) if row else None
 
 
-def count_handouts(cur, campaign_id):
-    cur.execute("SELECT round_id, count(*) AS n FROM handouts WHERE campaign_id = %s GROUP BY round_id",
-                (campaign_id,))
-    return {r["round_id"]: r["n"] for r in cur.fetchall()}
 
 
 def lock_pool_and_check_empty(cur, round_id, group_id) -> bool:

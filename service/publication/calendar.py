@@ -8,6 +8,7 @@ from ballots.publicity import YearSchedule
 from service.core.errors import Invalid
 from service.core.events import insert_event
 from service.publication import calendar_queries as q
+from service.publication.errors import CalendarUnknown, ScheduleInvalid
 
 PAGE = "/admin/calendar"
 COMMAND = "python -m service calendar load 文件"
@@ -31,8 +32,7 @@ def parse(text: str) -> YearSchedule:
 
 
 def _invalid(exc: holiday_file.ScheduleInvalid) -> Invalid:
-    return Invalid("节假日安排有误，未保存：" + exc.problems[0], {"problems": exc.problems},
-                   code="schedule_invalid")
+    return ScheduleInvalid("节假日安排有误，未保存：" + exc.problems[0], {"problems": exc.problems})
 
 
 def _schedule(row) -> YearSchedule:
@@ -46,9 +46,9 @@ def calendar(cur) -> publicity.Calendar:
 
 def refusal(exc: publicity.CalendarUnknown) -> Invalid:
     """The 422 for a window that reaches a year nobody knows: what to enter, and where."""
-    return Invalid(f"{exc.year} 年的法定节假日安排尚未录入：请管理员在「节假日安排」页面（{PAGE}）"
+    return CalendarUnknown(f"{exc.year} 年的法定节假日安排尚未录入：请管理员在「节假日安排」页面（{PAGE}）"
                    f"或用命令 `{COMMAND}` 录入国务院办公厅公布的 {exc.year} 年放假和调休日期",
-                   {"year": exc.year, "page": PAGE, "command": COMMAND}, code="calendar_unknown")
+                   {"year": exc.year, "page": PAGE, "command": COMMAND})
 
 
 def enter_year(cur, actor: str, schedule: YearSchedule) -> dict:

@@ -6,10 +6,12 @@ import datetime as dt
 
 from ballots import lifecycle, publicity
 from service.campaigns import operations as camps
-from service.core.errors import Conflict, Invalid, NotFound
+from service.core import errors
+from service.core.errors import Conflict, Invalid, NotFound, WrongState
 from service.core.events import insert_event
 from service.publication import calendar as holiday_calendar
 from service.publication import queries as q
+from service.publication.errors import AlreadyConfirmed, ObjectionsOpen, WindowClosed, WindowOpen
 
 
 def today() -> dt.date:
@@ -17,7 +19,7 @@ def today() -> dt.date:
 
 
 def _refused(exc: lifecycle.TransitionRefused, state: str) -> Conflict:
-    return Conflict(exc.reason, {"state": state, **exc.details}, code=exc.code)
+    return errors.of(exc.code)(exc.reason, {"state": state, **exc.details})
 
 
 def publish(cur, principal, campaign_id, data) -> dict:
@@ -61,8 +63,7 @@ def facts(cur, campaign_id) -> lifecycle.Publicity | None:
     pub = q.get_publication(cur, campaign_id)
     if pub is None:
         return None
-    return lifecycle.Publicity(pub["starts_on"], pub["ends_on"], pub["confirmed_at"] is not None,
-                               q.count_objections(cur, campaign_id, "open"))
+    return lifecycle.Publicity(pub["starts_on"], pub["ends_on"], pub["confirmed_at"] is not None)
 
 
 def get(cur, campaign_id) -> dict:
@@ -83,8 +84,8 @@ def object_to(cur, campaign_id, data) -> dict:
     camps.get_campaign(cur, campaign_id, for_share=True)  # an archive waits for this to commit
     pub = get(cur, campaign_id)
     if pub["status"] != "open":
-        raise Conflict("objections are taken during the publicity window "
-                       f"{pub['starts_on']} – {pub['ends_on']}", {"status": pub["status"]}, code="window_closed")
+        raise WindowClosed("objections are taken during the publicity window "
+                       f"{pub['starts_on']} – {pub['ends_on']}", {"status": pub["status"]})
     if data.get("honouree_id") is not None and data["honouree_id"] not in {h["id"] for h in pub["honourees"]}:
         raise Invalid(details={"fields": {"honouree_id": ["not on the published list"]}})
     same = q.find_objection(cur, campaign_id, data.get("honouree_id"), data["body"])
@@ -105,11 +106,11 @@ def handle_objection(cur, principal, campaign_id, objection_id, data) -> dict:
     note; it can be revised until the list is confirmed, each answer an event."""
     campaign = camps.get_campaign(cur, campaign_id, for_update=True)
     if not lifecycle.allows("handle_objection", campaign["state"]):
-        raise Conflict(f"objections are answered while the list is published; the campaign is {campaign['state']}",
-                       {"state": campaign["state"]}, code="wrong_state")
+        raise WrongState(f"objections are answered while the list is published; the campaign is {campaign['state']}",
+                       {"state": campaign["state"]})
     pub = q.get_publication(cur, campaign_id)
     if pub is not None and pub["confirmed_at"] is not None:
-        raise Conflict("the final list is confirmed; its objections are settled", code="already_confirmed")
+        raise AlreadyConfirmed("the final list is confirmed; its objections are settled")
     row = q.answer_objection(cur, campaign_id, objection_id, data["status"], data["reply"], principal.actor)
     if row is None:
         raise NotFound("no such objection in this campaign")
@@ -124,14 +125,13 @@ def confirm(cur, principal, campaign_id, data) -> dict:
     camps.get_campaign(cur, campaign_id, for_update=True)
     pub = get(cur, campaign_id)
     if pub["status"] in ("confirmed", "archived"):
-        raise Conflict("the final list is already confirmed", code="already_confirmed")
+        raise AlreadyConfirmed("the final list is already confirmed")
     if pub["status"] != "ended":
-        raise Conflict(f"the publicity window runs until {pub['ends_on']}; confirm the list after it",
-                       {"ends_on": pub["ends_on"].isoformat()}, code="window_open")
+        raise WindowOpen(f"the publicity window runs until {pub['ends_on']}; confirm the list after it",
+                       {"ends_on": pub["ends_on"].isoformat()})
     if pub["open_objections"] and not data.get("despite_open_objections"):
-        raise Conflict(f"{pub['open_objections']} objection(s) have no answer yet; answer them, or confirm "
-                       "with despite_open_objections", {"open_objections": pub["open_objections"]},
-                       code="objections_open")
+        raise ObjectionsOpen(f"{pub['open_objections']} objection(s) have no answer yet; answer them, or confirm "
+                       "with despite_open_objections", {"open_objections": pub["open_objections"]})
     keep = set(data["honouree_ids"])
     known = {h["id"] for h in pub["honourees"]}
     if not keep <= known:

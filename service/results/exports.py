@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 
 from ballots import lifecycle
 from service.accounts.auth import COMMENTS_READ
-from service.core.errors import Conflict
 from service.core.events import insert_event
+from service.results.errors import NotClosed
 
 
 def gather(cur, principal, campaign_id, kind):
@@ -22,8 +22,8 @@ def gather(cur, principal, campaign_id, kind):
     from service.results import operations as results
     definition = camps.definition(cur, campaign_id)
     if not lifecycle.allows("results", definition["state"]):
-        raise Conflict(f"results are counted once voting has closed; the campaign is {definition['state']}",
-                       {"state": definition["state"]}, code="not_closed")
+        raise NotClosed(f"results are counted once voting has closed; the campaign is {definition['state']}",
+                       {"state": definition["state"]})
     rounds = [r["id"] for r in definition["rounds"]]
     all_results = [results.round_results(cur, campaign_id, r) for r in rounds]
     notes = [results.comments(cur, campaign_id, r) for r in rounds] \

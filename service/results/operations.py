@@ -4,8 +4,9 @@ from __future__ import annotations
 from ballots import forms, lifecycle
 from ballots.tally import tally
 from service.campaigns import operations as camps
-from service.core.errors import Conflict, NotFound
+from service.core.errors import NotFound
 from service.results import queries as q
+from service.results.errors import NotClosed
 
 
 def turnout(cur, campaign_id) -> dict:
@@ -45,8 +46,8 @@ def _closed_round(cur, campaign_id, round_id):
     """(definition, round) of a campaign whose voting has closed; 409 before, 404 for a stranger round."""
     definition = camps.definition(cur, campaign_id)
     if not lifecycle.allows("results", definition["state"]):
-        raise Conflict(f"results are counted once voting has closed; the campaign is {definition['state']}",
-                       {"state": definition["state"]}, code="not_closed")
+        raise NotClosed(f"results are counted once voting has closed; the campaign is {definition['state']}",
+                       {"state": definition["state"]})
     rnd = next((r for r in definition["rounds"] if r["id"] == round_id), None)
     if rnd is None:
         raise NotFound("no such round in this campaign")

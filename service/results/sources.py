@@ -5,7 +5,7 @@ from fractions import Fraction
 
 from ballots import lifecycle
 from service.campaigns import operations as camps
-from service.core.errors import Conflict, Invalid
+from service.core.errors import Invalid, WrongState
 from service.core.events import insert_event
 from service.results import queries as q
 
@@ -13,8 +13,8 @@ from service.results import queries as q
 def enter(cur, principal, campaign_id, data) -> dict:
     campaign = camps.get_campaign(cur, campaign_id, for_share=True)
     if not lifecycle.allows("enter_scores", campaign["state"]):
-        raise Conflict(f"scores are entered while voting is open or closed; the campaign is {campaign['state']}",
-                       {"state": campaign["state"]}, code="wrong_state")
+        raise WrongState(f"scores are entered while voting is open or closed; the campaign is {campaign['state']}",
+                       {"state": campaign["state"]})
     if camps.get_part(cur, "subjects", campaign_id, data["subject_id"]) is None:
         raise Invalid(details={"fields": {"subject_id": ["not in this campaign"]}})
     row = q.upsert_source_score(cur, campaign_id, data["subject_id"], data["source"], principal.actor,

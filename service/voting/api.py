@@ -7,6 +7,7 @@ from flask import current_app
 from service.accounts.auth import BALLOT_TOKEN
 from service.core import db, ratelimit
 from service.core.api import endpoint
+from service.voting import errors as ve
 from service.voting import operations as casting
 from service.voting.schemas import BallotFormOut, CastIn, ReceiptOut, TokenIn
 
@@ -14,7 +15,7 @@ from service.voting.schemas import BallotFormOut, CastIn, ReceiptOut, TokenIn
 def _verify(text):
     try:
         return casting.verify(text)[0]
-    except casting.BallotInvalid:
+    except ve.BallotInvalid:
         ratelimit.failed()  # 429 instead, for a client that keeps guessing
         raise
 

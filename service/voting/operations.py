@@ -12,35 +12,10 @@ from typing import Callable
 from ballots import forms, lifecycle
 from ballots import tokens as tk
 from service.campaigns import operations as camps
-from service.core.errors import APIError, Conflict, NotFound
 from service.core.keys import keys
 from service.issuance import operations as issued
 from service.voting import queries as q
-
-
-class BallotInvalid(NotFound):
-    code, message = "invalid_ballot", "this is not a ballot code of this service"
-
-
-class BallotUsed(Conflict):
-    code, message = "ballot_used", "this ballot has already been cast; it cannot be cast or changed again"
-
-
-class BallotVoided(Conflict):
-    code, message = "ballot_voided", "this ballot was voided by the organisers"
-
-
-class VotingNotOpen(Conflict):
-    code, message = "voting_not_open", "voting has not started yet"
-
-
-class VotingClosed(Conflict):
-    code, message = "voting_closed", "voting has ended"
-
-
-class BallotBreaksRules(APIError):
-    status, code, message = 422, "ballot_invalid", "the ballot breaks the rules of some sections"
-
+from service.voting.errors import BallotBreaksRules, BallotInvalid, BallotUsed, BallotVoided, VotingClosed, VotingNotOpen
 
 # The form of a (campaign, round, group) never changes once tokens exist (only drafts are
 # editable, and tokens are issued from announcement on), so each process keeps it.

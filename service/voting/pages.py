@@ -13,8 +13,9 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from ballots import forms, lifecycle
 from ballots.tokens import grouped
 from service.campaigns import operations as camps
-from service.core import db, ratelimit
+from service.core import db, errors, ratelimit
 from service.core.errors import APIError
+from service.voting import errors as ve
 from service.voting import operations as casting
 from service.voting import queries as qv
 from service.web.i18n import language, problem, t
@@ -29,8 +30,6 @@ CSRF_EXEMPT = frozenset({"voting.ballot", "voting.ballot_qr", "voting.enter_code
 def _cap_body():
     """Ballot forms are small: cap the body before anything reads it."""
     request.max_content_length = current_app.config["SETTINGS"].json_max_bytes
-_STATUS_PAGES = {"invalid_ballot": 404, "ballot_voided": 409, "ballot_used": 409, "voting_not_open": 409,
-                 "voting_closed": 409, "too_many_requests": 429, "not_a_form": 415, "not_the_ballot_form": 400}
 # What a browser sends for the ballot page's form; the page's hidden field MARKER says it is
 # that form. Anything else (JSON, text, an empty body) must not be read as a blank ballot.
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -43,7 +42,8 @@ def _i18n():
 
 
 def _status(code: str, **extra):
-    return render_template("vote/status.html", code=code, **extra), _STATUS_PAGES.get(code, 400)
+    error = errors.of(code)  # the voter's heading and text, and the status, are the registry's
+    return render_template("vote/status.html", code=code, error=error, **extra), error.status
 
 
 def _count_failure() -> bool:
@@ -61,7 +61,7 @@ def enter_code():
         return render_template("vote/enter.html")
     try:
         token, _round = casting.verify(request.form.get("code", "")[:100])
-    except casting.BallotInvalid:
+    except ve.BallotInvalid:
         if not _count_failure():
             return _status("too_many_requests")
         return render_template("vote/enter.html", error=True, typed=request.form.get("code", "")[:100]), 400
@@ -114,14 +114,14 @@ def _parse_form(sections, form) -> dict:
 def ballot(token):
     try:
         token, _round = casting.verify(token)
-    except casting.BallotInvalid:
+    except ve.BallotInvalid:
         return _status("invalid_ballot" if _count_failure() else "too_many_requests")
     try:
         if request.method == "POST":
             return _cast_from_form(token)
         with db.transaction() as cur:
             campaign, rnd, group, sections = casting.open_ballot(cur, token)
-    except (casting.BallotUsed, casting.BallotVoided, casting.VotingNotOpen, casting.VotingClosed) as exc:
+    except (ve.BallotUsed, ve.BallotVoided, ve.VotingNotOpen, ve.VotingClosed) as exc:
         return _status(exc.code, details=exc.details, round_id=_round)
     return render_template("vote/ballot.html", campaign=campaign, round=rnd, group=group, sections=sections,
                            answers={}, problems={}, token=token, code=grouped(token))
@@ -145,7 +145,7 @@ def _cast_from_form(token):
             campaign, rnd, group, sections = casting.open_ballot(cur, token)
             answers = _parse_form(sections, request.form)
             receipt = casting.cast(cur, token, answers)
-    except casting.BallotBreaksRules as exc:
+    except ve.BallotBreaksRules as exc:
         return render_template("vote/ballot.html", campaign=campaign, round=rnd, group=group, sections=sections,
                                answers=answers, problems=exc.details["sections"], token=token,
                                code=grouped(token)), 422

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from ballots.lifecycle import LABELS as STATE_LABELS
+from service.core.errors import REGISTRY
 
 FIELD_LABELS = {
     "title": "标题", "description": "说明", "name": "名称", "weight": "权重", "criteria": "评价标准",
@@ -123,44 +124,14 @@ MESSAGES = [
     (r"unknown state (?P<x>.*)", "未知的状态：{x}"),
     (r"cannot move a campaign from (?P<from>\w+) to (?P<to>\w+): .*", "活动不能从「{from}」变为「{to}」"),
     (r"the request has invalid fields", "提交的内容有误，请检查标出的字段"),
+    (r"the file could not be imported", "文件无法导入"),
+    (r"one of the same name already exists", "已有同名的项目"),
+    (r"the campaign's state does not allow this", "活动当前的状态不允许这一操作"),
+    (r"the holiday schedule is invalid; nothing was saved", "节假日安排有误，未保存"),
+    (r"the holiday schedule of that year is not known yet", "该年的法定节假日安排尚未录入"),
     (r"the official holiday calendar for (?P<y>\d+) is not known yet.*", "尚无 {y} 年的法定节假日安排"),
 ]
 _COMPILED = [(re.compile(p + r"\Z", re.S), t) for p, t in MESSAGES]
-
-# Error codes and the sentence a page shows for them (details fill the blanks); None: the code
-# covers different messages, and the message itself is translated.
-CODES = {
-    "bad_request": None, "validation_failed": None, "not_found": None, "wrong_state": None, "import_failed": None,
-    "calendar_unknown": None, "schedule_invalid": None,
-    "unauthorized": "请先登录", "forbidden": "您的账号没有执行此操作的权限", "method_not_allowed": "不支持该请求方式",
-    "conflict": "该操作与当前状态冲突", "payload_too_large": "文件超过大小上限",
-    "unsupported_media_type": "请以 JSON 格式提交（Content-Type: application/json）",
-    "malformed_json": "请求内容不是有效的 JSON", "too_many_requests": "尝试次数过多，请稍后再试",
-    "internal": "服务器内部错误，请稍后再试", "http_error": "请求有误",
-    "database_unavailable": "数据库暂时无法访问，请稍后重试",
-    "csrf_failed": "表单已过期或来源无效，请刷新页面后重试",
-    "duplicate": None, "in_use": "该项目正被某个题目使用，请先修改题目",
-    "last_admin": "这是最后一个可用的管理员账号，请先设置另一个管理员", "already_revoked": "该密钥已经吊销",
-    "password_change_required": "请先在网页上登录并设置新密码",
-    "one_time_password_spent": "这个一次性密码已经用过或已过期，请联系管理员重新生成",
-    "campaign_not_editable": "活动{state}，不能再修改（只有草稿可以修改）",
-    "invalid_transition": "当前状态下不能进行这一步：活动现为「{state}」（页面可能已过期，请刷新后重试）",
-    "not_ready": "活动还不能公告，请先完成：",
-    "use_publication": "请用“发布公示”表单发布拟表彰名单，活动随之进入公示",
-    "invalid_ballot": "这不是本系统发出的票码", "ballot_used": "此选票已经使用，不能再次投票或修改",
-    "ballot_voided": "此选票已被组织者作废", "voting_not_open": "投票尚未开始", "voting_closed": "投票已经结束",
-    "ballot_invalid": "选票有题目不符合规则，请修改后再提交",
-    "pool_exhausted": "暂时无法发放选票，请稍后重试", "already_voided": "已经作废过了",
-    "not_voidable": "该票已使用，或不是本活动发出的选票", "already_handed_out": "该用户已领取本轮的选票",
-    "not_closed": "投票结束后才能查看结果", "window_closed": "不在公示期内，不受理意见",
-    "already_confirmed": "最终名单已经确定",
-    "window_open": "公示期到 {ends_on} 结束，结束后才能确定最终名单",
-    "objections_open": "还有 {open_objections} 条异议尚未处理：请先处理，或勾选“仍要确定最终名单”后再确定",
-    "not_confirmed": "请先确定最终名单（表彰），再归档",
-    "publicity_not_ended": "公示期到 {ends_on} 结束；公示结束并确定最终名单后才能归档",
-    "backdated_without_reason": "公示开始日期早于今天（{today}），请填写提前开始的原因",
-    "window_already_over": "按这个开始日期，公示期到 {ends_on} 就已结束（今天是 {today}），群众没有反映意见的时间；请选择较晚的开始日期",
-}
 
 # The values a OneOf offers, as the forms name them.
 CHOICE_WORDS = {
@@ -242,7 +213,8 @@ def flatten(messages, prefix: str = "", key=None) -> list[str]:
 def error_lines(exc) -> list[str]:
     """What a page says of a refused request: the error's sentence, then the fields'."""
     details = getattr(exc, "details", {}) or {}
-    template = CODES.get(getattr(exc, "code", None))
+    declared = REGISTRY.get(getattr(exc, "code", None))
+    template = declared.zh if declared else None
     if template:
         head = template.format_map(_Blanks(_words({k: str(v) for k, v in details.items()})))
     else:

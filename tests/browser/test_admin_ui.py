@@ -6,18 +6,11 @@ import re
 
 import pytest
 
+from tests.browser.helpers import sign_in
 from tests.conftest import OUTPUT
-from tests.test_import import GOOD, xlsx
+from tests.helpers import GOOD, xlsx
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in(page, base, user):
-    page.goto(base + "/login")
-    page.get_by_label("用户名").fill(user["username"])
-    page.get_by_label("密码").fill(user["password"])
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(base + "/admin/")
 
 
 def test_organiser_defines_and_announces_a_campaign(live_server, phone, make_user, shots, tmp_path):

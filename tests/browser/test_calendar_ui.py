@@ -6,10 +6,8 @@ import re
 
 import pytest
 
-from tests.browser.test_admin_ui import sign_in
-from tests.browser.test_voting_ui import axe_problems
-from tests.test_holiday_calendar import BOGUS_2026
-from tests.test_holiday_file import SCHEDULE_2027
+from tests.browser.helpers import axe_problems, sign_in
+from tests.helpers import BOGUS_2026, SCHEDULE_2027
 
 pytestmark = pytest.mark.browser
 

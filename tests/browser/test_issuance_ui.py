@@ -7,9 +7,9 @@ import subprocess
 
 import pytest
 
-from tests.browser.test_admin_ui import sign_in
+from tests.browser.helpers import sign_in
 from tests.conftest import OUTPUT
-from tests.test_issuance import decode_pdf, rasterise, stored_hashes, token_of
+from tests.helpers import decode_pdf, rasterise, stored_hashes, token_of
 
 pytestmark = pytest.mark.browser
 

@@ -5,6 +5,8 @@ import json
 
 import pytest
 
+from tests.browser.helpers import sign_in
+
 pytestmark = pytest.mark.browser
 
 
@@ -36,7 +38,6 @@ def test_the_projector_counts_up_without_reloading(browser, live_server, client,
 
 def test_the_results_page_with_charts(browser, live_server, client, full_campaign, organiser_key, make_user,
                                       shots):
-    from tests.browser.test_admin_ui import sign_in
     s, o, p = full_campaign.sections, full_campaign.orgs, full_campaign.people
     mixes = [("满意", "满意", [p[0], p[1]]), ("基本满意", "满意", [p[0]]), ("不满意", "基本满意", [p[2]]),
              ("满意", "不了解", [p[1], p[0]]), ("满意", "满意", [p[0]]), ("基本满意", "不满意", [p[3]])]

@@ -6,11 +6,10 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import PHONE
-from tests.conftest import ROOT
-from tests.test_issuance import decode_pdf
+from tests.browser.helpers import axe_problems
+from tests.helpers import decode_pdf
 
 pytestmark = pytest.mark.browser
-AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
 
 def scanned_codes(client, organiser_key, campaign, tmp_path, n=2):
@@ -21,16 +20,6 @@ def scanned_codes(client, organiser_key, campaign, tmp_path, n=2):
     urls = decode_pdf(r.get_data(), tmp_path)
     assert len(urls) == n and all("/B/" in u for u in urls)
     return [u.split("/B/")[1] for u in urls]
-
-
-def axe_problems(page):
-    if not AXE.exists():
-        pytest.fail("axe-core is missing: `make test` installs it (npm ci)")
-    # Evaluated through the devtools protocol: the page's own CSP (script-src 'self') stays on.
-    page.evaluate(AXE.read_text() + "\n;undefined")
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    return [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]
-            if v["impact"] in ("serious", "critical")]
 
 
 def test_a_voter_casts_on_a_phone(live_server, phone, client, organiser_key, full_campaign, shots, tmp_path):

@@ -19,7 +19,7 @@ from openpyxl import Workbook, load_workbook
 
 from tests.browser.conftest import PHONE
 from tests.conftest import OUTPUT, ROOT, wait_until_ready
-from tests.test_issuance import decode_pdf
+from tests.helpers import decode_pdf
 
 pytestmark = pytest.mark.browser
 GROUPS = [("教师", "0.4", "比教学看师德、比科研看成果", "40"), ("学生", "0.3", "比理想看责任、比学习看成绩", "60"),

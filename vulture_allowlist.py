@@ -1,0 +1,22 @@
+"""Names vulture (dead-code search, tests/test_house.py) cannot see used, each with why. Reviewed:
+add a name here only with its reason."""
+# Used by campaigns/schemas.py, which vulture does not read (marshmallow fields look unused).
+SECTION_TYPES  # noqa
+RANK_KEYS  # noqa
+# Attributes set for a library, which reads them itself.
+_.autocommit  # psycopg2 connections
+_.ensure_ascii, _.sort_keys  # Flask's JSON provider
+_.session_interface  # Flask
+_.permanent  # Flask's session
+_.max_content_length  # werkzeug's request
+_.msg  # logging.LogRecord
+_.alignment  # openpyxl cells
+_.atoms_wrapper_class  # gunicorn's logger
+_.load_config  # gunicorn's BaseApplication calls it
+# Read back through flask.g by name (g.get / g.pop).
+_.db_pool
+_.time_zone
+# A dataclass field the templates read (row.commitment on the ballot page).
+_.commitment
+# pytest reads a module's pytestmark.
+pytestmark  # noqa
