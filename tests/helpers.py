@@ -93,8 +93,9 @@ workdays = 2027-02-20, 2027-05-08
 
 def assert_scrubbed(cur):
     """No closed campaign waits for its ballot tables to be rewritten."""
-    cur.execute("SELECT count(*) FROM pending_scrubs")
-    assert cur.fetchone()[0] == 0, "the ballot tables were not rewritten after the close"
+    cur.execute("SELECT count(*) AS n FROM pending_scrubs")
+    row = cur.fetchone()
+    assert (row["n"] if isinstance(row, dict) else row[0]) == 0, "the ballot tables were not rewritten after the close"
 
 
 def sign_in(client, username, password, address="127.0.0.1"):
@@ -102,3 +103,9 @@ def sign_in(client, username, password, address="127.0.0.1"):
     client.get("/login", environ_base={"REMOTE_ADDR": address})
     return client.post("/login", data={"username": username, "password": password, "csrf_token": _csrf(client)},
                        environ_base={"REMOTE_ADDR": address})
+
+
+def ctid_order(conn, table, column, where, params):
+    with conn.cursor() as cur:
+        cur.execute(f"SELECT {column} FROM {table} WHERE {where} ORDER BY ctid", params)
+        return [bytes(r[column]) for r in cur.fetchall()]

@@ -2,13 +2,18 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
+import threading
 
+import psycopg2
+import psycopg2.extras
 import pytest
 
 from tests.conftest import PASSWORD, ROOT, _csrf
 from tests.helpers import sign_in
+from tests.polling import wait_for_lock_waiter
 
 
 def test_sign_in_and_out(client, make_user):
@@ -215,3 +220,73 @@ def test_create_user_command(database, settings, conn):
     short = subprocess.run([sys.executable, "-m", "service", "create-user", "x2", "--password", "short"],
                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert short.returncode != 0 and "password" in short.stderr
+
+
+def test_parallel_wrong_passwords_are_counted_one_by_one(app, make_user, monkeypatch):
+    from service.accounts import throttle
+    monkeypatch.setattr(throttle, "clock", lambda: 1_900_000_000.0)  # the delay cannot run out meanwhile
+    user = make_user()
+    statuses = []
+
+    def attempt():
+        c = app.test_client()
+        c.get("/login")
+        statuses.append(c.post("/login", data={"username": user["username"], "password": "wrong",
+                                               "csrf_token": _csrf(c)}).status_code)
+
+    threads = [threading.Thread(target=attempt) for _ in range(9)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(statuses) == [401] * 5 + [429] * 4
+
+
+def test_two_admins_cannot_demote_each_other_at_once(app, database, make_user, make_key):
+    from service.accounts import operations as accounts
+    from service.accounts.auth import ROLES, Principal
+    a, b = make_user("admin"), make_user("admin")
+    key = make_key("admin")
+    actor = Principal("user", a["id"], a["username"], ROLES["admin"], "admin")
+    first = psycopg2.connect(database, cursor_factory=psycopg2.extras.RealDictCursor)
+    with first.cursor() as cur:
+        accounts.update_user(cur, actor, a["id"], {"role": "viewer"})  # not yet committed
+    result = {}
+    t = threading.Thread(target=lambda: result.setdefault(
+        "r", app.test_client().patch(f"/api/v1/users/{b['id']}", json={"role": "viewer"}, headers=key)))
+    t.start()
+    wait_for_lock_waiter(database, "the second demotion to wait on the first's lock")
+    assert t.is_alive() and not result, "the second demotion must wait for the first"
+    first.commit()
+    first.close()
+    t.join(30)
+    assert not t.is_alive()
+    assert result["r"].status_code == 409 and result["r"].json["error"]["code"] == "last_admin"
+
+
+def test_pages_ignore_a_proxys_basic_auth_header(client, make_user, login):
+    login(make_user("organiser"))
+    headers = {"Authorization": "Basic dXNlcjpwYXNz"}
+    assert client.get("/admin/", headers=headers).status_code == 200
+    assert client.get("/login", headers=headers).status_code in (200, 302)
+
+
+def test_signing_out_ends_the_users_other_sessions(app, make_user, login):
+    user = make_user("organiser")
+    phone, laptop = app.test_client(), app.test_client()
+    login(user, phone)
+    login(user, laptop)
+    assert laptop.get("/admin/").status_code == 200
+    phone.post("/logout", data={"csrf_token": _csrf(phone)})
+    assert laptop.get("/admin/").status_code == 302  # a copied cookie is dead too
+
+
+def test_anonymous_form_posts_with_a_valid_token_go_to_sign_in(app, client):
+    client.get("/login")
+    token = _csrf(client)
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/admin") and "POST" in rule.methods:
+            url = re.sub(r"<int:\w+>", "1", rule.rule) \
+                .replace("<any(groups, subjects, rounds, sections):part>", "groups")
+            r = client.post(url, data={"csrf_token": token})
+            assert r.status_code == 302 and "/login" in r.headers["Location"], rule.rule

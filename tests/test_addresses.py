@@ -90,3 +90,26 @@ def test_slips_handouts_and_receipts_name_the_served_port(app_on_8100, make_key,
     cast = client.post("/api/v1/ballots:cast", json={"token": token, "answers": {}})
     assert cast.status_code == 201 and cast.json["board_url"] == f"http://127.0.0.1:8100/board/{rnd}"
 
+
+def test_the_issue_form_warns_when_ballots_point_to_this_computer_only(client, make_campaign, organiser_key,
+                                                                      make_user, login):
+    cid = make_campaign()
+    client.post(f"/api/v1/campaigns/{cid}/transitions", json={"to": "announced"}, headers=organiser_key)
+    login(make_user("organiser"))
+    html = client.get(f"/admin/campaigns/{cid}").get_data(as_text=True)
+    assert "选票上的投票地址：<code>127.0.0.1:8000/vote</code>" in html
+    assert 'id="loopback-warning"' in html and "手机扫码将无法投票" in html
+
+
+def test_no_warning_for_an_address_phones_reach(database, tmp_path):
+    import secrets
+
+    from service import create_app
+    from service.core.config import Settings
+    settings = Settings.from_env({"PINGYI_ENV": "test", "DATABASE_URL": database, "SECRET_KEY": secrets.token_urlsafe(40),
+                                  "PINGYI_VAR_DIR": str(tmp_path), "BASE_URL": "https://pingyi.example.edu.cn",
+                                  "SETTLE_SECONDS": "0"})
+    other = create_app({"SETTINGS": settings, "TESTING": True})
+    from service.campaigns.pages import _ballot_address
+    with other.test_request_context():
+        assert _ballot_address() == {"vote": "pingyi.example.edu.cn/vote", "loopback": False}

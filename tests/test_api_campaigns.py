@@ -1,6 +1,8 @@
 """Campaign definition over the JSON API: the parts, the state machine, editability."""
 from __future__ import annotations
 
+import pytest
+
 from tests.helpers import GOOD, upload, xlsx
 
 
@@ -205,3 +207,19 @@ def test_the_section_form_sets_score_limits_and_named_subjects(client, organiser
     assert sec["config"]["caps"] == [{"at_least": 90, "max_count": 3}]
     assert sec["config"]["floors"] == [{"below": 70, "min_count": 2}]
     assert (sec["config"]["min"], sec["config"]["max"], sec["config"]["trim_above"]) == (0, 100, 5)
+
+
+@pytest.mark.parametrize("ids", [[], None])
+def test_an_empty_id_list_means_all(client, organiser_key, make_campaign, ids):
+    cid = make_campaign()
+    rid = client.get(f"/api/v1/campaigns/{cid}", headers=organiser_key).json["rounds"][0]["id"]
+    r = client.post(f"/api/v1/campaigns/{cid}/sections", headers=organiser_key, json={
+        "round_id": rid, "type": "approve", "title": "x", "subject_ids": ids, "group_ids": ids})
+    assert r.status_code == 201 and r.json["subject_ids"] is None and r.json["group_ids"] is None
+
+
+def test_small_weights_keep_their_precision(client, organiser_key, make_campaign):
+    cid = make_campaign(ready=False)
+    r = client.post(f"/api/v1/campaigns/{cid}/groups", json={"name": "校领导", "weight": 0.00001},
+                    headers=organiser_key)
+    assert r.status_code == 201 and r.json["weight"] == 0.00001

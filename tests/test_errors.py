@@ -210,12 +210,11 @@ def test_a_cast_on_the_real_server_while_the_database_is_down(settings, full_cam
     import os
     import subprocess
     import sys
-    import time
     import urllib.error
     import urllib.parse
     import urllib.request
 
-    from tests.conftest import ROOT
+    from tests.conftest import ROOT, wait_until_ready
     (token,) = full_campaign.tokens(1)
     port = free_port()
     env = {**os.environ, "DATABASE_URL": db_proxy.dsn, "SECRET_KEY": settings.secret_key, "PINGYI_ENV": "test",
@@ -234,14 +233,7 @@ def test_a_cast_on_the_real_server_while_the_database_is_down(settings, full_cam
             with e:
                 return e.code, e.headers, e.read().decode()
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(base + "/readyz", timeout=2):
-                    break
-            except OSError:
-                assert time.monotonic() < deadline and proc.poll() is None, (tmp_path / "server.log").read_text()
-                time.sleep(0.2)
+        wait_until_ready(proc, base, tmp_path / "server.log")
         form = urllib.parse.urlencode(_form(full_campaign)).encode()
         db_proxy.cut()
         status, headers, page = post(f"/B/{token}", form, "application/x-www-form-urlencoded")

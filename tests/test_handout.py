@@ -2,7 +2,11 @@
 with only a keyed hash of the reference kept and nothing linking it to the ballot."""
 from __future__ import annotations
 
+import hashlib
+
+from ballots.tokens import normalise
 from tests.conftest import burst
+from tests.helpers import ctid_order
 
 
 def test_one_ballot_per_reference(client, portal):
@@ -79,3 +83,44 @@ def test_closing_shuffles_the_record_of_hand_outs(client, portal, organiser_key,
     assert sorted(bytes(r["ref_hash"]) for r in after) == sorted(bytes(r["ref_hash"]) for r in before)
     assert [bytes(r["ref_hash"]) for r in after] != [bytes(r["ref_hash"]) for r in before]
     assert len({r["x"] for r in after}) == 1  # all rewritten by the close
+
+
+def test_handout_rows_cannot_be_paired_with_tokens_by_order(client, organiser_key, make_campaign, make_key, conn):
+    cid = make_campaign()
+    client.post(f"/api/v1/campaigns/{cid}/transitions", json={"to": "announced"}, headers=organiser_key)
+    c = client.get(f"/api/v1/campaigns/{cid}", headers=organiser_key).json
+    url = f"/api/v1/campaigns/{cid}/rounds/{c['rounds'][0]['id']}/ballots:handout"
+    key = make_key("handout")
+    with conn.cursor() as cur:
+        cur.execute("SELECT 1")
+    given = []
+    for i in range(12):
+        r = client.post(url, json={"voter_ref": f"S{i}", "group_id": c["groups"][0]["id"]}, headers=key)
+        given.append(hashlib.sha256(normalise(r.json["code"]).encode()).digest())
+    stored = ctid_order(conn, "ballot_tokens", "token_hash", "campaign_id = %s", (cid,))
+    assert stored == sorted(stored)  # the pool's hashes were written sorted, not in seed order
+    positions = [stored.index(h) for h in given]
+    assert positions != sorted(positions)  # hand-out order is not storage order (1 in 12! by chance)
+    with conn.cursor() as cur:
+        cur.execute("SELECT seed FROM handout_pool WHERE campaign_id = %s ORDER BY seed", (cid,))
+        left = [bytes(r["seed"]) for r in cur.fetchall()]
+    assert len(left) == 38
+
+
+def test_voiding_a_handout_batch_withdraws_only_its_pool(client, organiser_key, make_campaign, make_key, conn):
+    cid = make_campaign()
+    for state in ("announced", "open"):
+        client.post(f"/api/v1/campaigns/{cid}/transitions", json={"to": state}, headers=organiser_key)
+    c = client.get(f"/api/v1/campaigns/{cid}", headers=organiser_key).json
+    url = f"/api/v1/campaigns/{cid}/rounds/{c['rounds'][0]['id']}/ballots:handout"
+    key = make_key("handout")
+    codes = [client.post(url, json={"voter_ref": f"S{i}", "group_id": c["groups"][0]["id"]},
+                         headers=key).json["code"] for i in range(3)]
+    (batch,) = client.get(f"/api/v1/campaigns/{cid}/batches", headers=organiser_key).json
+    assert (batch["issued"], batch["pooled"], batch["cast"]) == (3, 47, 0)
+    r = client.post(f"/api/v1/campaigns/{cid}/batches/{batch['id']}:void", headers=organiser_key)
+    assert r.status_code == 200 and (r.json["withdrawn"], r.json["pooled"], r.json["issued"]) == (47, 0, 3)
+    page = client.get(f"/b/{normalise(codes[0])}")
+    assert page.status_code == 200  # a ballot already handed out still works
+    again = client.post(url, json={"voter_ref": "S9", "group_id": c["groups"][0]["id"]}, headers=key)
+    assert again.status_code == 201  # and a new hand-out takes a fresh pool

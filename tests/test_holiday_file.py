@@ -111,3 +111,19 @@ def test_the_package_wins_for_a_year_it_knows():
 def test_the_year_has_about_250_working_days():
     # 52 Saturdays and 52 Sundays; 18 holidays on weekdays (1 + 6 + 1 + 3 + 1 + 1 + 5); 4 worked weekend days.
     assert holiday_file.parse(SCHEDULE_2027).working_days() == 365 - 104 - 18 + 4
+
+
+@pytest.mark.parametrize("bad", ["a\x00b", "a\u202eb", "a\x07b"])
+def test_a_holiday_file_with_control_characters_is_refused_by_line(bad):
+    with pytest.raises(holiday_file.ScheduleInvalid) as exc:
+        holiday_file.parse(f"year = 2031\nsource = {bad}\nholidays = 2031-01-01")
+    assert any(p.startswith("第 2 行") for p in exc.value.problems)
+
+
+def test_a_huge_holiday_file_is_refused_before_reading_it(app, client, make_user, login):
+    with pytest.raises(holiday_file.ScheduleInvalid):
+        holiday_file.parse("# " + "x" * (holiday_file.MAX_CHARS + 10))
+    token = login(make_user("admin"))
+    r = client.post("/admin/calendar", data={"csrf_token": token, "text": "year = 2031\nsource = a\x00b\n",
+                                             "action": "save"})
+    assert r.status_code == 422

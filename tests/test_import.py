@@ -1,7 +1,11 @@
 """Subject import from CSV and XLSX: headings in Chinese, per-row error reports, all or nothing."""
 from __future__ import annotations
 
+import dataclasses
 import io
+
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 from tests.helpers import GOOD, upload, xlsx
 
@@ -86,3 +90,41 @@ def test_a_workbook_that_unpacks_to_gigabytes_is_refused_before_it_is_opened(cli
     assert r.status_code == 422 and r.json["error"]["code"] == "import_failed"
     assert "unpacks to" in r.json["error"]["message"]
     assert fingerprint() == before
+
+
+def test_csv_with_a_huge_field_or_a_nul_is_refused(client, organiser_key, make_campaign, fingerprint):
+    cid = make_campaign(ready=False)
+    before = fingerprint()
+    huge = ("名称\n" + "x" * 200_000 + "\n").encode()
+    r = upload(client, cid, organiser_key, huge, "a.csv")
+    assert r.status_code == 422 and r.json["error"]["code"] == "import_failed"
+    r = upload(client, cid, organiser_key, "名称\n张\x00三\n".encode(), "a.csv")
+    assert r.status_code == 422 and "2" in r.json["error"]["details"]["rows"]
+    assert fingerprint() == before
+
+
+def test_an_upload_over_the_limit_is_refused_not_shortened(client, app, make_user, login, make_campaign,
+                                                          fingerprint, monkeypatch):
+    cid = make_campaign(ready=False)
+    token = login(make_user("organiser"))
+    settings = app.config["SETTINGS"]
+    rows = "名称\n" + "".join(f"人员{i:03d}\n" for i in range(200))
+    data = rows.encode()
+    before = fingerprint()
+    small = dataclasses.replace(settings, upload_max_bytes=len(data) - 10)
+    monkeypatch.setitem(app.config, "SETTINGS", small)
+    boundary, body = encode_multipart({"file": FileStorage(io.BytesIO(data), "list.csv"), "csrf_token": token})
+    r = client.post(f"/admin/campaigns/{cid}/subjects/import", data=body,
+                    content_type=f"multipart/form-data; boundary={boundary}")
+    assert r.status_code == 302
+    page = client.get(r.headers["Location"]).get_data(as_text=True)
+    assert "文件超过大小上限" in page
+    assert fingerprint() == before
+
+
+def test_an_xlsx_over_the_row_cap_is_refused(client, organiser_key, make_campaign, monkeypatch):
+    from service.campaigns import imports
+    monkeypatch.setattr(imports, "MAX_ROWS", 2)
+    cid = make_campaign(ready=False)
+    r = upload(client, cid, organiser_key, xlsx(GOOD), "x.xlsx")  # three rows
+    assert r.status_code == 422 and "at most 2 rows" in r.json["error"]["message"]

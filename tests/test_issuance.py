@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 
 import pytest
 import zxingcpp
 from PIL import Image, ImageFilter
 
-from ballots import qr
-from ballots.tokens import ALPHABET
+from ballots import qr, slips
+from ballots.tokens import ALPHABET, Minter
 from service.core import db as dbmod
-from tests.helpers import decode_pdf, stored_hashes, token_of
+from tests.helpers import ctid_order, decode_pdf, stored_hashes, token_of
 
 
 @pytest.mark.parametrize("layout,size", [("slips-2x4", 19), ("slips-3x6", 40), ("paper", 3)])
@@ -38,7 +39,6 @@ def test_a_single_png_survives_a_phone_cameras_view(issue, conn, app):
 def test_a_single_svg_holds_the_code(issue, conn, app):
     """Paint the SVG's path (runs of `M x y h w v1 h-w z`) module by module, decode the picture
     with zxing-cpp, and compare its ballot with the stored hash and with the caption."""
-    import re
     import xml.etree.ElementTree as ET
 
     from ballots.tokens import grouped
@@ -65,7 +65,6 @@ def test_the_ballot_url_on_a_30_character_host_is_version_4_or_less_at_level_m()
     import qrcode
 
     from ballots.slips import ballot_url
-    from ballots.tokens import Minter
     host = "https://" + "pingyi.example-university.edu.cn"[:30]
     assert len(host) - len("https://") == 30
     url = ballot_url(host, Minter(b"k" * 32).mint(123456))
@@ -229,7 +228,6 @@ def test_the_pdf_is_written_page_by_page():
     made = {"n": 0}
 
     def tokens():
-        from ballots.tokens import Minter
         m = Minter(b"k" * 32)
         for _ in range(80):
             made["n"] += 1
@@ -243,7 +241,6 @@ def test_the_pdf_is_written_page_by_page():
 
 def test_pdf_xref_offsets_are_right(issue):
     """Every object the cross-reference table points at starts where it says."""
-    import re
     _b, pdf = issue(9, "slips-2x4")
     xref = pdf.rindex(b"\nxref\n") + 1
     count = int(re.match(rb"xref\n0 (\d+)\n", pdf[xref:]).group(1))
@@ -251,3 +248,29 @@ def test_pdf_xref_offsets_are_right(issue):
     for n, entry in enumerate(entries, start=1):
         offset = int(entry[:10])
         assert pdf[offset:].startswith(b"%d 0 obj" % n), n
+
+
+def test_stored_token_order_says_nothing_of_the_slip_order(issue, conn, app, tmp_path):  # noqa: F811
+    batch_id, pdf = issue(24, "slips-3x6")
+    in_pdf = [hashlib.sha256(token_of(u, app.config["SETTINGS"].base_url).encode()).digest()
+              for u in decode_pdf(pdf, tmp_path)]
+    stored = ctid_order(conn, "ballot_tokens", "token_hash", "batch_id = %s", (batch_id,))
+    assert sorted(in_pdf) == stored  # sorted by hash: the physical order is that, not the printing order
+
+
+def test_the_qr_url_keeps_a_base_paths_case():
+    assert slips.ballot_url("https://host.edu.cn/pingyi/", "T0K") == "HTTPS://HOST.EDU.CN/pingyi/B/T0K"
+    assert slips.ballot_url("https://host.edu.cn", "T0K") == "HTTPS://HOST.EDU.CN/B/T0K"
+
+
+def test_a_paper_batch_for_a_group_without_sections_is_refused(client, organiser_key, make_campaign):
+    cid = make_campaign()
+    c = client.get(f"/api/v1/campaigns/{cid}", headers=organiser_key).json
+    sec = c["rounds"][0]["sections"][0]
+    client.put(f"/api/v1/campaigns/{cid}/sections/{sec['id']}", headers=organiser_key, json={
+        "round_id": c["rounds"][0]["id"], "type": "choose", "title": sec["title"], "config": {"max_choices": 2},
+        "group_ids": [c["groups"][0]["id"]]})
+    client.post(f"/api/v1/campaigns/{cid}/transitions", json={"to": "announced"}, headers=organiser_key)
+    r = client.post(f"/api/v1/campaigns/{cid}/batches", headers=organiser_key, json={
+        "round_id": c["rounds"][0]["id"], "group_id": c["groups"][1]["id"], "size": 2, "layout": "paper"})
+    assert r.status_code == 422 and "group_id" in r.json["error"]["details"]["fields"]

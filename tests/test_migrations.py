@@ -1,13 +1,19 @@
 """The migration runner against a real PostgreSQL: apply, re-run, refuse edited files."""
 from __future__ import annotations
 
+import dataclasses
+import os
 import shutil
+import subprocess
+import sys
+import threading
 
 import psycopg2
+import psycopg2.extras
 import pytest
 
 from service.core import migrate
-from tests.conftest import _worker, recreate_database
+from tests.conftest import ROOT, _worker, recreate_database
 from tests.polling import wait_for_lock_waiter, waiting_on_lock
 
 
@@ -90,7 +96,6 @@ def test_readyz_reports_pending_migrations(client, database, tmp_path, monkeypat
 def test_a_second_host_waits_for_the_first_to_finish_migrating(empty_db, monkeypatch):
     """Two hosts start at once: the second waits on the advisory lock for as long as the first
     takes (here longer than the DDL lock timeout), then finds nothing left to do."""
-    import threading
     monkeypatch.setattr(migrate, "LOCK_TIMEOUT", "500ms")
     first = psycopg2.connect(empty_db.dsn)
     with first.cursor() as cur:  # the first host, mid-migration, holds the lock
@@ -122,7 +127,6 @@ def test_a_second_host_waits_for_the_first_to_finish_migrating(empty_db, monkeyp
 
 
 def test_readyz_says_503_when_the_database_is_unreachable(settings):
-    import dataclasses
     import socket
 
     from service import create_app
@@ -135,3 +139,20 @@ def test_readyz_says_503_when_the_database_is_unreachable(settings):
     assert r.status_code == 503 and r.json["status"] == "unavailable"
     assert "nobody" not in r.get_data(as_text=True)  # no connection details leak
     assert app.test_client().get("/healthz").status_code == 200  # the process itself is up
+
+
+def test_commands_report_a_changed_migration_without_a_traceback(admin_dsn, tmp_path):
+    dsn = recreate_database(admin_dsn, f"pingyi_cli_{_worker()}")
+    env = {**os.environ, "DATABASE_URL": dsn, "PINGYI_VAR_DIR": str(tmp_path), "PINGYI_NEW_PASSWORD": "x" * 12}
+    run = lambda *args: subprocess.run([sys.executable, "-m", "service", *args], cwd=ROOT, env=env,  # noqa: E731
+                                       capture_output=True, text=True, timeout=60)
+    assert run("migrate").returncode == 0
+    with psycopg2.connect(dsn) as conn, conn.cursor() as cur:
+        cur.execute("UPDATE schema_migrations SET checksum = 'tampered' WHERE version = 1")
+    conn.close()
+    for args in (["migrate"], ["demo"], ["create-user", "someone"], ["serve", "--no-demo"]):
+        r = run(*args)
+        assert r.returncode != 0, args
+        assert "0001_init.sql was changed after it was applied" in r.stderr, (args, r.stderr)
+        assert "Traceback" not in r.stderr, args
+    recreate_database(admin_dsn, f"pingyi_cli_{_worker()}", drop_only=True)

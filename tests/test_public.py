@@ -1,6 +1,10 @@
 """The public announcement (公开 #1): criteria and quotas, shown only once announced."""
 from __future__ import annotations
 
+import datetime as dt
+
+from service.publication import operations as publication
+
 
 def test_a_draft_is_not_public(client, make_campaign):
     cid = make_campaign()
@@ -31,3 +35,22 @@ def test_the_announcement_needs_no_sign_in_and_is_not_cached(client, organiser_k
     client.post(f"/api/v1/campaigns/{cid}/transitions", json={"to": "announced"}, headers=organiser_key)
     r = client.get(f"/c/{cid}")
     assert r.status_code == 200 and r.headers["Cache-Control"] == "no-store"
+
+
+def test_the_public_finds_the_publicity_and_the_boards(client, make_campaign, organiser_key, monkeypatch):
+    cid = make_campaign()
+    for state in ("announced", "open", "closed"):
+        client.post(f"/api/v1/campaigns/{cid}/transitions", json={"to": state}, headers=organiser_key)
+    c = client.get(f"/api/v1/campaigns/{cid}", headers=organiser_key).json
+    page = client.get(f"/c/{cid}").get_data(as_text=True)
+    assert f'href="/board/{c["rounds"][0]["id"]}"' in page and f"/c/{cid}/publicity" not in page
+    monkeypatch.setattr(publication, "today", lambda: dt.date(2026, 11, 25))
+    client.post(f"/api/v1/campaigns/{cid}/publication", headers=organiser_key,
+                json={"honourees": [{"subject_id": c["subjects"][0]["id"]}]})
+    assert f'href="/c/{cid}/publicity"' in client.get(f"/c/{cid}").get_data(as_text=True)
+    monkeypatch.setattr(publication, "today", lambda: dt.date(2026, 12, 2))
+    client.post(f"/api/v1/campaigns/{cid}/publication:confirm", headers=organiser_key, json={"honouree_ids": []})
+    client.post(f"/api/v1/campaigns/{cid}/transitions", json={"to": "archived"}, headers=organiser_key)
+    home = client.get("/").get_data(as_text=True)
+    archived = home.split("<h2>已归档</h2>", 1)[1]
+    assert f"/c/{cid}/publicity" in archived and "表彰名单" in archived

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -104,3 +105,17 @@ def test_publishing_from_the_admin_page(client, closed, make_user, login, monkey
     assert r.status_code == 302
     assert "2026-11-26 至 2026-12-02" in client.get(r.headers["Location"]).get_data(as_text=True)
     assert subjects[0]["name"] in client.get(f"/c/{cid}/publicity").get_data(as_text=True)
+
+
+def test_the_publicity_form_proposes_who_the_count_recommended(client, full_campaign, organiser_key, make_user,
+                                                                login):
+    for token in full_campaign.tokens(3):
+        assert client.post("/api/v1/ballots:cast", json={"token": token, "answers": full_campaign.valid}
+                           ).status_code == 201
+    client.post(f"/api/v1/campaigns/{full_campaign.id}/transitions", json={"to": "closed"}, headers=organiser_key)
+    login(make_user("organiser"))
+    form = client.get(f"/admin/campaigns/{full_campaign.id}").get_data(as_text=True).split('id="publish"', 1)[1]
+    form = form.split("</fieldset>", 1)[0]
+    chosen = full_campaign.people[0]  # every ballot chose 王丽华: recommended
+    assert re.search(rf'value="{chosen}" checked> 王丽华.*推荐</span>', form)
+    assert not re.search(rf'value="{full_campaign.people[1]}" checked', form)

@@ -11,7 +11,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 import urllib.parse
 import urllib.request
 
@@ -19,6 +18,7 @@ import psutil
 import pytest
 
 from tests.conftest import ROOT
+from tests.polling import wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -71,31 +71,30 @@ class Run:
         except ProcessLookupError:
             return
         self.proc.poll()
-        deadline = time.time() + 30
-        while self.group() and time.time() < deadline:
-            time.sleep(0.2)
-        leftover = self.group()
-        if leftover:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            pytest.fail(f"make run left processes behind after Ctrl-C: {leftover}")
+        try:
+            wait_until(lambda: not self.group(), "every process of make run to end after Ctrl-C", every=0.2)
+        finally:
+            leftover = self.group()
+            if leftover:
+                os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait(5)
         self.reader.join(5)
         self.proc.stdout.close()
 
 
 def wait_ready(base, run, seconds=300):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
+    def ready():
         if run.proc.poll() is not None:
             pytest.fail("make run exited early:\n" + run.output()[-4000:])
         try:
             with urllib.request.urlopen(base + "/readyz", timeout=2) as r:
-                if r.status == 200:
-                    return
+                return r.status == 200
         except OSError:
-            pass
-        time.sleep(0.5)
-    pytest.fail("the server never became ready:\n" + run.output()[-4000:])
+            return False
+    try:
+        wait_until(ready, "make run's server to answer /readyz", timeout=seconds, every=0.5)
+    except pytest.fail.Exception:
+        pytest.fail("the server never became ready:\n" + run.output()[-4000:])
 
 
 def sign_in(base, username, password):

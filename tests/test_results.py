@@ -5,6 +5,7 @@ import json
 
 from ballots import forms
 from ballots.tally import counts_from_ballots, tally
+from service.results.exports import _sheet_title
 from service.results.queries import count_round
 from tests.helpers import rasterise
 
@@ -240,3 +241,13 @@ def test_the_pdf_report(client, full_campaign, organiser_key, tmp_path):
                    "超过半数", "赞成率"):  # the rule's name over its column; approve sections as 赞成率
         assert needle in text, needle
     rasterise(tmp_path / "r.pdf", tmp_path / "page", 60, "-f", "1", "-l", "1", "-singlefile")  # every glyph drawn
+
+
+def test_sheet_names_every_spreadsheet_program_takes():
+    used = set()
+    assert _sheet_title("'abc'", used) == "abc"
+    assert _sheet_title("History", used) != "History"
+    long = "师生测评" * 10
+    names = [_sheet_title(long, used) for _ in range(12)]
+    assert len(set(names)) == 12 and all(len(n) <= 31 for n in names)
+    assert _sheet_title("ABC", used).lower() != "abc"  # unique regardless of case

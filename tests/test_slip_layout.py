@@ -15,7 +15,7 @@ from PIL import Image
 
 from ballots import qr, slips
 from ballots.linebreak import fit, wrap
-from ballots.pdf import A4, song_width
+from ballots.pdf import A4, printable, song_width
 from ballots.tokens import Minter
 from tests.conftest import ROOT
 from tests.helpers import decode_pdf, rasterise, token_of
@@ -212,3 +212,55 @@ def test_the_issuance_page_states_each_layouts_code_and_module_size():
         mm = side * MM
         modules = [f"{mm / (4 * v + 17 + 2 * slips.QUIET):.2f} mm" for v in (3, 4)]
         assert f"{mm:.1f} mm" in row and all(m in row for m in modules), (row, mm, modules)
+
+
+@pytest.mark.parametrize("layout", ["slips-2x4", "slips-3x6"])
+def test_long_titles_and_names_stay_inside_their_slip_and_do_not_overlap(layout, tmp_path):
+    head = slips.Heading(title="临床医学院 2026 年度先进基层党组织和优秀共产党员民主评议及师生满意度测评",
+                         group="离退休教职工及附属医院返聘专家", round_title="第二轮师生满意度测评（五比五看）",
+                         vote_url="pingyi.example-university.edu.cn/vote")
+    m = Minter(b"k" * 32)
+    path = tmp_path / "s.pdf"
+    with open(path, "wb") as f:
+        minted = [m.mint(77) for _ in range(8)]
+        slips.write_pdf(f, minted, "https://pingyi.example-university.edu.cn", head, layout)
+    cols, rows = slips.LAYOUTS[layout]
+    cw, ch = 595.28 / cols, 841.89 / rows
+    words = _words(path)
+    assert any(re.fullmatch(r"[0-9A-Z]{4}(-[0-9A-Z]{4}){6}", w[4]) for w in words)
+    for x0, y0, x1, y1, w in words:
+        col, row = int(x0 // cw), int(y0 // ch)
+        assert x1 <= (col + 1) * cw + 0.5 and y1 <= (row + 1) * ch + 0.5, (w, x0, y0, x1, y1)  # inside its slip
+    for i, a in enumerate(words):
+        for b in words[i + 1:]:
+            overlap_x = min(a[2], b[2]) - max(a[0], b[0])
+            overlap_y = min(a[3], b[3]) - max(a[1], b[1])
+            assert not (overlap_x > 1 and overlap_y > 1), (a, b)
+    decoded = decode_pdf(path.read_bytes(), tmp_path)  # a long host: version-4 codes, each read back
+    assert sorted(token_of(u, "https://pingyi.example-university.edu.cn") for u in decoded) == sorted(minted)
+
+
+def test_characters_beyond_the_bmp_print_as_a_box():
+    assert printable("张𠮷😀") == "张□□"
+
+
+def test_paper_ballots_number_sections_past_ten_and_wrap_long_rows(tmp_path):
+    rows = [{"name": "王丽华", "unit": "马克思主义学院思想政治教育教研室", "commitment": ""}]
+    sections = [{"type": "rating", "title": f"第{i}题", "config": {"scale": "member", "criteria": [
+        "政治素质过硬、理想信念坚定", "政治素质过硬、业务能力突出", "政治素质过硬、群众评价良好"]}, "rows": rows}
+        for i in range(12)]
+    head = slips.Heading("标题", "教师", "测评", "x.cn/vote", sections=sections)
+    path = tmp_path / "p.pdf"
+    with open(path, "wb") as f:
+        slips.write_pdf(f, [Minter(b"k" * 32).mint(3)], "https://x.cn", head, "paper")
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    assert "十一、第10题" in text and "十二、第11题" in text
+    assert "业务能力突出" in text.replace("\n", "")  # the criterion survives the wrapping
+
+
+def _words(pdf_path):
+    """Every word pdftotext finds on page 1, with its box."""
+    out = subprocess.run(["pdftotext", "-bbox", "-f", "1", "-l", "1", str(pdf_path), "-"], check=True,
+                         capture_output=True, text=True).stdout
+    return [(float(a), float(b), float(c), float(d), w) for a, b, c, d, w in
+            re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', out)]

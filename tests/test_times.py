@@ -2,7 +2,13 @@
 campaign says otherwise); pages of no campaign show China time."""
 from __future__ import annotations
 
+import datetime as dt
+
 import psycopg2
+import pytest
+from marshmallow import ValidationError
+
+from service.campaigns.schemas import _known_zone
 
 
 def at_utc(database, sql, *args):
@@ -38,3 +44,18 @@ def test_pages_of_no_campaign_show_china_time(client, make_user, login, make_key
     login(make_user("admin"))
     page = client.get("/admin/api-keys").get_data(as_text=True)
     assert "2026-12-01 07:59" in page
+
+
+@pytest.mark.parametrize("name", ["localtime", "posixrules", "posix/Asia/Shanghai", "right/UTC", "Factory",
+                                  "../../etc/passwd", "x" * 300])
+def test_only_zones_every_installation_has_are_taken(name):
+    with pytest.raises(ValidationError):
+        _known_zone(name)
+    assert _known_zone("Asia/Shanghai") and _known_zone("Europe/Berlin")
+
+
+def test_a_stored_zone_this_host_cannot_load_shows_china_time(app):
+    from service.web import local_time
+    with app.test_request_context():
+        assert local_time(dt.datetime(2026, 11, 30, 16, 30, tzinfo=dt.timezone.utc), "Nowhere/Land") == \
+            "2026-12-01 00:30"

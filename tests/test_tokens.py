@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from ballots.tokens import Batch, Minter, TokenInvalid, round_of
+from ballots.tokens import Batch, Minter, TokenInvalid, normalise, round_of
 
 
 def test_a_batch_makes_distinct_valid_tokens_on_demand_and_forgets_them():
@@ -30,3 +30,9 @@ def test_the_seed_decides_and_a_wrong_key_refuses():
         Minter(b"j" * 32).verify(a[0])
     with pytest.raises(ValueError):
         Batch(Minter(b"k" * 32), 0, 5)  # a round id a token cannot carry fails before any printing
+
+
+def test_full_width_typing_is_understood():
+    token = Minter(b"k" * 32).mint(1)
+    wide = "".join(chr(ord(ch) + 0xFEE0) for ch in token)
+    assert normalise(wide[:4] + "\u3000" + wide[4:8] + "\u2013" + wide[8:]) == token

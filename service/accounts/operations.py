@@ -5,7 +5,7 @@ from service.accounts import queries as q
 from service.accounts.auth import hash_password, new_api_key
 from service.accounts.errors import AlreadyRevoked, LastAdmin
 from service.core.errors import Duplicate, NotFound
-from service.core.events import insert_event
+from service.core.event_queries import insert_event
 
 
 def first_start(cur) -> bool:

@@ -18,7 +18,7 @@ from service.accounts.auth import (
 from service.accounts.schemas import UserPatch
 from service.core import db
 from service.core.errors import TooManyRequests
-from service.core.events import insert_event
+from service.core.event_queries import insert_event
 from service.web import safe_next
 
 bp = Blueprint("auth_pages", __name__)

@@ -27,7 +27,7 @@ from service.campaigns.schemas import (
 from service.core import db
 from service.core.api import endpoint
 from service.core.errors import Invalid, PayloadTooLarge
-from service.core.events import list_events
+from service.core.event_queries import list_events
 
 C = "/campaigns/<int:campaign_id>"
 

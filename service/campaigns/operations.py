@@ -12,7 +12,7 @@ from service.campaigns import queries as q
 from service.campaigns.errors import CampaignNotEditable, ImportFailed, InUse, UsePublication
 from service.core import db, errors
 from service.core.errors import Duplicate, Invalid, NotFound
-from service.core.events import insert_event
+from service.core.event_queries import insert_event
 
 PART_NAMES = {"voter_groups": "group", "subjects": "subject", "rounds": "round", "sections": "section"}
 

@@ -13,7 +13,7 @@ from service.campaigns.imports import parse_subjects, read_upload
 from service.campaigns.schemas import CampaignIn, CampaignPatch, GroupIn, RoundIn, SectionIn, SubjectIn
 from service.core import db
 from service.core.errors import Invalid
-from service.core.events import list_events
+from service.core.event_queries import list_events
 from service.issuance import operations as issuance
 from service.web import admin, form_action, messages, page, use_zone
 

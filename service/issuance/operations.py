@@ -13,7 +13,7 @@ from ballots import tokens as tk
 from ballots.slips import Heading
 from service.campaigns import operations as camps
 from service.core.errors import Invalid, NotFound, WrongState
-from service.core.events import insert_event
+from service.core.event_queries import insert_event
 from service.core.keys import keys
 from service.issuance import queries as q
 from service.issuance.errors import AlreadyHandedOut, AlreadyVoided, NotVoidable

@@ -15,7 +15,7 @@ from flask import Response, current_app
 from ballots import qr, slips
 from ballots.tokens import grouped
 from service.core import db
-from service.core.events import insert_event
+from service.core.event_queries import insert_event
 from service.issuance.queries import set_printed
 
 log = logging.getLogger("pingyi.printing")

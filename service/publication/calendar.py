@@ -6,7 +6,7 @@ from __future__ import annotations
 from ballots import holiday_file, publicity
 from ballots.publicity import YearSchedule
 from service.core.errors import Invalid
-from service.core.events import insert_event
+from service.core.event_queries import insert_event
 from service.publication import calendar_queries as q
 from service.publication.errors import CalendarUnknown, ScheduleInvalid
 

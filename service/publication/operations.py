@@ -8,7 +8,7 @@ from ballots import lifecycle, publicity
 from service.campaigns import operations as camps
 from service.core import errors
 from service.core.errors import Conflict, Invalid, NotFound, WrongState
-from service.core.events import insert_event
+from service.core.event_queries import insert_event
 from service.publication import calendar as holiday_calendar
 from service.publication import queries as q
 from service.publication.errors import AlreadyConfirmed, ObjectionsOpen, WindowClosed, WindowOpen

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from ballots import lifecycle
 from service.accounts.auth import COMMENTS_READ
-from service.core.events import insert_event
+from service.core.event_queries import insert_event
 from service.results.errors import NotClosed
 
 

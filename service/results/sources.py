@@ -6,7 +6,7 @@ from fractions import Fraction
 from ballots import lifecycle
 from service.campaigns import operations as camps
 from service.core.errors import Invalid, WrongState
-from service.core.events import insert_event
+from service.core.event_queries import insert_event
 from service.results import queries as q
 
 

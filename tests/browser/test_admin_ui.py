@@ -128,4 +128,8 @@ def test_admin_pages_on_a_desktop(live_server, desktop, make_user, shots):
     assert key not in page.content()
     assert page.locator("tbody tr").count() == 1
     page.goto(live_server + "/admin/users")
+    row = page.locator("tbody tr", has_text=user["username"])  # the signed-in admin, in words
+    assert row.get_by_label(f"{user['username']} 的角色").locator("option:checked").inner_text() == "管理员"
+    assert "正常" in row.inner_text()
+    assert page.locator("h1").inner_text() == "用户"
     shots(page, "09-users")

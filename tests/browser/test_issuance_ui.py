@@ -63,15 +63,17 @@ def test_issue_a_batch_and_download_its_pdf(live_server, desktop, make_user, cli
 
 def test_progress_is_shown_while_a_long_batch_is_made(live_server, desktop, make_user, client, organiser_key,
                                                      make_campaign, monkeypatch):
-    import time as _time
+    import threading
 
     from ballots import slips
-    real = slips._qr_image
+    real, gate, made = slips._qr_image, threading.Event(), []
 
-    def slow(*args):  # 2 ms a slip: 800 slips take long enough for several progress polls
-        _time.sleep(0.002)
+    def gated(*args):  # the 400th slip waits until the page has shown a part-way figure
+        made.append(1)
+        if len(made) == 400 and not gate.wait(60):
+            raise RuntimeError("the page never showed the batch part-way")
         return real(*args)
-    monkeypatch.setattr(slips, "_qr_image", slow)
+    monkeypatch.setattr(slips, "_qr_image", gated)
     cid = make_campaign()
     client.post(f"/api/v1/campaigns/{cid}/transitions", json={"to": "announced"}, headers=organiser_key)
     page = desktop
@@ -83,6 +85,9 @@ def test_progress_is_shown_while_a_long_batch_is_made(live_server, desktop, make
     form.get_by_label("张数").fill("800")
     with page.expect_download():
         form.get_by_role("button", name="生成并下载").click()
+        page.wait_for_function("""() => window.seen.some(s => /^已生成 [1-9][0-9]* \\/ 800/.test(s)
+                                                          && !s.startsWith('已生成 800 '))""", timeout=60_000)
+        gate.set()
     page.get_by_text("文件已下载").wait_for()
     seen = page.evaluate("window.seen")
     partial = [s for s in seen if s.startswith("已生成") and "/ 800" in s and not s.startswith("已生成 0 ")

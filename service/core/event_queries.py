@@ -1,4 +1,5 @@
-"""SQL for the admin event record (the hash-chained audit log replaces its writer later)."""
+"""SQL for the admin event record (the hash-chained audit log replaces its writer later): a query
+module like each feature's queries.py, shared by all of them."""
 from __future__ import annotations
 
 from psycopg2.extras import Json
