@@ -61,6 +61,7 @@ ACTIONS = {
     "object": frozenset({"published"}),                # and only inside the window
     "handle_objection": frozenset({"published"}),
     "confirm": frozenset({"published"}),               # and only after the window
+    "show_list": frozenset({"published", "archived"}), # the published list and its 公示 page
     "public": frozenset(STATES[1:]),                   # the announcement, projector, board
     "listed": frozenset(STATES[1:5]),                  # on the public home page
 }

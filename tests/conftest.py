@@ -457,3 +457,24 @@ def _every_rewrite_succeeds(request):
     scrub_log.removeHandler(recorder)
     if recorder.records and request.node.get_closest_marker("rewrite_may_fail") is None:
         pytest.fail("the close's table rewrite failed: " + "; ".join(r.getMessage() for r in recorder.records))
+
+
+@pytest.fixture
+def run_cli(database, settings):
+    """The command line in-process, with Click's runner, against the test database; `env` adds
+    or overrides variables (None unsets one). HOST and PORT are restored after: `serve` sets them.
+    tests/test_holiday_calendar.py keeps the one smoke test that runs `python -m service`."""
+    from click.testing import CliRunner
+
+    from service.core import cli
+    base = {"DATABASE_URL": database, "PINGYI_VAR_DIR": str(settings.var_dir), "SECRET_KEY": settings.secret_key,
+            "PINGYI_ENV": "test", "HOST": None, "PORT": None, "PINGYI_NEW_PASSWORD": None}
+
+    def run(*args, env=None, input=None):
+        return CliRunner().invoke(cli.main, list(args), env={**base, **(env or {})}, input=input)
+    return run
+
+
+def refused_cleanly(result) -> bool:
+    """A command that failed as a user should see it: a message and a non-zero exit, no traceback."""
+    return result.exit_code != 0 and isinstance(result.exception, SystemExit)

@@ -1,17 +1,14 @@
 """Sign-in, CSRF, throttling, users and API keys, the create-user command."""
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 import threading
 
 import psycopg2
 import psycopg2.extras
 import pytest
 
-from tests.conftest import PASSWORD, ROOT, _csrf
+from tests.conftest import PASSWORD, _csrf, refused_cleanly
 from tests.helpers import sign_in
 from tests.polling import wait_for_lock_waiter
 
@@ -204,22 +201,19 @@ def test_api_keys_are_shown_once_stored_hashed_and_revocable(client, make_key, c
     assert again.status_code == 409
 
 
-def test_create_user_command(database, settings, conn):
-    env = {**os.environ, "DATABASE_URL": database, "PINGYI_VAR_DIR": str(settings.var_dir),
-           "PINGYI_NEW_PASSWORD": "a very long password"}
-    r = subprocess.run([sys.executable, "-m", "service", "create-user", "auditor1", "--role", "auditor"],
-                       cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
-    assert r.returncode == 0, r.stderr
+def test_create_user_command(run_cli, conn):
+    env = {"PINGYI_NEW_PASSWORD": "a very long password"}
+    r = run_cli("create-user", "auditor1", "--role", "auditor", env=env)
+    assert r.exit_code == 0, r.output
     assert "created auditor auditor1" in r.stdout
     with conn.cursor() as cur:
         cur.execute("SELECT role FROM users WHERE username = 'auditor1'")
         assert cur.fetchone()["role"] == "auditor"
-    again = subprocess.run([sys.executable, "-m", "service", "create-user", "auditor1"],
-                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
-    assert again.returncode != 0 and "already exists" in again.stderr
-    short = subprocess.run([sys.executable, "-m", "service", "create-user", "x2", "--password", "short"],
-                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
-    assert short.returncode != 0 and "password" in short.stderr
+    conn.commit()
+    again = run_cli("create-user", "auditor1", env=env)
+    assert refused_cleanly(again) and "already exists" in again.stderr
+    short = run_cli("create-user", "x2", "--password", "short")
+    assert refused_cleanly(short) and "password" in short.stderr
 
 
 def test_parallel_wrong_passwords_are_counted_one_by_one(app, make_user, monkeypatch):

@@ -3,17 +3,14 @@ URL and receipt link names the host and port actually served; serve warns when B
 the served address disagree."""
 from __future__ import annotations
 
-import os
 import secrets
 import subprocess
-import sys
 
 import pytest
 
 from service import create_app
 from service.core.cli import address_warnings
 from service.core.config import Settings
-from tests.conftest import ROOT
 from tests.helpers import decode_pdf
 
 GOOD = {"PINGYI_ENV": "test", "SECRET_KEY": "s" * 40, "PINGYI_VAR_DIR": "/tmp/pingyi-config-test"}
@@ -46,11 +43,10 @@ def test_serve_says_when_ballots_would_point_elsewhere(env, host, port, expected
         assert fragment in text, text
 
 
-def test_serve_prints_the_warning_at_start(tmp_path):
-    r = subprocess.run([sys.executable, "-m", "service", "serve", "--no-demo", "--host", "0.0.0.0"], cwd=ROOT,
-                       capture_output=True, text=True, timeout=60,
-                       env={**os.environ, **GOOD, "PINGYI_VAR_DIR": str(tmp_path), "BASE_URL": "http://127.0.0.1:8000",
-                            "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none?connect_timeout=2"})
+def test_serve_prints_the_warning_at_start(tmp_path, run_cli):
+    r = run_cli("serve", "--no-demo", "--host", "0.0.0.0",
+                env={**GOOD, "PINGYI_VAR_DIR": str(tmp_path), "BASE_URL": "http://127.0.0.1:8000",
+                     "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none?connect_timeout=2"})
     assert "WARNING: ballots point to http://127.0.0.1:8000, a loopback address" in r.stderr, r.stderr
 
 

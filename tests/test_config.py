@@ -1,14 +1,10 @@
 """Settings fail fast: a missing or malformed variable stops start-up with a message naming it."""
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
 
 from service.core.config import ConfigError, Settings
-from tests.conftest import ROOT
+from tests.conftest import refused_cleanly
 
 GOOD = {"PINGYI_ENV": "test", "SECRET_KEY": "s" * 40, "PINGYI_VAR_DIR": "/tmp/pingyi-config-test"}
 
@@ -54,16 +50,14 @@ def test_malformed_settings_are_refused_by_name(overrides, named):
 
 @pytest.mark.parametrize("env,named", [({"PORT": "abc"}, "--port"), ({"WEB_THREADS": "0"}, "--threads"),
                                        ({"LOG_LEVEL": "loud"}, "LOG_LEVEL")])
-def test_the_cli_says_what_is_wrong_without_a_traceback(env, named, tmp_path):
-    r = subprocess.run([sys.executable, "-m", "service", "serve", "--no-demo"], cwd=ROOT, capture_output=True,
-                       text=True, env={**os.environ, **GOOD, "PINGYI_VAR_DIR": str(tmp_path),
-                                       "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none", **env}, timeout=60)
-    assert r.returncode != 0 and named in r.stderr and "Traceback" not in r.stderr, r.stderr
+def test_the_cli_says_what_is_wrong_without_a_traceback(env, named, tmp_path, run_cli):
+    r = run_cli("serve", "--no-demo", env={**GOOD, "PINGYI_VAR_DIR": str(tmp_path),
+                                           "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none", **env})
+    assert refused_cleanly(r) and named in r.stderr, r.output
 
 
-def test_serve_warns_of_a_base_url_path_that_makes_qr_codes_larger(tmp_path):
-    r = subprocess.run([sys.executable, "-m", "service", "serve", "--no-demo"], cwd=ROOT, capture_output=True,
-                       text=True, env={**os.environ, **GOOD, "PINGYI_VAR_DIR": str(tmp_path),
-                                       "BASE_URL": "https://oa.example.edu.cn/pingyi",
-                                       "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"}, timeout=60)
+def test_serve_warns_of_a_base_url_path_that_makes_qr_codes_larger(tmp_path, run_cli):
+    r = run_cli("serve", "--no-demo", env={**GOOD, "PINGYI_VAR_DIR": str(tmp_path),
+                                           "BASE_URL": "https://oa.example.edu.cn/pingyi",
+                                           "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none?connect_timeout=2"})
     assert "BASE_URL has a path (/pingyi)" in r.stderr

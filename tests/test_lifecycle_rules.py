@@ -10,7 +10,7 @@ import pytest
 
 from ballots import lifecycle
 from service.publication import operations as publication
-from tests.conftest import _csrf
+from tests.conftest import ROOT, _csrf
 
 TODAY = dt.date(2026, 11, 25)  # a Wednesday: a 5-working-day 公示 from today ends on 2026-12-01
 
@@ -133,10 +133,45 @@ def test_each_transition_keeps_its_own_time(client, organiser_key, closed, datab
     assert "公告于 2026-11-21 00:30" in page  # in China time, and not overwritten by the later transitions
 
 
+def _table(text: str, head: str) -> list[list[str]]:
+    """The rows of the markdown table whose header starts with head, as lists of cells."""
+    lines = text[text.index(head):].splitlines()
+    rows = []
+    for line in lines[2:]:
+        if not line.startswith("|"):
+            break
+        rows.append([cell.strip() for cell in line.strip("|").split("|")])
+    return rows
+
+
+DOC = (ROOT / "docs" / "lifecycle.md").read_text(encoding="utf-8")
+
+
+def test_the_transitions_table_is_the_codes():
+    """docs/lifecycle.md's transitions, row by row, are lifecycle.SOURCES, and each row names what
+    entering its state sets off (lifecycle.EFFECTS)."""
+    rows = _table(DOC, "| to | from |")
+    documented = {(row[1], row[0].split()[0]) for row in rows}
+    assert documented == {(source, target) for target, sources in lifecycle.SOURCES.items() for source in sources}
+    for target, effects in lifecycle.EFFECTS.items():
+        (row,) = [r for r in rows if r[0].split()[0] == target]
+        assert all(f"`{effect}`" in row[2] for effect in effects), row
+
+
+def test_the_actions_table_is_the_codes():
+    """docs/lifecycle.md's "what each state allows", cell by cell, is lifecycle.ACTIONS."""
+    rows = _table(DOC, "| action | what |")
+    header = [c.strip() for c in DOC[DOC.index("| action | what |"):].splitlines()[0].strip("|").split("|")]
+    assert tuple(header[2:]) == lifecycle.STATES
+    documented = {row[0].strip("`"): {s for s, cell in zip(lifecycle.STATES, row[2:]) if cell.startswith("✓")}
+                  for row in rows}
+    assert documented == {action: set(states) for action, states in lifecycle.ACTIONS.items()}
+
+
 def test_the_rules_in_one_table():
-    """Every (state, target) pair against the table in docs/lifecycle.md."""
-    allowed = {("draft", "announced"), ("announced", "open"), ("open", "closed"), ("closed", "published"),
-               ("closed", "archived"), ("published", "archived")}
+    """Every (state, target) pair: check_transition allows the documented ones and no other."""
+    allowed = {(row[1], row[0].split()[0]) for row in _table(DOC, "| to | from |")}
+    assert len(allowed) == 6
     for state in lifecycle.STATES:
         for target in lifecycle.STATES:
             if (state, target) in allowed:

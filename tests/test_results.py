@@ -53,6 +53,23 @@ def test_sql_counts_equal_a_recount_of_the_stored_ballots(client, full_campaign,
     expected = tally(sections, c["groups"], recount, c["rules"])
     assert r.json["sections"] == json.loads(json.dumps(expected["sections"]))  # JSON keys are strings
     assert r.json["ballots"] == 12
+    # And figures worked out by hand, not by the code under test. Ballot i is pattern i % 4 cast by
+    # group i % 2: teachers (weight 0.6) cast A (valid) and C three times each, students (0.4) B
+    # and the empty ballot; the weights apply to the groups that returned ballots.
+    rating, choose, approve, score = (next(x for x in r.json["sections"] if x["type"] == t)
+                                      for t in ("rating", "choose", "approve", "score"))
+    org0 = next(row for row in rating["rows"] if row["subject_id"] == o[0])
+    assert org0["counts"] == {"满意": 3, "基本满意": 0, "不满意": 3, "不了解": 0}
+    assert org0["rate"] == 0.6  # 0.6 × 3/3 satisfied + 0.4 × 0/3
+    assert org0["mean"] == 82.0  # 0.6 × 100 (满意) + 0.4 × 55 (不满意)
+    votes = {c["name"]: c["votes"] for c in choose["candidates"]}
+    assert votes == {"赵静": 6, "王丽华": 3, "钱坤": 3, "张敏": 3, "李建国": 3, "刘洋": 0}
+    zhao = next(c for c in choose["candidates"] if c["name"] == "赵静")
+    assert zhao["share"] == 0.6 and zhao["recommended"]  # 0.6 × 6/6 + 0.4 × 0/6: the only majority
+    wang = next(row for row in approve["rows"] if row["subject_id"] == p[0])
+    assert wang["counts"] == {"赞成": 3, "不赞成": 3, "弃权": 0} and wang["rate"] == 0.5
+    wang = next(row for row in score["rows"] if row["subject_id"] == p[0])
+    assert wang["mean"] == 79.8  # 0.6 × 92 + 0.4 × 61.5
 
 
 def test_results_wait_for_the_close_and_turnout_counts_up(client, full_campaign, organiser_key, make_key):

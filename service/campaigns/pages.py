@@ -85,7 +85,7 @@ def campaign(campaign_id):
         batches = issuance.batches(cur, campaign_id)
         mine = {(e["subject_id"], e["source"]): e for e in sources.listing(cur, campaign_id)
                 if e["entered_by"] == g.user.actor}
-        has_list = c["state"] in ("published", "archived")
+        has_list = lifecycle.allows("show_list", c["state"])
         pub = publication.get(cur, campaign_id) if has_list else None
         objections = publication.objections(cur, campaign_id) if has_list else []
         recommended = _recommended(cur, c) if lifecycle.allows("publish", c["state"]) else {}

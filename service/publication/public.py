@@ -81,7 +81,7 @@ def publicity(campaign_id):
     message, typed = None, {}
     with db.transaction() as cur:
         c = _campaign(cur, campaign_id)
-        if c is None or c["state"] not in ("published", "archived"):
+        if c is None or not lifecycle.allows("show_list", c["state"]):
             raise NotFound("no such publication")
         if request.method == "POST":
             message, typed = _lodge(cur, campaign_id)

@@ -145,11 +145,12 @@ def register(app: Flask, pages) -> None:
     app.add_template_filter(local_time, "datetime")
     app.add_template_filter(actor_name, "actor")
     app.add_template_filter(messages.event_text, "event")
-    from ballots import display
+    from ballots import display, lifecycle
     from ballots.sections import rank_key, rank_label
     app.add_template_filter(display.pct, "pct")
     app.add_template_filter(display.num, "num")
-    app.jinja_env.globals.update(rank_label=rank_label, rank_key=rank_key)
+    # Templates ask the lifecycle what a state allows, as the routes do (ballots/lifecycle.py).
+    app.jinja_env.globals.update(rank_label=rank_label, rank_key=rank_key, allows=lifecycle.allows)
     app.jinja_env.globals.update(form_value=form_value, form_checked=form_checked, form_errors=form_errors,
                                  form_id=form_id)
 
