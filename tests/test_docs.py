@@ -62,3 +62,27 @@ def test_the_permission_tables_say_what_the_code_grants():
                 assert cell.startswith("everything"), name
             else:
                 assert {p.strip() for p in cell.split(",")} == set(grants), name
+
+
+def test_the_architecture_map_names_every_module():
+    """docs/architecture.md draws service/ by package: each package and each of its modules is on it."""
+    text = (ROOT / "docs" / "architecture.md").read_text()
+    block = text[text.index("```\nservice/"):text.index("\n```", text.index("```\nservice/") + 4)]
+    sections, name = {}, None
+    for line in block.splitlines():
+        heading = re.match(r"  (\w+)/ ", line)
+        if heading:
+            name = heading.group(1)
+        elif not line.startswith("  "):
+            name = None
+        if name:
+            sections[name] = sections.get(name, "") + line + "\n"
+    missing = []
+    for package in sorted(p for p in (ROOT / "service").iterdir() if (p / "__init__.py").exists()):
+        named = set(re.findall(r"[\w]+(?=\.py)", sections.get(package.name, "")))
+        missing += [f"service/{package.name}/{m.name}" for m in sorted(package.glob("*.py"))
+                    if m.name != "__init__.py" and m.stem not in named]
+    domain = text[text.index("\nballots/"):]
+    missing += [f"ballots/{m.name}" for m in sorted((ROOT / "ballots").glob("*.py"))
+                if m.name != "__init__.py" and not re.search(rf"\b{m.stem}\b", domain)]
+    assert missing == []

@@ -264,6 +264,19 @@ def _env(name, default):
     return lambda: os.environ.get(name) or default
 
 
+def _warn_of_another_key(conn, settings) -> None:
+    """SECRET_KEY keys every ballot's MAC: started with another key than the printed ballots were
+    made with, the server would refuse every one of them as forged. Say so before serving."""
+    from service.issuance.operations import unused_under_other_keys
+    with conn.cursor() as cur:
+        refused = unused_under_other_keys(cur, settings.secret_key)
+    conn.rollback()
+    if refused:
+        click.echo(f"WARNING: SECRET_KEY is not the key {refused} unused ballots of announced or open campaigns "
+                   "were made with: this server will refuse them as invalid. Start it with the SECRET_KEY they were "
+                   "printed under (docs/configuration.md), or void and reprint them.", err=True)
+
+
 @main.command("serve")
 @click.option("--host", default=_env("HOST", "127.0.0.1"), show_default="127.0.0.1")
 @click.option("--port", default=_env("PORT", "8000"), type=click.IntRange(1, 65535), show_default="8000")
@@ -295,6 +308,7 @@ def serve_cmd(host, port, workers, worker_class, threads, no_demo):
         for problem in problems:  # an external server's choice: say so, loudly, but serve
             click.echo(f"WARNING: PostgreSQL setting {problem}: it can record ballots beside times "
                        "(docs/operations.md)", err=True)
+        _warn_of_another_key(conn, settings)
         if not no_demo:
             ensure_demo(conn, click.echo)
     # Workers inherit the database address instead of starting a server of their own.

@@ -1,7 +1,10 @@
 """Per-purpose keys derived from SECRET_KEY. Changing SECRET_KEY invalidates every ballot
-token issued before (their MACs no longer check) and every portal-reference hash."""
+token issued before (their MACs no longer check), every hand-out pool seed and every
+portal-reference hash: each batch records the id of the key it was minted with (`key_id`), and
+`serve` warns when unused ballots of announced or open campaigns were minted with another."""
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from flask import current_app
@@ -14,6 +17,12 @@ class Keys:
     minter: Minter
     pool: bytes
     reference: bytes
+    key_id: str  # names the MAC key without revealing it: the first 64 bits of a hash of it
+
+
+def key_id(secret: str) -> str:
+    mac_key = derive_key(secret, "ballot-token-mac/v1")
+    return hashlib.sha256(b"pingyi/key-id/v1\0" + mac_key).hexdigest()[:16]
 
 
 def keys() -> Keys:
@@ -24,5 +33,6 @@ def keys() -> Keys:
             minter=Minter(derive_key(secret, "ballot-token-mac/v1")),
             pool=derive_key(secret, "handout-pool/v1"),
             reference=derive_key(secret, "portal-reference/v1"),
+            key_id=key_id(secret),
         )
     return ext["pingyi_keys"]

@@ -49,7 +49,7 @@ def issue_batch(cur, principal, campaign_id, data):
                       {"fields": {"group_id": ["no section of this round is for this group"]}})
     minted = keys().minter.batch(rnd["id"], data["size"])  # made on demand, never a list of N
     batch = q.insert_batch(cur, campaign_id, rnd["id"], group["id"], data["label"], "print", data["layout"],
-                           data["size"], principal.actor)
+                           data["size"], principal.actor, keys().key_id)
     q.copy_tokens(cur, (tk.token_hash(t) for t in minted), campaign_id, rnd["id"], group["id"], batch["id"])
     insert_event(cur, principal.actor, "batch.issued", campaign_id,
                  {"batch_id": batch["id"], "round_id": rnd["id"], "group_id": group["id"],
@@ -146,7 +146,8 @@ def void_code(cur, principal, campaign_id, code):
 
 def _refill_pool(cur, principal, campaign_id, round_id, group_id, size=POOL_REFILL):
     """Pre-mint hand-out tokens for a round and group, as a batch of their own."""
-    batch = q.insert_batch(cur, campaign_id, round_id, group_id, "门户发放", "handout", None, size, principal.actor)
+    batch = q.insert_batch(cur, campaign_id, round_id, group_id, "门户发放", "handout", None, size, principal.actor,
+                           keys().key_id)
     pool_key, minter = keys().pool, keys().minter
     seeds = [secrets.token_bytes(16) for _ in range(size)]
     hashes = [tk.token_hash(minter.mint(round_id, tk.pooled_random(pool_key, s))) for s in seeds]
@@ -189,3 +190,9 @@ def refill_pool(cur, principal, campaign_id, round_id, group_id) -> None:
 
 
 
+
+
+def unused_under_other_keys(cur, secret_key: str) -> int:
+    """How many unused ballots of announced or open campaigns this SECRET_KEY would refuse."""
+    from service.core.keys import key_id
+    return q.unused_under_other_keys(cur, key_id(secret_key))

@@ -14,12 +14,12 @@ _COUNTS = """
     (SELECT count(*) FROM handout_pool p WHERE p.batch_id = b.id) AS pooled"""
 
 
-def insert_batch(cur, campaign_id, round_id, group_id, label, kind, layout, size, actor):
+def insert_batch(cur, campaign_id, round_id, group_id, label, kind, layout, size, actor, key_id):
     cur.execute(
-        f"""INSERT INTO batches AS b (campaign_id, round_id, group_id, label, kind, layout, size, created_by)
-            VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
+        f"""INSERT INTO batches AS b (campaign_id, round_id, group_id, label, kind, layout, size, created_by, key_id)
+            VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)
             RETURNING {_BATCH_COLS}""",
-        (campaign_id, round_id, group_id, label, kind, layout, size, actor),
+        (campaign_id, round_id, group_id, label, kind, layout, size, actor, key_id),
     )
     return cur.fetchone()
 
@@ -173,3 +173,18 @@ def lock_pool_and_check_empty(cur, round_id, group_id) -> bool:
     cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", (0x7067, int(group_id)))
     cur.execute("SELECT 1 FROM handout_pool WHERE round_id = %s AND group_id = %s LIMIT 1", (round_id, group_id))
     return cur.fetchone() is None
+
+
+def unused_under_other_keys(cur, key_id) -> int:
+    """Unused ballots (printed, or waiting in a hand-out pool) of announced or open campaigns whose
+    batch was minted with a MAC key other than key_id: what this server would refuse."""
+    cur.execute(
+        """SELECT (SELECT count(*) FROM ballot_tokens t JOIN batches b ON b.id = t.batch_id
+                     JOIN campaigns c ON c.id = b.campaign_id
+                    WHERE b.key_id <> %(k)s AND b.voided_at IS NULL AND c.state IN ('announced', 'open'))
+                + (SELECT count(*) FROM handout_pool p JOIN batches b ON b.id = p.batch_id
+                     JOIN campaigns c ON c.id = b.campaign_id
+                    WHERE b.key_id <> %(k)s AND b.voided_at IS NULL AND c.state IN ('announced', 'open'))
+                  AS n""", {"k": key_id})
+    row = cur.fetchone()
+    return row["n"] if isinstance(row, dict) else row[0]
