@@ -20,3 +20,8 @@ _.time_zone
 _.commitment
 # pytest reads a module's pytestmark.
 pytestmark  # noqa
+# Error classes raised by their code, not their name: the domain's TransitionRefused names the
+# code (service.core.errors.of), and werkzeug's 405 becomes its status's generic class.
+NotReady, NotConfirmed, PublicityNotEnded, InvalidTransition  # noqa
+BackdatedWithoutReason, WindowAlreadyOver  # noqa
+MethodNotAllowed  # noqa

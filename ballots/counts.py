@@ -1,5 +1,5 @@
 """What the ballots of a round say, counted: the input of ballots.tally. The service counts in
-SQL (service/queries/results.py), the offline verifier from the ballots (`counts_from_ballots`)."""
+SQL (service/results/queries.py), the offline verifier from the ballots (`counts_from_ballots`)."""
 from __future__ import annotations
 
 from collections import defaultdict

@@ -21,6 +21,8 @@ def chinese_numeral(n: int) -> str:
         tens, ones = divmod(n, 10)
         return ("" if tens == 1 else _DIGITS[tens]) + "十" + (_DIGITS[ones] if ones else "")
     return str(n)
+
+
 _LEFT, _RIGHT, _TOP, _BOTTOM = 50.0, A4[0] - 50.0, A4[1] - 40.0, 56.0
 _ROW = 21.0
 

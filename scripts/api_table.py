@@ -24,9 +24,9 @@ def endpoint_rows() -> str:
 def error_rows() -> str:
     """One row per declared code, by status: the status's own code first, then the others by name."""
     load_features()
-    declared = sorted(errors.REGISTRY.values(),
-                      key=lambda cls: (cls.status, errors.GENERIC.get(cls.status) is not cls, cls.code))
-    return "\n".join(f"| {cls.status} | `{cls.code}` | {cls.when} |" for cls in declared)
+    declared = sorted(errors.REGISTRY.values(), key=lambda cls: (
+        "shown_status" in cls.__dict__, cls.status, errors.GENERIC.get(cls.status) is not cls, cls.code))
+    return "\n".join(f"| {getattr(cls, 'shown_status', cls.status)} | `{cls.code}` | {cls.when} |" for cls in declared)
 
 
 def table(text: str, head: str) -> tuple[int, int]:

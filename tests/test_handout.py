@@ -124,3 +124,15 @@ def test_voiding_a_handout_batch_withdraws_only_its_pool(client, organiser_key, 
     assert page.status_code == 200  # a ballot already handed out still works
     again = client.post(url, json={"voter_ref": "S9", "group_id": c["groups"][0]["id"]}, headers=key)
     assert again.status_code == 201  # and a new hand-out takes a fresh pool
+
+
+def test_a_pool_that_cannot_be_refilled_says_503_and_when_to_retry(client, portal, monkeypatch, fingerprint):
+    """Three tries find the pool empty (here every refill is lost to other hand-outs): nothing is
+    handed out, and the portal is told to come back (Retry-After), as for a database outage."""
+    from service.issuance import operations as issuance
+    monkeypatch.setattr(issuance, "refill_pool", lambda *args: None)
+    before = fingerprint()
+    r = client.post(portal["url"], json={"voter_ref": "S2026099", "group_id": portal["group"]}, headers=portal["key"])
+    assert r.status_code == 503 and r.json["error"]["code"] == "pool_exhausted"
+    assert r.headers["Retry-After"].isdigit()
+    assert fingerprint() == before

@@ -52,8 +52,9 @@ def test_vulture_finds_no_dead_code():
 def test_vulture_fails_on_dead_code(tmp_path):
     bad = tmp_path / "dead.py"
     bad.write_text("def used():\n    return 1\n\n\ndef never_called():\n    return used()\n")
-    r = _tool("vulture", "--min-confidence", "60", str(bad))
+    r = _tool("vulture", str(bad))  # the project's settings (pyproject.toml), on this one file
     assert r.returncode == 3 and "never_called" in r.stdout, r.stdout + r.stderr
+    assert "'used'" not in r.stdout  # what is called is not reported
 
 
 # --- import-linter ------------------------------------------------------------------------------
@@ -84,6 +85,66 @@ def test_the_import_contracts_break_on_a_violation(tmp_path):
     assert "ballots.tally -> flask" in r.stdout
     assert "service.campaigns.operations -> service.voting.queries" in r.stdout
     assert "service.results" not in r.stdout.split("Broken contracts")[-1]  # through operations is allowed
+
+
+FEATURES = ("accounts", "campaigns", "issuance", "voting", "results", "publication")
+# What a feature may import of another besides its operations and errors, and why.
+SHARED = {
+    "service.accounts.auth": "the permissions and the signed-in principal every feature's routes check",
+    "service.campaigns.pages": "the campaign page, where other features' forms are shown again with their messages",
+}
+# The plumbing imports features only where it must, each named with why.
+PLUMBING_REACHES = {
+    ("service.core.api", "service.accounts.auth"): "the route guard checks the principal's permissions",
+    ("service.core.server", "service.voting.settle"): "each worker starts the settling thread after the fork",
+    ("service.core.cli", "service.accounts.auth"): "the CLI acts as the 'cli' principal",
+    ("service.core.cli", "service.accounts.schemas"): "create-user and create-api-key validate as the API does",
+    ("service.core.cli", "service.accounts.operations"): "create-user, reset-password, create-api-key",
+    ("service.core.cli", "service.issuance.operations"): "serve counts the ballots another SECRET_KEY would refuse",
+    ("service.core.cli", "service.campaigns.demo"): "`demo` and serve's first start",
+    ("service.core.cli", "service.publication.commands"): "the calendar command group",
+    ("service.core.cli", "service.voting.settle"): "`settle`",
+    ("service.web", "service.accounts.auth"): "the page guard and the signed-in user's name",
+}
+
+
+def feature_of(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 and parts[0] == "service" else None
+
+
+def reaches_across(imports: list[tuple[str, str]]) -> list[str]:
+    """The imports, of (importer, imported) pairs, that break the rule: a feature reaches another
+    only through its operations and errors (and SHARED); the plumbing, only as PLUMBING_REACHES."""
+    found = []
+    for importer, imported in imports:
+        mine, theirs = feature_of(importer), feature_of(imported)
+        if theirs not in FEATURES or mine == theirs:
+            continue
+        if mine in FEATURES and (imported.rsplit(".", 1)[-1] in ("operations", "errors") or imported in SHARED):
+            continue
+        if (importer, imported) in PLUMBING_REACHES:
+            continue
+        found.append(f"{importer} -> {imported}")
+    return found
+
+
+def test_features_reach_each_other_only_through_their_operations():
+    import grimp
+    graph = grimp.build_graph("service")
+    imports = [(m, i) for m in graph.modules for i in graph.find_modules_directly_imported_by(m)]
+    assert len(imports) > 200  # the whole graph, lazy imports inside functions included
+    assert sorted(reaches_across(imports)) == []
+    used = {(m, i) for m, i in imports}
+    assert sorted(set(PLUMBING_REACHES) - used) == []  # each exception still needed
+
+
+def test_the_reach_rule_sees_a_feature_reading_anothers_internals():
+    assert reaches_across([("service.results.pages", "service.campaigns.forms"),
+                           ("service.results.pages", "service.campaigns.operations"),
+                           ("service.core.ratelimit", "service.accounts.throttle"),
+                           ("service.voting.api", "service.accounts.auth")]) == [
+        "service.results.pages -> service.campaigns.forms", "service.core.ratelimit -> service.accounts.throttle"]
 
 
 # --- SQL only in query modules ------------------------------------------------------------------
@@ -121,13 +182,26 @@ def test_the_sql_search_sees_a_call_outside_a_query_module():
 
 # --- no sleeping in tests -----------------------------------------------------------------------
 
-# The polling helpers: each waits for an observed fact and fails the test at its deadline.
-SLEEP_ALLOWED = {"tests/polling.py"}
+# Where a fixed wait may be written, and why.
+SLEEP_ALLOWED = {
+    "tests/polling.py": "the polling helpers: each waits for an observed fact and fails the test at its deadline",
+    "tests/test_house.py": "names the waits it searches for",
+}
+
+
+WAITS = {"sleep", "wait_for_timeout"}  # time.sleep and its kin, playwright's fixed wait
 
 
 def sleeps(source: str) -> list[int]:
-    return sorted(n.lineno for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Call)
-            and (getattr(n.func, "attr", None) or getattr(n.func, "id", None)) == "sleep")
+    """The lines that wait a fixed time: a sleep call, playwright's wait_for_timeout, or SQL that
+    runs pg_sleep."""
+    found = set()
+    for n in ast.walk(ast.parse(source)):
+        if isinstance(n, ast.Call) and (getattr(n.func, "attr", None) or getattr(n.func, "id", None)) in WAITS:
+            found.add(n.lineno)
+        if isinstance(n, ast.Constant) and isinstance(n.value, str) and "pg_sleep" in n.value.lower():
+            found.add(n.lineno)
+    return sorted(found)
 
 
 def test_no_test_sleeps_outside_the_polling_helpers():
@@ -139,7 +213,8 @@ def test_no_test_sleeps_outside_the_polling_helpers():
 
 def test_the_sleep_search_sees_every_spelling():
     assert sleeps("import time\nimport time as t\nfrom time import sleep\n"
-                  "time.sleep(1)\nt.sleep(1)\nsleep(1)\nasyncio.sleep(1)\n") == [4, 5, 6, 7]
+                  "time.sleep(1)\nt.sleep(1)\nsleep(1)\nasyncio.sleep(1)\npage.wait_for_timeout(300)\n"
+                  "cur.execute('SELECT pg_sleep(1.5)')\nx = 'select PG_SLEEP(2)'\n") == [4, 5, 6, 7, 8, 9, 10]
 
 
 def test_no_test_module_imports_another():

@@ -5,6 +5,7 @@ pass unnoticed: printed slips and receipts already in voters' hands depend on th
     printf '%s' 'pingyi/ballot-token-mac/v1' | openssl dgst -sha256 -hmac 'correct horse battery staple'
     printf '%s' '0007000G40R40M30E209' | openssl dgst -sha256 -mac HMAC -macopt hexkey:<the key>
     printf '%s' '<the canonical ballot>' | sha256sum
+    { printf 'pingyi/key-id/v1\0'; printf '%s' <the key> | xxd -r -p; } | sha256sum   # its first 16 hex digits
 """
 from __future__ import annotations
 
@@ -29,6 +30,12 @@ SHORT_TRACKER = "Q5A9-27S4-EMM6-FS2K"
 
 def test_the_ballot_mac_key_derived_from_the_secret():
     assert tk.derive_key(SECRET, "ballot-token-mac/v1").hex() == MAC_KEY
+
+
+def test_the_key_id_a_batch_records():
+    """A change here would make every existing batch look minted under another SECRET_KEY."""
+    from service.core.keys import key_id
+    assert key_id(SECRET) == "6b1583718dd62ae6"
 
 
 def test_a_token_its_mac_and_its_stored_hash():

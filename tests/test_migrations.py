@@ -11,7 +11,7 @@ import pytest
 
 from service.core import migrate
 from tests.conftest import _worker, recreate_database, refused_cleanly
-from tests.polling import wait_for_lock_waiter, waiting_on_lock
+from tests.polling import wait_for_lock_waiter, wait_until, waiting_on_lock
 
 
 @pytest.fixture
@@ -90,6 +90,16 @@ def test_readyz_reports_pending_migrations(client, database, tmp_path, monkeypat
     assert client.get("/healthz").status_code == 200
 
 
+def _waited_seconds(dsn) -> float:
+    """How long the backend waiting on an advisory lock has waited, by the server's clock."""
+    with psycopg2.connect(dsn) as conn, conn.cursor() as cur:
+        cur.execute("""SELECT coalesce(max(extract(epoch FROM now() - state_change)), 0) FROM pg_stat_activity
+                       WHERE wait_event_type = 'Lock' AND wait_event = 'advisory'""")
+        seconds = float(cur.fetchone()[0])
+    conn.close()
+    return seconds
+
+
 def test_a_second_host_waits_for_the_first_to_finish_migrating(empty_db, monkeypatch):
     """Two hosts start at once: the second waits on the advisory lock for as long as the first
     takes (here longer than the DDL lock timeout), then finds nothing left to do."""
@@ -108,9 +118,9 @@ def test_a_second_host_waits_for_the_first_to_finish_migrating(empty_db, monkeyp
     t = threading.Thread(target=second_host)
     t.start()
     wait_for_lock_waiter(empty_db.dsn, "the second host to wait on the migration lock", lock="advisory")
-    with first.cursor() as cur:  # the first host's work outlasts the DDL lock timeout the second sets later
-        cur.execute("SELECT pg_sleep(1.5)")
-    first.commit()
+    # The first host's work outlasts three times the lock timeout the second sets once it holds the
+    # lock: the server itself says how long the second has waited.
+    wait_until(lambda: _waited_seconds(empty_db.dsn) >= 1.5, "the second host to wait 1.5 s for the lock")
     assert t.is_alive() and not outcome, outcome  # still waiting, not failed
     assert waiting_on_lock(empty_db.dsn, "advisory") == 1
     assert migrate.migrate(first) == [m.name for m in migrate.load()]  # the first finishes its work

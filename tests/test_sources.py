@@ -1,7 +1,7 @@
 """两推三评: the composite of ballots, organisation and leader scores, worked by hand."""
 from __future__ import annotations
 
-from service.results.sources import composite
+from service.results.operations import composite
 
 SUBJECTS = [{"id": 1, "name": "王丽华"}, {"id": 2, "name": "李建国"}]
 WEIGHTS = {"ballots": 0.6, "organisation": 0.2, "leaders": 0.2}

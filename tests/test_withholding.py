@@ -31,7 +31,7 @@ from ballots import forms
 from ballots.sections import DEFAULT_RULES
 from ballots.tally import ScoreAgg, counts_from_ballots, tally
 from service.results.exports import result_rows
-from service.results.sources import composite
+from service.results.operations import composite
 
 APPROVE = ["赞成", "不赞成", "弃权"]
 NAMES = ["赵静", "钱多"]

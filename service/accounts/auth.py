@@ -17,7 +17,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from service.accounts import queries as q
 from service.accounts import throttle
 from service.accounts.errors import OneTimePasswordSpent, PasswordChangeRequired
-from service.core import db
+from service.core import db, ratelimit
 from service.core.errors import Forbidden, TooManyRequests, Unauthorized
 
 CAMPAIGNS_READ = "campaigns:read"
@@ -95,8 +95,8 @@ def hash_api_key(key: str) -> str:
 
 def check_login(cur, username: str, password: str, settings):
     """Return the user row, or None; TooManyRequests, without checking the password, for a client
-    over its failure budget, or one that has failed recently trying a delayed name (service/throttle.py)."""
-    name, client, now = username.strip().lower(), throttle.client_key(), throttle.clock()
+    over its failure budget, or one that has failed recently trying a delayed name (service/accounts/throttle.py)."""
+    name, client, now = username.strip().lower(), ratelimit.client_key(), throttle.clock()
     key = throttle.name_key(settings.secret_key, name)
     device = throttle.trusted_device(name)  # this account's own device: neither throttle shuts it out
     if device is None and throttle.recent_failures(client) >= settings.login_client_failures:

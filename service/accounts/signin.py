@@ -49,7 +49,7 @@ def login():
         return render_template("login.html", next=request.form.get("next", ""), username=username), 401
     start_session(user)
     resp = redirect(safe_next(request.form.get("next")))
-    resp.set_cookie(**throttle.device_cookie(user["username"]))  # this device signed in: see service/throttle.py
+    resp.set_cookie(**throttle.device_cookie(user["username"]))  # this device signed in: see service/accounts/throttle.py
     return resp
 
 

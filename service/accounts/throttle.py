@@ -7,7 +7,7 @@ a client that has failed recently is refused without its password being checked;
 no recent failure still has its password checked, so the real user signs in while someone else
 hammers the name. A success clears the name's count.
 
-Per client (this process's memory only, like service/ratelimit.py): the failed sign-ins of each
+Per client (this process's memory only, like service/core/ratelimit.py): the failed sign-ins of each
 client in the current and the previous LOGIN_CLIENT_WINDOW, under a keyed hash of its address
 (an IPv6 client by its /64, what one subscriber holds), never stored. After LOGIN_CLIENT_FAILURES
 every attempt from it is refused without a password check, whatever the name: one guess at each
@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import threading
 import time
 
@@ -86,19 +85,6 @@ def device_failed(nonce: str) -> None:
         devices = _state["devices"]
         if nonce in devices or len(devices) < _MAX_CLIENTS:
             devices[nonce] = devices.get(nonce, 0) + 1
-
-
-def client_key() -> bytes:
-    """The caller's address as a keyed hash (the address itself is kept nowhere)."""
-    address = request.remote_addr or ""
-    try:
-        ip = ipaddress.ip_address(address)
-        if ip.version == 6 and ip.ipv4_mapped is None:
-            address = str(ipaddress.IPv6Network((ip, 64), strict=False))
-    except ValueError:
-        pass
-    secret = derive_key(current_app.config["SETTINGS"].secret_key, "login-client/v1")
-    return hmac.digest(secret, address.encode(), hashlib.sha256)[:12]
 
 
 def _windows() -> tuple[dict, dict]:

@@ -6,7 +6,7 @@ from flask import current_app, request
 from service.accounts.auth import CAMPAIGNS_READ, CAMPAIGNS_WRITE, current_principal
 from service.campaigns import operations as ops
 from service.campaigns import queries as q
-from service.campaigns.imports import parse_subjects, read_upload
+from service.campaigns.imports import parse_subjects
 from service.campaigns.schemas import (
     CampaignDetailOut,
     CampaignIn,
@@ -28,6 +28,7 @@ from service.core import db
 from service.core.api import endpoint
 from service.core.errors import Invalid, PayloadTooLarge
 from service.core.event_queries import list_events
+from service.core.uploads import read_upload
 
 C = "/campaigns/<int:campaign_id>"
 

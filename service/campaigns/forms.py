@@ -5,15 +5,7 @@ bad number as text, so the schema reports it) and leave validation to the schema
 """
 from __future__ import annotations
 
-
-def _num(value, integer=False):
-    value = (value or "").strip()
-    if value == "":
-        return None
-    try:
-        return int(value) if integer else float(value)
-    except ValueError:
-        return value
+from service.web import number
 
 
 def _lines(value):
@@ -21,7 +13,7 @@ def _lines(value):
 
 
 def _ids(form, name):
-    ids = [_num(v, integer=True) for v in form.getlist(name) if v.strip()]
+    ids = [number(v, integer=True) for v in form.getlist(name) if v.strip()]
     return ids or None
 
 
@@ -32,33 +24,33 @@ def _drop_none(d):
 def campaign_form(form, with_rules):
     data = {"title": form.get("title", "").strip(), "description": form.get("description", "").strip()}
     if with_rules:
-        quorum_share = _num(form.get("quorum_share"))
+        quorum_share = number(form.get("quorum_share"))
         data["rules"] = _drop_none({
             "weight_base": form.get("weight_base") or None,
             "quorum": {"share": quorum_share, "base": form.get("quorum_base", "issued")}
             if quorum_share is not None else None,
             "majority": {"threshold": form.get("majority_threshold", "more_than_half"),
                          "base": form.get("majority_base", "valid")},
-            "pass_line": _num(form.get("pass_line")),
-            "laggard_share": _num(form.get("laggard_share")),
-            "small_group_k": _num(form.get("small_group_k"), integer=True),
-            "publicity_days": _num(form.get("publicity_days"), integer=True),
+            "pass_line": number(form.get("pass_line")),
+            "laggard_share": number(form.get("laggard_share")),
+            "small_group_k": number(form.get("small_group_k"), integer=True),
+            "publicity_days": number(form.get("publicity_days"), integer=True),
             "time_zone": form.get("time_zone", "").strip() or None,
-            "sources": {k: _num(form.get(f"sources_{k}")) for k in ("ballots", "organisation", "leaders")}
+            "sources": {k: number(form.get(f"sources_{k}")) for k in ("ballots", "organisation", "leaders")}
             if form.get("sources_ballots", "").strip() else None,
         })
         if "sources_trim_above" in form:  # an empty box means: never trim
-            data["rules"]["sources_trim_above"] = _num(form.get("sources_trim_above"), integer=True)
+            data["rules"]["sources_trim_above"] = number(form.get("sources_trim_above"), integer=True)
     return data
 
 
 def group_form(form):
     return _drop_none({
         "name": form.get("name", "").strip(),
-        "weight": _num(form.get("weight")) if form.get("weight", "").strip() else "",
+        "weight": number(form.get("weight")) if form.get("weight", "").strip() else "",
         "criteria": form.get("criteria", "").strip(),
-        "eligible": _num(form.get("eligible"), integer=True),
-        "position": _num(form.get("position"), integer=True),
+        "eligible": number(form.get("eligible"), integer=True),
+        "position": number(form.get("position"), integer=True),
     })
 
 
@@ -69,7 +61,7 @@ def subject_form(form):
         "category": form.get("category", "").strip(),
         "unit": form.get("unit", "").strip(),
         "commitment": form.get("commitment", "").strip(),
-        "position": _num(form.get("position"), integer=True),
+        "position": number(form.get("position"), integer=True),
     })
 
 
@@ -77,7 +69,7 @@ def round_form(form):
     return _drop_none({
         "title": form.get("title", "").strip(),
         "kind": form.get("kind", ""),
-        "position": _num(form.get("position"), integer=True),
+        "position": number(form.get("position"), integer=True),
     })
 
 
@@ -91,36 +83,36 @@ def section_form(form):
     if kind == "rating":
         config["scale"] = form.get("scale", "satisfaction")
         config["criteria"] = _lines(form.get("criteria"))
-        cap = _num(form.get("cap_share"))
+        cap = number(form.get("cap_share"))
         if cap is not None and form.get("cap_option"):
             config["caps"] = [{"option": form.get("cap_option"), "max_share": cap}]
     elif kind == "choose":
-        config["max_choices"] = _num(form.get("max_choices"), integer=True)
-        config["quota"] = _num(form.get("quota"), integer=True)
+        config["max_choices"] = number(form.get("max_choices"), integer=True)
+        config["quota"] = number(form.get("quota"), integer=True)
         config["write_ins"] = form.get("write_ins") == "on"
     elif kind == "score":
         config["criteria"] = _lines(form.get("criteria"))
         config["identical_invalid"] = form.get("identical_invalid") == "on"
-        trim = _num(form.get("trim_above"), integer=True)
+        trim = number(form.get("trim_above"), integer=True)
         config["trim_above"] = trim
         for bound in ("min", "max"):
             if form.get(f"score_{bound}", "").strip():
-                config[bound] = _num(form.get(f"score_{bound}"))
+                config[bound] = number(form.get(f"score_{bound}"))
         # 至多 N 人 ≥ X（如“90 分以上不超过 3 人”），至少 N 人 < X（如“70 分以下至少 2 人”）
         if form.get("cap_at_least", "").strip() or form.get("cap_max_count", "").strip():
-            config["caps"] = [{"at_least": _num(form.get("cap_at_least")),
-                               "max_count": _num(form.get("cap_max_count"), integer=True)}]
+            config["caps"] = [{"at_least": number(form.get("cap_at_least")),
+                               "max_count": number(form.get("cap_max_count"), integer=True)}]
         if form.get("floor_below", "").strip() or form.get("floor_min_count", "").strip():
-            config["floors"] = [{"below": _num(form.get("floor_below")),
-                                 "min_count": _num(form.get("floor_min_count"), integer=True)}]
+            config["floors"] = [{"below": number(form.get("floor_below")),
+                                 "min_count": number(form.get("floor_min_count"), integer=True)}]
     elif kind == "text":
-        config["max_length"] = _num(form.get("max_length"), integer=True) or 500
+        config["max_length"] = number(form.get("max_length"), integer=True) or 500
     return {
-        "round_id": _num(form.get("round_id"), integer=True),
+        "round_id": number(form.get("round_id"), integer=True),
         "type": kind,
         "title": form.get("title", "").strip(),
         "config": _drop_none(config) if kind != "score" else config,
         "subject_ids": _ids(form, "subject_ids"),
         "group_ids": _ids(form, "group_ids"),
-        "position": _num(form.get("position"), integer=True) or 0,
+        "position": number(form.get("position"), integer=True) or 0,
     }

@@ -11,7 +11,6 @@ from marshmallow import ValidationError
 
 from service.campaigns.errors import ImportFailed
 from service.campaigns.schemas import SubjectIn
-from service.core.errors import PayloadTooLarge
 
 HEADINGS = {
     "name": ("名称", "姓名", "name"),
@@ -77,14 +76,6 @@ def _rows_from_xlsx(data: bytes):
         return [list(r) for r in wb.worksheets[0].iter_rows(values_only=True, max_row=MAX_ROWS + 2)]
     finally:
         wb.close()
-
-
-def read_upload(upload, limit: int) -> bytes:
-    """The whole uploaded file, or PayloadTooLarge: never a silently shortened file."""
-    data = upload.read(limit + 1)
-    if len(data) > limit:
-        raise PayloadTooLarge(details={"limit_bytes": limit})
-    return data
 
 
 def parse_subjects(filename: str, data: bytes):

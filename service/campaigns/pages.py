@@ -9,11 +9,12 @@ from service.accounts.auth import CAMPAIGNS_READ, CAMPAIGNS_WRITE
 from service.campaigns import operations as ops
 from service.campaigns import queries as q
 from service.campaigns.forms import campaign_form, group_form, round_form, section_form, subject_form
-from service.campaigns.imports import parse_subjects, read_upload
+from service.campaigns.imports import parse_subjects
 from service.campaigns.schemas import CampaignIn, CampaignPatch, GroupIn, RoundIn, SectionIn, SubjectIn
 from service.core import db
 from service.core.errors import Invalid
 from service.core.event_queries import list_events
+from service.core.uploads import read_upload
 from service.issuance import operations as issuance
 from service.web import admin, form_action, messages, page, use_zone
 
@@ -78,12 +79,12 @@ def create_campaign():
 @page(CAMPAIGNS_READ)
 def campaign(campaign_id):
     from service.publication import operations as publication
-    from service.results import sources
+    from service.results import operations as res
     with db.transaction() as cur:
         c = ops.definition(cur, campaign_id)
         events = list_events(cur, campaign_id, limit=50)
         batches = issuance.batches(cur, campaign_id)
-        mine = {(e["subject_id"], e["source"]): e for e in sources.listing(cur, campaign_id)
+        mine = {(e["subject_id"], e["source"]): e for e in res.listing(cur, campaign_id)
                 if e["entered_by"] == g.user.actor}
         has_list = lifecycle.allows("show_list", c["state"])
         pub = publication.get(cur, campaign_id) if has_list else None

@@ -22,7 +22,7 @@ log = logging.getLogger("pingyi.errors")
 # English message (for developers, in the API), the Chinese sentence a page shows (`zh`, with
 # blanks the details fill; None when the code covers several messages and the message itself is
 # translated by service.web.messages) and when it is given (`when`, for docs/api.md, which
-# tests/test_errors_registry.py checks against this registry). Features declare theirs in
+# tests/test_error_registry.py checks against this registry). Features declare theirs in
 # their own errors.py; a code declared twice fails at import.
 REGISTRY: dict[str, type[APIError]] = {}
 # The class that stands for a whole status: what a werkzeug HTTPException of that status becomes.
@@ -170,6 +170,7 @@ class Internal(APIError, generic=True):
 class HttpError(APIError):
     """A status no other class stands for (werkzeug's own, e.g. 406); the status is the exception's."""
     code, message = "http_error", "the request cannot be handled"
+    shown_status = "other"  # docs/api.md: not 400, whatever werkzeug said
     zh, when = "请求有误", "another HTTP status werkzeug gives (e.g. 406); the status is its own"
 
 
@@ -198,6 +199,11 @@ def database_unavailable(exc: Exception) -> bool:
     return False
 
 
+# The statuses werkzeug's own exceptions (no route, wrong method, body too large …) take the
+# generic code of; any other is `http_error`.
+_WERKZEUG_STATUSES = frozenset({400, 401, 403, 404, 405, 409, 413, 415, 429})
+
+
 def wants_json() -> bool:
     return request.path.startswith("/api/")
 
@@ -213,26 +219,30 @@ def _respond(status: int, code: str, message: str, details: dict | None = None):
     if request.blueprint == "voting":  # voters get the voters' page furniture, not the admin's
         title, text = cls.voter or (title, text)
         return render_template("vote/error.html", status=status, title=title, text=text), status
-    # The code's own sentence, or a message written for people (in Chinese), is shown under the
-    # page's text; the API's English messages, meant for developers, are not.
-    from service.web.messages import error_lines
-    shown = error_lines(_Refusal(code, message, details)) if status < 500 else []
-    shown = [line for line in shown if line != text]
     return render_template("error.html", status=status, title=title, text=text,
-                           message="；".join(shown) if shown else None, details=details), status
+                           message=_sentence(cls, status, message, details), details=details), status
 
 
-class _Refusal:
-    """What error_lines reads of a refusal that reached the handler as a code and a message."""
-
-    def __init__(self, code, message, details):
-        self.code, self.message, self.details = code, message, details or {}
+def _sentence(cls: type[APIError], status: int, message: str, details: dict | None) -> str | None:
+    """What the page says under its text: a code's own sentence (from the registry, its blanks
+    filled), or the message when it was written for people or can be said in Chinese; never the
+    API's English, meant for developers, and nothing for a status's generic code."""
+    from service.web.messages import error_lines, zh
+    if status >= 500:
+        return None
+    if cls.zh and cls is not GENERIC.get(cls.status):
+        return error_lines(cls(message, details))[0]
+    return zh(message) if message else None
 
 
 def register(app: Flask) -> None:
     @app.errorhandler(APIError)
     def _api_error(exc: APIError):
-        return _respond(exc.status, exc.code, exc.message, exc.details)
+        resp = _respond(exc.status, exc.code, exc.message, exc.details)
+        if exc.status == 503:  # nothing was done: say when to try again (pool_exhausted too)
+            resp = app.make_response(resp)
+            resp.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return resp
 
     @app.errorhandler(ValidationError)
     def _validation(exc: ValidationError):
@@ -241,7 +251,8 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
         status = exc.code or 500
-        resp = _respond(status, GENERIC.get(status, HttpError).code, exc.description or exc.name)
+        generic = GENERIC.get(status) if status in _WERKZEUG_STATUSES else None
+        resp = _respond(status, (generic or HttpError).code, exc.description or exc.name)
         allowed = getattr(exc, "valid_methods", None)
         if status == 405 and allowed:  # HTTP requires it: which methods the resource does take
             resp = app.make_response(resp)
@@ -255,13 +266,7 @@ def register(app: Flask) -> None:
         # The message names the server (host, port, user) and may quote values: log the type only.
         log.warning("database unavailable endpoint=%s type=%s sqlstate=%s", request.endpoint,
                     type(exc).__name__, getattr(exc, "pgcode", None))
-        return _unavailable(DatabaseUnavailable())
-
-    @app.errorhandler(DatabaseUnavailable)
-    def _unavailable(err: DatabaseUnavailable):
-        resp = app.make_response(_respond(err.status, err.code, err.message))
-        resp.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-        return resp
+        return _api_error(DatabaseUnavailable())
 
     app.errorhandler(Exception)(_internal)
 
@@ -278,4 +283,4 @@ def _internal(exc: Exception):
                   type(exc).__name__, frames)
     else:
         log.exception("internal error request_id=%s endpoint=%s", request_id, request.endpoint)
-    return _respond(500, "internal", "internal error", {"request_id": request_id})
+    return _respond(Internal.status, Internal.code, Internal.message, {"request_id": request_id})

@@ -32,7 +32,7 @@ def error_responses() -> dict[str, str]:
     """Each error status the API gives, described by its codes: from the error registry."""
     codes: dict[int, list[str]] = {}
     for cls in errors.REGISTRY.values():
-        if cls.api and cls.status not in _NOT_PER_OPERATION:
+        if cls.api and cls.status not in _NOT_PER_OPERATION and "shown_status" not in cls.__dict__:
             codes.setdefault(cls.status, []).append(cls.code)
     return {str(status): f"{errors.GENERIC[status].message}; codes: {', '.join(sorted(names))}"
             for status, names in sorted(codes.items())}

@@ -6,16 +6,22 @@ cannot be a guess (80 random bits behind it), so it always goes through. A meeti
 one address on its Wi-Fi; one voter mistyping over and over must not lock the others out.
 
 Addresses are never written anywhere: the key is a keyed hash of the client address (an IPv6
-client by its /64, as for sign-in: service/throttle.client_key), kept for the current window and
+client by its /64, client_key, which sign-in throttling uses too), kept for the current window and
 forgotten with it. Each worker counts on its own, so the limit a client meets is at most
 (workers × limit) a window — enough to make guessing codes hopeless on top of the 40-bit MAC,
 and a flood of objections a trickle.
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
+import ipaddress
 import threading
 import time
 
+from flask import current_app, request
+
+from ballots.tokens import derive_key
 from service.core.errors import TooManyRequests
 
 LIMIT_PER_MINUTE = 30          # failed ballot codes a minute
@@ -26,8 +32,20 @@ _lock = threading.Lock()
 _windows: dict = {}
 
 
+def client_key() -> bytes:
+    """The caller's address as a keyed hash (the address itself is kept nowhere)."""
+    address = request.remote_addr or ""
+    try:
+        ip = ipaddress.ip_address(address)
+        if ip.version == 6 and ip.ipv4_mapped is None:
+            address = str(ipaddress.IPv6Network((ip, 64), strict=False))
+    except ValueError:
+        pass
+    secret = derive_key(current_app.config["SETTINGS"].secret_key, "login-client/v1")
+    return hmac.digest(secret, address.encode(), hashlib.sha256)[:12]
+
+
 def _count(purpose: str, limit: int, seconds: int, message: str) -> None:
-    from service.accounts.throttle import client_key
     key = client_key()
     now = int(time.time() // seconds)
     with _lock:

@@ -76,33 +76,3 @@ def handout(campaign_id, round_id, data):
         raise PoolExhausted()
     base = current_app.config["SETTINGS"].base_url
     return {"url": f"{base}/b/{token}", "code": grouped(token)}
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-

@@ -6,7 +6,8 @@ from service.core.errors import APIError, Conflict
 
 class PoolExhausted(APIError):
     status, code, message = 503, "pool_exhausted", "no ballot could be handed out just now; try again"
-    zh, when = "暂时无法发放选票，请稍后重试", "a hand-out found no ballot ready; nothing was handed out, try again"
+    zh = "暂时无法发放选票，请稍后重试"
+    when = "a hand-out found no ballot ready: nothing was handed out; `Retry-After` says when to try again"
 
 
 class AlreadyVoided(Conflict):

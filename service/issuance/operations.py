@@ -189,10 +189,7 @@ def refill_pool(cur, principal, campaign_id, round_id, group_id) -> None:
     _refill_pool(cur, principal, campaign_id, round_id, group_id)
 
 
-
-
-
 def unused_under_other_keys(cur, secret_key: str) -> int:
     """How many unused ballots of announced or open campaigns this SECRET_KEY would refuse."""
     from service.core.keys import key_id
-    return q.unused_under_other_keys(cur, key_id(secret_key))
+    return q.unused_under_other_keys(cur, key_id(secret_key), sorted(lifecycle.ACTIONS["issue"]))

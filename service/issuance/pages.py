@@ -4,12 +4,11 @@ from __future__ import annotations
 from flask import Blueprint, flash, g, jsonify, redirect, request, url_for
 
 from service.accounts.auth import CAMPAIGNS_READ, CAMPAIGNS_WRITE
-from service.campaigns.forms import _num
 from service.core import db
 from service.issuance import operations as issuance
 from service.issuance.printing import batch_response
 from service.issuance.schemas import BatchIn
-from service.web import form_action, page
+from service.web import form_action, number, page
 
 bp = Blueprint("issuing", __name__, url_prefix="/admin/campaigns/<int:campaign_id>")
 
@@ -28,9 +27,9 @@ def _back(campaign_id, **_):
 @form_action(_back, render=lambda campaign_id, **_: _campaign_page(campaign_id))
 def issue(campaign_id):
     data = BatchIn().load({
-        "round_id": _num(request.form.get("round_id"), integer=True),
-        "group_id": _num(request.form.get("group_id"), integer=True),
-        "size": _num(request.form.get("size"), integer=True),
+        "round_id": number(request.form.get("round_id"), integer=True),
+        "group_id": number(request.form.get("group_id"), integer=True),
+        "size": number(request.form.get("size"), integer=True),
         "label": request.form.get("label", "").strip(),
         "layout": request.form.get("layout", "slips-2x4"),
     })

@@ -175,16 +175,13 @@ def lock_pool_and_check_empty(cur, round_id, group_id) -> bool:
     return cur.fetchone() is None
 
 
-def unused_under_other_keys(cur, key_id) -> int:
-    """Unused ballots (printed, or waiting in a hand-out pool) of announced or open campaigns whose
-    batch was minted with a MAC key other than key_id: what this server would refuse."""
+def unused_under_other_keys(cur, key_id, states) -> int:
+    """Unused ballots (printed, or waiting in a hand-out pool: a pooled ballot's hash is in
+    ballot_tokens too) of campaigns in `states` whose batch was minted with a MAC key other than
+    key_id. Batches made before key ids were recorded (NULL) cannot be told apart, and count not."""
     cur.execute(
-        """SELECT (SELECT count(*) FROM ballot_tokens t JOIN batches b ON b.id = t.batch_id
-                     JOIN campaigns c ON c.id = b.campaign_id
-                    WHERE b.key_id <> %(k)s AND b.voided_at IS NULL AND c.state IN ('announced', 'open'))
-                + (SELECT count(*) FROM handout_pool p JOIN batches b ON b.id = p.batch_id
-                     JOIN campaigns c ON c.id = b.campaign_id
-                    WHERE b.key_id <> %(k)s AND b.voided_at IS NULL AND c.state IN ('announced', 'open'))
-                  AS n""", {"k": key_id})
+        """SELECT count(*) AS n FROM ballot_tokens t JOIN batches b ON b.id = t.batch_id
+             JOIN campaigns c ON c.id = b.campaign_id
+            WHERE b.key_id <> %s AND b.voided_at IS NULL AND c.state = ANY(%s)""", (key_id, list(states)))
     row = cur.fetchone()
     return row["n"] if isinstance(row, dict) else row[0]

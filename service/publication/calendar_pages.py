@@ -5,9 +5,9 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 
 from ballots import holiday_file, publicity
 from service.accounts.auth import CALENDAR_MANAGE
-from service.campaigns.imports import read_upload
 from service.core import db
 from service.core.errors import Invalid
+from service.core.uploads import read_upload
 from service.publication import calendar as ops
 from service.web import page
 

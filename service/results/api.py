@@ -12,7 +12,6 @@ from service.campaigns import operations as camps
 from service.core import db
 from service.core.api import endpoint
 from service.results import operations as results
-from service.results import sources
 from service.results.schemas import SourceScoreIn, SourceScoreOut
 
 C = "/campaigns/<int:campaign_id>"
@@ -87,7 +86,7 @@ def _export(campaign_id, kind):
           permission=CAMPAIGNS_WRITE, body=SourceScoreIn, response=SourceScoreOut, tag="results")
 def enter_score(campaign_id, data):
     with db.transaction() as cur:
-        return sources.enter(cur, current_principal(), campaign_id, data)
+        return results.enter(cur, current_principal(), campaign_id, data)
 
 
 @endpoint(C + "/scores", "GET", summary="The organisation and leader scores entered so far",
@@ -95,7 +94,7 @@ def enter_score(campaign_id, data):
 def list_scores(campaign_id):
     with db.transaction() as cur:
         camps.get_campaign(cur, campaign_id)
-        return sources.listing(cur, campaign_id)
+        return results.listing(cur, campaign_id)
 
 
 @endpoint(C + "/composite", "GET", summary="两推三评: each subject's ballots, organisation and leader scores, "
@@ -104,8 +103,8 @@ def get_composite(campaign_id):
     with db.transaction() as cur:
         definition = camps.definition(cur, campaign_id)
         rounds = [results.round_results(cur, campaign_id, r["id"]) for r in definition["rounds"]]
-        entries = sources.listing(cur, campaign_id)
+        entries = results.listing(cur, campaign_id)
     return {"weights": definition["rules"].get("sources"),
-            "subjects": sources.composite(definition["subjects"], rounds, entries,
+            "subjects": results.composite(definition["subjects"], rounds, entries,
                                           definition["rules"].get("sources", {"ballots": 1}),
                                           definition["rules"].get("sources_trim_above"))}

@@ -7,11 +7,11 @@ from ballots import lifecycle
 from ballots.sections import MAJORITY_LABELS
 from service.accounts.auth import CAMPAIGNS_READ, CAMPAIGNS_WRITE, COMMENTS_READ
 from service.campaigns import operations as ops
-from service.campaigns.forms import _num
 from service.campaigns.pages import again as _again
 from service.campaigns.pages import detail_url as _detail
 from service.core import db
-from service.web import admin, form_action, page, use_zone
+from service.results import operations as res
+from service.web import admin, form_action, number, page, use_zone
 
 bp = admin  # the admin pages' blueprint (service.web)
 @bp.get("/campaigns/<int:campaign_id>/results")
@@ -21,7 +21,6 @@ def results_page(campaign_id):
     from ballots import charts
     from ballots.display import pct_value
     from ballots.sections import MAJORITY_THRESHOLDS
-    from service.results import operations as res
     with db.transaction() as cur:
         c = ops.definition(cur, campaign_id)
         if not lifecycle.allows("results", c["state"]):
@@ -74,7 +73,6 @@ _LINE_LABELS = {"more_than_half": "过半数线 50%", "two_thirds": "三分之�
 @form_action(_detail, render=_again)
 def enter_scores(campaign_id):
     """组织考评 / 领导点评 from the campaign page: one score (and comment) per subject filled in."""
-    from service.results import sources
     from service.results.schemas import SourceScoreIn
     source = request.form.get("source", "")
     entered = 0
@@ -85,9 +83,9 @@ def enter_scores(campaign_id):
             subject = key.removeprefix("score-")
             data = SourceScoreIn().load({
                 "subject_id": int(subject) if subject.isdigit() else subject,
-                "source": source, "score": _num(raw),
+                "source": source, "score": number(raw),
                 "comment": request.form.get(f"comment-{subject}", "").strip()})
-            sources.enter(cur, g.user, campaign_id, data)
+            res.enter(cur, g.user, campaign_id, data)
             entered += 1
     flash(f"已保存 {entered} 个评分", "info")
     return redirect(_detail(campaign_id) + "#scores")

@@ -36,7 +36,8 @@ class VotingClosed(Conflict):
 
 class BallotBreaksRules(APIError):
     status, code, message = 422, "ballot_invalid", "the ballot breaks the rules of some sections"
-    zh, when = "选票有题目不符合规则，请修改后再提交", "answers that break a section's rules (`details.problems`)"
+    zh = "选票有题目不符合规则，请修改后再提交"
+    when = "answers that break a section's rules (`details.sections`: each section's problems)"
 
 
 _UNREADABLE = ("提交的内容无法识别", "收到的不是本页的选票表单：选票未投出，票码仍然有效。请重新打开选票页面填写后提交。")

@@ -2,7 +2,7 @@
 receipt, typing a code by hand at /vote, and the public bulletin board of receipts.
 
 A forged or mistyped code is refused by its MAC before any database query, and a client
-that keeps trying is slowed down (service/ratelimit.py).
+that keeps trying is slowed down (service/core/ratelimit.py).
 """
 from __future__ import annotations
 
@@ -41,9 +41,9 @@ def _i18n():
     return {"t": t, "lang": language(), "problem": problem}
 
 
-def _status(code: str, **extra):
-    error = errors.of(code)  # the voter's heading and text, and the status, are the registry's
-    return render_template("vote/status.html", code=code, error=error, **extra), error.status
+def _status(error: type[errors.APIError], **extra):
+    """The voter's page for a refusal: its heading, text and status are the registry's."""
+    return render_template("vote/status.html", code=error.code, error=error, **extra), error.status
 
 
 def _count_failure() -> bool:
@@ -63,7 +63,7 @@ def enter_code():
         token, _round = casting.verify(request.form.get("code", "")[:100])
     except ve.BallotInvalid:
         if not _count_failure():
-            return _status("too_many_requests")
+            return _status(errors.TooManyRequests)
         return render_template("vote/enter.html", error=True, typed=request.form.get("code", "")[:100]), 400
     # 303: the browser fetches the ballot with GET; the code travelled in the body, not a query string.
     return redirect(url_for("voting.ballot", token=token), code=303)
@@ -115,25 +115,25 @@ def ballot(token):
     try:
         token, _round = casting.verify(token)
     except ve.BallotInvalid:
-        return _status("invalid_ballot" if _count_failure() else "too_many_requests")
+        return _status(ve.BallotInvalid if _count_failure() else errors.TooManyRequests)
     try:
         if request.method == "POST":
             return _cast_from_form(token)
         with db.transaction() as cur:
             campaign, rnd, group, sections = casting.open_ballot(cur, token)
     except (ve.BallotUsed, ve.BallotVoided, ve.VotingNotOpen, ve.VotingClosed) as exc:
-        return _status(exc.code, details=exc.details, round_id=_round)
+        return _status(type(exc), details=exc.details, round_id=_round)
     return render_template("vote/ballot.html", campaign=campaign, round=rnd, group=group, sections=sections,
                            answers={}, problems={}, token=token, code=grouped(token))
 
 
 def _form_refusal():
-    """Why this body is not the ballot page's form (a code for _status), or None. A blank ballot
+    """Why this body is not the ballot page's form (the refusal for _status), or None. A blank ballot
     from the page still carries MARKER, so a body without it is refused, not cast as abstentions."""
     if request.mimetype not in FORM_TYPES:
-        return "not_a_form"
+        return ve.NotAForm
     # werkzeug reads a body it cannot split (a multipart without boundary) as an empty form.
-    return None if request.form.get(MARKER) == "1" else "not_the_ballot_form"
+    return None if request.form.get(MARKER) == "1" else ve.NotTheBallotForm
 
 
 def _cast_from_form(token):

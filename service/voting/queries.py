@@ -5,7 +5,7 @@ from psycopg2.extras import Json
 
 from service.core.db import execute_prepared
 
-# The cast path's two statements run prepared (service.db.execute_prepared): each $n appears once.
+# The cast path's two statements run prepared (service.core.db.execute_prepared): each $n appears once.
 _CONSUME = "DELETE FROM ballot_tokens WHERE token_hash = $1 RETURNING campaign_id, round_id, group_id"
 _STORE = """WITH stored AS (
                INSERT INTO ballots (id, campaign_id, round_id, group_id, answers, tracker, source, tally)

@@ -5,7 +5,7 @@ leave them on disk).
 
 The close records the campaign in `pending_scrubs` in its own transaction and runs `scrub` once
 it has committed, before it answers; a scrub that fails (a lock it could not get in time, a
-restart in between) leaves the record, and every settling pass (service/settle.py, also
+restart in between) leaves the record, and every settling pass (service/voting/settle.py, also
 `python -m service settle`) tries again until it succeeds. VACUUM FULL locks the tables while it
 works, for every campaign (docs/scaling.md)."""
 from __future__ import annotations

@@ -56,7 +56,7 @@ def settle(conn) -> dict:
 
 def run_once(dsn: str) -> dict:
     """A settling pass, then a retry of any closed campaign's table rewrite still waiting
-    (service/scrub.py); `scrubbed` lists the campaigns it completed."""
+    (service/voting/scrub.py); `scrubbed` lists the campaigns it completed."""
     from service.voting import scrub
     conn = psycopg2.connect(dsn, application_name="pingyi-settle")
     try:

@@ -111,6 +111,17 @@ def form_id(name: str) -> Markup:
     return Markup(f'<input type="hidden" name="_form" value="{escape(name)}">')
 
 
+def number(value, integer=False):
+    """A form field's number (None when blank), or the text as typed, for the schema to refuse."""
+    value = (value or "").strip()
+    if value == "":
+        return None
+    try:
+        return int(value) if integer else float(value)
+    except ValueError:
+        return value
+
+
 def safe_next(target: str | None) -> str:
     if not target:
         return url_for("admin.index")

@@ -20,16 +20,18 @@ def test_the_projector_counts_up_without_reloading(browser, live_server, client,
     cell = page.locator(f"[data-key='r{full_campaign.round}-g{full_campaign.groups[0]}-cast']")
     assert cell.inner_text() == "0"
     page.clock.pause_at(page.evaluate("Date.now()") + 100)
+    polls = []
+    page.on("request", lambda req: polls.append(req.url) if "turnout" in req.url else None)
     shots(page, "30-projector-before")
     for t in tokens[:4]:
         r = client.post("/api/v1/ballots:cast", data=json.dumps({"token": t, "answers": {}}),
                         content_type="application/json")
         assert r.status_code == 201
     from playwright.sync_api import expect
-    page.wait_for_timeout(300)  # (real time) a page that did not wait for its timer would update now
-    assert cell.inner_text() == "0"  # the clock is paused: no poll yet
+    assert polls == [] and cell.inner_text() == "0"  # the clock is paused: no poll yet
     page.clock.run_for(2000)  # two seconds of the page's time: one poll
     expect(cell).to_have_text("4")
+    assert len(polls) == 1, polls
     assert page.locator(f"[data-key='r{full_campaign.round}-cast']").inner_text() == "4"
     assert page.evaluate("performance.timeOrigin") == page.evaluate("window.loadedAt")  # the same page: no reload
     shots(page, "31-projector-after")
