@@ -1,0 +1,97 @@
+"""The keys that seal a round's ballots (ballots/sealing.py): one a round, made when voting
+opens, kept in files under `$PINGYI_VAR_DIR/round-keys/` beside the service secret and never in
+the database, destroyed once the round's last sealed ballot is mixed at the close (forward
+secrecy: no later theft of the files, no backup or WAL archive opens what was sealed).
+
+Losing a key while its round is open loses the ballots sealed under it, the one way a cast that
+was acknowledged can be lost: the directory must be as durable as the database (docs/voting.md,
+docs/operations.md; docker-compose.yml keeps it on a named volume). Writes are atomic and synced:
+a key file is either whole or absent, and a key reported made survives a crash.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+from ballots import sealing
+
+_DIR = "round-keys"
+_cache: dict[tuple[str, int], bytes] = {}
+_lock = threading.Lock()
+
+
+def _folder(var_dir: Path) -> Path:
+    return Path(var_dir) / _DIR
+
+
+def _path(var_dir: Path, round_id: int) -> Path:
+    return _folder(var_dir) / f"round-{int(round_id)}.key"
+
+
+def _sync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def make(var_dir: Path, round_id: int) -> bytes:
+    """The round's key, made (and synced to disk) if it does not exist yet; idempotent."""
+    existing = load(var_dir, round_id)
+    if existing is not None:
+        return existing
+    folder = _folder(var_dir)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    key, path = sealing.new_key(), _path(var_dir, round_id)
+    temporary = folder / f".{path.name}.{os.getpid()}.{threading.get_ident()}"
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.write(fd, key)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    try:
+        os.link(temporary, path)  # fails if another process made it first: theirs wins
+    except FileExistsError:
+        pass
+    finally:
+        os.unlink(temporary)
+    _sync_dir(folder)
+    return load(var_dir, round_id)
+
+
+def load(var_dir: Path, round_id: int) -> bytes | None:
+    """The round's key, or None when it was never made or has been destroyed."""
+    cache_key = (str(var_dir), int(round_id))
+    with _lock:
+        if cache_key in _cache:
+            return _cache[cache_key]
+    try:
+        key = _path(var_dir, round_id).read_bytes()
+    except FileNotFoundError:
+        return None
+    if len(key) != sealing.KEY_BYTES:
+        raise RuntimeError(f"the key file of round {round_id} is damaged ({len(key)} bytes)")
+    with _lock:
+        _cache[cache_key] = key
+    return key
+
+
+def destroy(var_dir: Path, round_id: int) -> None:
+    """Forget the round's key: overwritten, removed and the removal synced; idempotent."""
+    with _lock:
+        _cache.pop((str(var_dir), int(round_id)), None)
+    path = _path(var_dir, round_id)
+    try:
+        fd = os.open(path, os.O_WRONLY)
+    except FileNotFoundError:
+        return
+    try:
+        os.write(fd, bytes(sealing.KEY_BYTES))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    path.unlink()
+    _sync_dir(path.parent)
