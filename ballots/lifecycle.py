@@ -43,11 +43,12 @@ ENTERED_AT = {"announced": "announced_at", "open": "opened_at", "closed": "close
               "published": "published_at", "archived": "archived_at"}
 
 # What entering a state sets off besides the state itself, in the order it runs (the service's
-# campaigns.transition runs them; service/voting/operations.py implements these two). A close
-# rewrites the round's ballots and hand-outs in random order, in the closing transaction, and
-# after it commits the ballot tables' files (VACUUM FULL), so old row versions in cast order go.
+# campaigns.transition runs them; service/voting/operations.py implements them). Opening makes
+# each round's sealing key; the close mixes every sealed ballot left, in the closing transaction,
+# and destroys the keys once it has committed (docs/voting.md).
 EFFECTS = {
-    "closed": ("ballots_shuffled", "ballot_tables_rewritten"),
+    "open": ("round_keys_made",),
+    "closed": ("ballots_mixed", "round_keys_destroyed"),
 }
 
 # What may be done in which states.

@@ -2,7 +2,6 @@
 migrations, a clean database per test, and factories that return callables."""
 from __future__ import annotations
 
-import logging
 import os
 import secrets
 from pathlib import Path
@@ -91,7 +90,7 @@ def settings(database, tmp_path_factory):
         "PINGYI_VAR_DIR": str(tmp_path_factory.mktemp("var")),
         "LOGIN_MAX_FAILURES": "5",
         "LOG_LEVEL": "WARNING",
-        "SETTLE_SECONDS": "0",  # tests settle when they mean to (tests/test_settle.py)
+        "MIX_SECONDS": "0",  # tests mix when they mean to (the mix fixture, tests/test_mixer.py)
     }
     return Settings.from_env(env)
 
@@ -257,7 +256,7 @@ def gunicorn_server(database, settings, tmp_path_factory):
     log = open(log_path, "w")
     env = {**os.environ, "DATABASE_URL": database, "SECRET_KEY": settings.secret_key,
            "PINGYI_VAR_DIR": str(tmp_path_factory.mktemp("gvar")), "BASE_URL": f"http://127.0.0.1:{port}",
-           "PINGYI_ENV": "test", "LOG_LEVEL": "INFO", "SETTLE_SECONDS": "0"}
+           "PINGYI_ENV": "test", "LOG_LEVEL": "INFO", "MIX_SECONDS": "0"}
     # 3 workers of 8 threads: 24 requests in flight at once, so a burst of 20 really is simultaneous.
     proc = subprocess.Popen([sys.executable, "-m", "service", "serve", "--no-demo", "--port", str(port),
                              "--workers", "3", "--worker-class", "gthread", "--threads", "8"],
@@ -436,36 +435,20 @@ def portal(client, organiser_key, make_campaign, make_key):
     return {"cid": cid, "url": url, "group": c["groups"][1]["id"], "key": make_key("handout")}
 
 
-class _Recorder(logging.Handler):
-    def __init__(self):
-        super().__init__(logging.WARNING)
-        self.records = []
-
-    def emit(self, record):
-        self.records.append(record)
-
-
 @pytest.fixture(autouse=True)
-def _every_rewrite_succeeds(request):
-    """A close rewrites the ballot tables (service/voting/scrub.py); a rewrite that times out is
-    only logged and retried later, so a test that holds a transaction across a close would pass
-    with the rewrite undone. Here it fails, unless the test means it (rewrite_may_fail)."""
-    recorder = _Recorder()
-    scrub_log = logging.getLogger("pingyi.scrub")
-    scrub_log.addHandler(recorder)
+def _no_ballot_left_sealed(request):
+    """A close mixes every sealed ballot of its campaign (service/voting/mixer.py): after any test,
+    no campaign that is past voting still holds one."""
     yield
-    scrub_log.removeHandler(recorder)
-    if request.node.get_closest_marker("rewrite_may_fail") is not None:
+    if "database" not in request.fixturenames:
         return
-    if recorder.records:
-        pytest.fail("the close's table rewrite failed: " + "; ".join(r.getMessage() for r in recorder.records))
-    if "database" in request.fixturenames:  # and none was skipped unlogged (another process held the lock)
-        with psycopg2.connect(request.getfixturevalue("database")) as c, c.cursor() as cur:
-            cur.execute("SELECT count(*) FROM pending_scrubs")
-            waiting = cur.fetchone()[0]
-        c.close()
-        if waiting:
-            pytest.fail(f"{waiting} closed campaign(s) still wait for their ballot tables to be rewritten")
+    with psycopg2.connect(request.getfixturevalue("database")) as c, c.cursor() as cur:
+        cur.execute("""SELECT count(*) FROM sealed_ballots s JOIN campaigns c ON c.id = s.campaign_id
+                       WHERE c.state NOT IN ('open')""")
+        left = cur.fetchone()[0]
+    c.close()
+    if left:
+        pytest.fail(f"{left} sealed ballot(s) of closed campaigns were never mixed")
 
 
 @pytest.fixture
@@ -487,3 +470,14 @@ def run_cli(database, settings):
 def refused_cleanly(result) -> bool:
     """A command that failed as a user should see it: a message and a non-zero exit, no traceback."""
     return result.exit_code != 0 and isinstance(result.exception, SystemExit)
+
+
+@pytest.fixture
+def mix(database, settings):
+    """Run the mixer now, as its background pass would (service/voting/mixer.py); k=1 unless
+    given: every waiting ballot is mixed. Returns what the pass did."""
+    from service.voting import mixer
+
+    def run(k=1):
+        return mixer.run_once(database, settings.var_dir, k)
+    return run

@@ -91,13 +91,6 @@ workdays = 2027-02-20, 2027-05-08
 """
 
 
-def assert_scrubbed(cur):
-    """No closed campaign waits for its ballot tables to be rewritten."""
-    cur.execute("SELECT count(*) AS n FROM pending_scrubs")
-    row = cur.fetchone()
-    assert (row["n"] if isinstance(row, dict) else row[0]) == 0, "the ballot tables were not rewritten after the close"
-
-
 def sign_in(client, username, password, address="127.0.0.1"):
     """A sign-in from the given client address (the throttle's key; never stored)."""
     client.get("/login", environ_base={"REMOTE_ADDR": address})

@@ -54,7 +54,7 @@ def test_serve_prints_the_warning_at_start(tmp_path, run_cli):
 def app_on_8100(database, tmp_path):
     settings = Settings.from_env({"PINGYI_ENV": "test", "DATABASE_URL": database, "PORT": "8100",
                                   "SECRET_KEY": secrets.token_urlsafe(40), "PINGYI_VAR_DIR": str(tmp_path),
-                                  "LOG_LEVEL": "WARNING", "SETTLE_SECONDS": "0"})
+                                  "LOG_LEVEL": "WARNING", "MIX_SECONDS": "0"})
     return create_app({"SETTINGS": settings, "TESTING": True})
 
 
@@ -104,7 +104,7 @@ def test_no_warning_for_an_address_phones_reach(database, tmp_path):
     from service.core.config import Settings
     settings = Settings.from_env({"PINGYI_ENV": "test", "DATABASE_URL": database, "SECRET_KEY": secrets.token_urlsafe(40),
                                   "PINGYI_VAR_DIR": str(tmp_path), "BASE_URL": "https://pingyi.example.edu.cn",
-                                  "SETTLE_SECONDS": "0"})
+                                  "MIX_SECONDS": "0"})
     other = create_app({"SETTINGS": settings, "TESTING": True})
     from service.campaigns.pages import _ballot_address
     with other.test_request_context():

@@ -10,7 +10,6 @@ import psycopg2
 import pytest
 
 from tests.conftest import burst
-from tests.helpers import assert_scrubbed
 
 
 def cast(client, token, answers):
@@ -26,20 +25,26 @@ def count(conn, table):
         return cur.fetchone()["n"]
 
 
-def test_a_valid_ballot_is_stored_with_its_receipt(client, full_campaign, conn):
+def test_a_valid_ballot_is_stored_with_its_receipt(client, full_campaign, conn, mix):
     (token,) = full_campaign.tokens(1)
     r = cast(client, token, full_campaign.valid)
     assert r.status_code == 201, r.json
     tracker = r.json["tracker"]
     assert len(tracker) == 19 and tracker.count("-") == 3
     assert r.json["board_url"].endswith(f"/board/{full_campaign.round}")  # no receipt code in a URL
+    # Sealed until the mixer opens it: nothing of the ballot is readable, and the board says so.
+    assert count(conn, "sealed_ballots") == 1 and count(conn, "ballots") == 0 and count(conn, "ballot_tokens") == 0
+    conn.commit()
+    waiting = client.post(f"/board/{full_campaign.round}", data={"tracker": tracker}).get_data(as_text=True)
+    assert "暂未查到：已收到的选票混合后可查" in waiting
+    assert mix()["mixed"] == 1
     with conn.cursor() as cur:
         cur.execute("SELECT * FROM ballots")
         (ballot,) = cur.fetchall()
     assert ballot["answers"][str(full_campaign.sections["choose"])] == {"chosen": [full_campaign.people[0]],
                                                                        "write_ins": ["赵静"]}
     assert ballot["group_id"] == full_campaign.groups[0] and ballot["source"] == "online"
-    assert count(conn, "cast_events") == 1 and count(conn, "ballot_tokens") == 0
+    assert count(conn, "sealed_ballots") == 0 and count(conn, "ballot_tokens") == 0
     from ballots.forms import short_tracker
     from ballots.forms import tracker as make_tracker
     assert short_tracker(bytes(ballot["tracker"])) == tracker
@@ -175,10 +180,11 @@ def test_malformed_cast_bodies(client, full_campaign, fingerprint):
     assert fingerprint() == before
 
 
-def test_an_empty_ballot_is_a_valid_abstention(client, full_campaign, conn):
+def test_an_empty_ballot_is_a_valid_abstention(client, full_campaign, conn, mix):
     (token,) = full_campaign.tokens(1)
     r = cast(client, token, {})
     assert r.status_code == 201
+    mix()
     with conn.cursor() as cur:
         cur.execute("SELECT answers FROM ballots")
         assert cur.fetchone()["answers"] == {}
@@ -201,27 +207,34 @@ def test_failed_lookups_are_rate_limited_per_client(client, full_campaign):
     assert r.status_code == 201  # another client is not affected
 
 
-def test_closing_shuffles_the_stored_order(client, full_campaign, organiser_key, conn):
-    tokens = full_campaign.tokens(30)
-    trackers = [cast(client, t, {}).json["tracker"] for t in tokens]
+def test_ballots_reach_the_table_only_in_shuffled_crowds(client, full_campaign, organiser_key, conn, mix):
+    """Below k a group's ballots stay sealed; at k the mixer writes them all at once, in an order
+    that is not the order of casting, under one transaction id; the close writes the rest."""
+    tokens = full_campaign.tokens(34)
+    trackers = [cast(client, t, {}).json["tracker"] for t in tokens[:30]]
+    conn.commit()
+    assert mix(k=31) == {"mixed": 0, "batches": 0, "keys_destroyed": []}  # 30 < k: nothing opened
+    assert count(conn, "ballots") == 0
+    conn.commit()
+    assert mix(k=10)["mixed"] == 30
+    from ballots.forms import short_tracker
     with conn.cursor() as cur:
         cur.execute("SELECT tracker, xmin::text AS x FROM ballots ORDER BY ctid")
-        before = cur.fetchall()
-    conn.commit()  # no transaction of the test's may stay open across the close: its rewrite waits for it
-    from ballots.forms import short_tracker
-    assert [short_tracker(bytes(r["tracker"])) for r in before] == trackers  # cast order, until the close
+        rows = cur.fetchall()
+    conn.commit()
+    assert sorted(short_tracker(bytes(r["tracker"])) for r in rows) == sorted(trackers)
+    assert [short_tracker(bytes(r["tracker"])) for r in rows] != trackers  # 1 in 30! to fail by chance
+    assert len({r["x"] for r in rows}) == 1  # one batch, one transaction
+    late = [cast(client, t, {}).json["tracker"] for t in tokens[30:]]
     url = f"/api/v1/campaigns/{full_campaign.id}/transitions"
     assert client.post(url, json={"to": "closed"}, headers=organiser_key).status_code == 200
-    with conn.cursor() as cur:
-        cur.execute("SELECT tracker, xmin::text AS x FROM ballots ORDER BY ctid")
-        after = cur.fetchall()
-        assert_scrubbed(cur)  # and the rewrite did run, before the close answered
+    assert count(conn, "sealed_ballots") == 0 and count(conn, "ballots") == 34
+    with conn.cursor() as cur:  # the last 4 went out with 6 earlier ones of their group: a batch of 10
+        cur.execute("SELECT xmin::text AS x, count(*) AS n FROM ballots GROUP BY 1 ORDER BY 2")
+        assert [r["n"] for r in cur.fetchall()] == [10, 24]
     conn.commit()
-    assert sorted(bytes(r["tracker"]) for r in after) == sorted(bytes(r["tracker"]) for r in before)
-    assert len({r["x"] for r in after}) == 1  # one transaction id for all: the close's
-    assert [short_tracker(bytes(r["tracker"])) for r in after] != trackers
     board = client.get(f"/board/{full_campaign.round}").get_data(as_text=True)
-    assert all(t in board for t in trackers)  # after the close, the full list is public
+    assert all(t in board for t in trackers + late)  # after the close, the full list is public
 
 
 def test_fifty_simultaneous_casts_of_one_ballot(gunicorn_server, full_campaign, conn):
@@ -229,10 +242,10 @@ def test_fifty_simultaneous_casts_of_one_ballot(gunicorn_server, full_campaign, 
     statuses = burst(gunicorn_server.url + "/api/v1/ballots:cast", {"token": token, "answers": full_campaign.valid},
                      n=50)
     assert statuses == [201] + [409] * 49
-    assert count(conn, "ballots") == 1 and count(conn, "cast_events") == 1
+    assert count(conn, "sealed_ballots") == 1 and count(conn, "ballots") == 0
 
 
-def test_a_round_whose_sections_differ_by_group(client, full_campaign, organiser_key, make_campaign, conn):
+def test_a_round_whose_sections_differ_by_group(client, full_campaign, organiser_key, make_campaign, conn, mix):
     """Sections for certain groups only: the token's group picks the form (the two-step path)."""
     cid = make_campaign()
     c = client.get(f"/api/v1/campaigns/{cid}", headers=organiser_key).json
@@ -259,6 +272,7 @@ def test_a_round_whose_sections_differ_by_group(client, full_campaign, organiser
     assert r.status_code == 201
     r = cast(client, t_teacher, {})
     assert r.status_code == 201
+    mix()
     with conn.cursor() as cur:
         cur.execute("SELECT group_id, answers, tracker, id, round_id FROM ballots ORDER BY group_id")
         rows = cur.fetchall()
@@ -268,34 +282,30 @@ def test_a_round_whose_sections_differ_by_group(client, full_campaign, organiser
         assert bytes(row["tracker"]) == tracker(str(row["id"]), row["round_id"], row["group_id"], row["answers"])
 
 
-def test_after_a_close_no_old_row_version_is_left_on_disk(client, full_campaign, organiser_key, database):
-    """The rows a query sees are shuffled; the files must not keep the old versions either:
-    ballots in cast order with their transaction ids, or the hashes of the tokens used."""
-    import hashlib
-
-    tokens = full_campaign.tokens(40)
-    for t in tokens[:30]:
-        assert cast(client, t, {}).status_code == 201
+def test_after_the_close_only_ciphertext_is_left_and_its_key_is_gone(client, full_campaign, organiser_key,
+                                                                      database, settings):
+    """What was sealed is never written in the clear but by the mixer; the old sealed rows' dead
+    versions stay in the table file until vacuumed, and without the key they are noise."""
+    tokens = full_campaign.tokens(12)
+    comment = "实验室开放时间太短了，希望延长"
+    for t in tokens:
+        assert cast(client, t, {str(full_campaign.sections["text"]): comment}).status_code == 201
+    key_file = settings.var_dir / "round-keys" / f"round-{full_campaign.round}.key"
+    assert key_file.exists()
     assert client.post(f"/api/v1/campaigns/{full_campaign.id}/transitions", json={"to": "closed"},
                        headers=organiser_key).status_code == 200
+    assert not key_file.exists()
     conn = psycopg2.connect(database)
     conn.autocommit = True
     with conn.cursor() as cur:
-        assert_scrubbed(cur)  # the close rewrote the tables before it answered
         cur.execute("CHECKPOINT")
-        cur.execute("SELECT tracker FROM ballots")
-        trackers = [bytes(r[0]) for r in cur.fetchall()]
-        files = {}
-        for table in ("ballots", "ballot_tokens"):
-            cur.execute("SELECT pg_read_binary_file(pg_relation_filepath(%s))", (table,))
-            files[table] = bytes(cur.fetchone()[0])
+        cur.execute("SELECT pg_read_binary_file(pg_relation_filepath('sealed_ballots'))")
+        sealed_file = bytes(cur.fetchone()[0])
+        cur.execute("SELECT count(*) FROM ballots WHERE answers->>%s = %s",
+                    (str(full_campaign.sections["text"]), comment))
+        assert cur.fetchone()[0] == 12
     conn.close()
-    assert len(trackers) == 30
-    assert all(files["ballots"].count(t) == 1 for t in trackers)  # one version each: the shuffled one
-    used = [hashlib.sha256(t.encode()).digest() for t in tokens[:30]]
-    unused = [hashlib.sha256(t.encode()).digest() for t in tokens[30:]]
-    assert not any(h in files["ballot_tokens"] for h in used)  # no dead version of a used token
-    assert all(h in files["ballot_tokens"] for h in unused)  # (the reading does find what is there)
+    assert len(sealed_file) > 0 and comment.encode() not in sealed_file
 
 
 def test_text_that_cannot_be_stored_is_refused_not_a_500(client, full_campaign, fingerprint):
@@ -310,11 +320,12 @@ def test_text_that_cannot_be_stored_is_refused_not_a_500(client, full_campaign, 
     assert fingerprint() == before
 
 
-def test_line_breaks_count_once(client, full_campaign, conn):
+def test_line_breaks_count_once(client, full_campaign, conn, mix):
     (token,) = full_campaign.tokens(1)
     text = "\r\n".join(["意见" * 24] * 4)  # 192 characters and 3 line breaks: 195 of 200
     r = cast(client, token, {str(full_campaign.sections["text"]): text})
     assert r.status_code == 201, r.json
+    mix()
     with conn.cursor() as cur:
         cur.execute("SELECT answers FROM ballots")
         assert "\r" not in cur.fetchone()["answers"][str(full_campaign.sections["text"])]
@@ -338,9 +349,9 @@ def test_the_plain_form_is_size_capped(app, full_campaign, fingerprint):
     assert fingerprint() == before
 
 
-def test_a_receipt_matches_its_ballot_whatever_the_voter_writes(client, full_campaign, conn):
-    """The one-statement cast finishes the tracker's hash in SQL around the group id; a comment
-    or a write-in that contains the placeholder or the key must not move the cut."""
+def test_a_receipt_matches_its_ballot_whatever_the_voter_writes(client, full_campaign, conn, mix):
+    """The receipt is the hash of the sealed bytes and the mixer stores the hash of what it opened:
+    a comment that looks like JSON, a key or a number must not make them differ."""
     from ballots.forms import short_tracker
     from ballots.forms import tracker as make_tracker
     text = str(full_campaign.sections["text"])
@@ -349,6 +360,8 @@ def test_a_receipt_matches_its_ballot_whatever_the_voter_writes(client, full_cam
         (token,) = full_campaign.tokens(1)
         r = cast(client, token, {text: comment})
         assert r.status_code == 201, r.json
+        conn.commit()
+        mix()
         with conn.cursor() as cur:
             cur.execute("SELECT * FROM ballots WHERE answers->>%s = %s", (text, comment))
             (ballot,) = cur.fetchall()
@@ -398,7 +411,7 @@ def test_a_blank_ballot_from_the_page_is_cast(app, full_campaign, conn):
     assert hidden  # the page's form carries its marker
     r = voter.post(f"/B/{token}", data=hidden)  # every row left blank: all abstentions
     assert r.status_code == 201 and "投票成功" in r.get_data(as_text=True)
-    assert count(conn, "ballots") == 1 and count(conn, "ballot_tokens") == 0
+    assert count(conn, "sealed_ballots") == 1 and count(conn, "ballot_tokens") == 0
 
 
 def test_behind_a_trusted_proxy_clients_are_told_apart(settings):

@@ -62,29 +62,6 @@ def test_twenty_simultaneous_handouts_for_one_reference_give_one_ballot(gunicorn
         assert cur.fetchone()["n"] == 1   # and no refill was made for them
 
 
-def test_closing_shuffles_the_record_of_hand_outs(client, portal, organiser_key, conn):
-    """While voting is open the hand-outs sit in the order they were made (a cast soon follows
-    each); the close rewrites them in random order under one transaction id."""
-    for i in range(30):
-        assert client.post(portal["url"], json={"voter_ref": f"S{i:03d}", "group_id": portal["group"]},
-                           headers=portal["key"]).status_code == 201
-    order = "SELECT ref_hash, xmin::text AS x FROM handouts ORDER BY ctid"
-    with conn.cursor() as cur:
-        cur.execute(order)
-        before = cur.fetchall()
-    conn.commit()
-    assert len({r["x"] for r in before}) == 30  # one transaction a hand-out, in hand-out order
-    url = f"/api/v1/campaigns/{portal['cid']}/transitions"
-    for state in ("open", "closed"):
-        assert client.post(url, json={"to": state}, headers=organiser_key).status_code == 200
-    with conn.cursor() as cur:
-        cur.execute(order)
-        after = cur.fetchall()
-    assert sorted(bytes(r["ref_hash"]) for r in after) == sorted(bytes(r["ref_hash"]) for r in before)
-    assert [bytes(r["ref_hash"]) for r in after] != [bytes(r["ref_hash"]) for r in before]
-    assert len({r["x"] for r in after}) == 1  # all rewritten by the close
-
-
 def test_handout_rows_cannot_be_paired_with_tokens_by_order(client, organiser_key, make_campaign, make_key, conn):
     cid = make_campaign()
     client.post(f"/api/v1/campaigns/{cid}/transitions", json={"to": "announced"}, headers=organiser_key)

@@ -96,14 +96,14 @@ SHARED = {
 # The plumbing imports features only where it must, each named with why.
 PLUMBING_REACHES = {
     ("service.core.api", "service.accounts.auth"): "the route guard checks the principal's permissions",
-    ("service.core.server", "service.voting.settle"): "each worker starts the settling thread after the fork",
+    ("service.core.server", "service.voting.mixer"): "each worker starts the mixing thread after the fork",
     ("service.core.cli", "service.accounts.auth"): "the CLI acts as the 'cli' principal",
     ("service.core.cli", "service.accounts.schemas"): "create-user and create-api-key validate as the API does",
     ("service.core.cli", "service.accounts.operations"): "create-user, reset-password, create-api-key",
     ("service.core.cli", "service.issuance.operations"): "serve counts the ballots another SECRET_KEY would refuse",
     ("service.core.cli", "service.campaigns.demo"): "`demo` and serve's first start",
     ("service.core.cli", "service.publication.commands"): "the calendar command group",
-    ("service.core.cli", "service.voting.settle"): "`settle`",
+    ("service.core.cli", "service.voting.mixer"): "`mix`",
     ("service.web", "service.accounts.auth"): "the page guard and the signed-in user's name",
 }
 

@@ -130,14 +130,14 @@ def test_the_schema_keeps_only_hashes(conn):
 
 
 def test_a_ballot_row_holds_nothing_that_could_name_its_voter(conn):
-    """Declared columns first: ballots and cast records carry no token, person, address, agent or time."""
+    """Declared columns first: ballots and sealed ballots carry no token, person, address, agent or time."""
     with conn.cursor() as cur:
         cur.execute("""SELECT table_name, column_name, data_type FROM information_schema.columns
-                       WHERE table_schema = 'public' AND table_name IN ('ballots', 'cast_events')""")
+                       WHERE table_schema = 'public' AND table_name IN ('ballots', 'sealed_ballots')""")
         cols = {(r["table_name"], r["column_name"]): r["data_type"] for r in cur.fetchall()}
     assert set(cols) == {("ballots", c) for c in ("id", "campaign_id", "round_id", "group_id", "answers", "tally",
-                                                  "tracker", "source", "in_order")} | \
-        {("cast_events", c) for c in ("campaign_id", "round_id", "group_id")}
+                                                  "tracker", "source")} | \
+        {("sealed_ballots", c) for c in ("id", "campaign_id", "round_id", "group_id", "sealed")}
     assert not any("time" in t or t in ("inet", "cidr", "date") for t in cols.values())
     with conn.cursor() as cur:  # and nothing points at them from elsewhere except campaign parts
         cur.execute("""SELECT conrelid::regclass::text AS t, confrelid::regclass::text AS f

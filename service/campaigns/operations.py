@@ -5,6 +5,8 @@ Only a draft is editable; every change is recorded as an event.
 """
 from __future__ import annotations
 
+import functools
+
 import psycopg2
 
 from ballots import lifecycle
@@ -209,7 +211,7 @@ def transition(cur, principal, campaign_id, target):
     insert_event(cur, principal.actor, "campaign.transition", campaign_id,
                  {"from": campaign["state"], "to": target})
     for effect in effects:
-        db.after_commit(effect.after)
+        db.after_commit(functools.partial(effect.after, campaign_id))
     return row
 
 

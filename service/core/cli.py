@@ -1,6 +1,6 @@
 """Command line: `python -m service COMMAND` (the same commands under `flask --app service`).
 
-serve · migrate · create-user · reset-password · create-api-key · demo · settle
+serve · migrate · create-user · reset-password · create-api-key · demo · mix · calendar
 """
 from __future__ import annotations
 
@@ -159,22 +159,22 @@ def create_api_key_cmd(name, scopes):
                "shown only this once; send it as 'Authorization: Bearer <key>'", err=True)
 
 
-@main.command("settle")
-def settle_cmd():
-    """Rewrite the ballots and hand-outs made since the last pass in random order (serve does it
-    every SETTLE_SECONDS; this is for cron or a one-off)."""
-    from service.voting import settle
+@main.command("mix")
+def mix_cmd():
+    """Mix the sealed ballots of every group with MIX_K of them waiting (serve does it every
+    MIX_SECONDS; this is for cron or a one-off), and destroy the keys of rounds past voting."""
+    from service.voting import mixer
 
     settings = _settings()
     dsn = _dsn(settings)
     with dbmod.connect(dsn) as conn:
         _migrate(conn)
-    done = settle.run_once(dsn)
+    done = mixer.run_once(dsn, settings.var_dir, settings.mix_k)
     if not done:
-        click.echo("another process is settling")
+        click.echo("another process is mixing")
         return
-    click.echo(f"settled {done.get('ballots', 0)} ballots and {done.get('handouts', 0)} hand-outs"
-               + (f"; rewrote the ballot tables for closed campaigns {done['scrubbed']}" if done.get("scrubbed") else ""))
+    click.echo(f"mixed {done['mixed']} ballots in {done['batches']} batches"
+               + (f"; destroyed the keys of rounds {done['keys_destroyed']}" if done["keys_destroyed"] else ""))
 
 
 @main.command("demo")

@@ -63,7 +63,8 @@ class Settings:
     session_cookie_secure: bool
     log_level: str
     trusted_proxies: int = 0
-    settle_seconds: int = 60
+    mix_k: int = 10
+    mix_seconds: int = 10
     base_url_set: bool = True  # False: derived from HOST and PORT (BASE_URL unset)
     login_client_failures: int = 20
 
@@ -113,7 +114,8 @@ class Settings:
             session_cookie_secure=_bool(env, "SESSION_COOKIE_SECURE", mode == "production"),
             log_level=log_level,
             trusted_proxies=_int(env, "TRUSTED_PROXIES", 0, high=5),
-            settle_seconds=_int(env, "SETTLE_SECONDS", 60, high=3600),
+            mix_k=_int(env, "MIX_K", 10, low=1, high=1000),
+            mix_seconds=_int(env, "MIX_SECONDS", 10, high=3600),
             base_url_set=bool(env.get("BASE_URL")),
             login_client_failures=_int(env, "LOGIN_CLIENT_FAILURES", 20, low=1),
         )

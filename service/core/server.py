@@ -14,11 +14,12 @@ class _App(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self):
-        # Runs in each worker after the fork: the worker's settling thread starts here.
+        # Runs in each worker after the fork: the worker's mixing thread starts here.
         from service import create_app
-        from service.voting import settle
+        from service.voting import mixer
         app = create_app()
-        settle.start(app.config["DATABASE_DSN"], app.config["SETTINGS"].settle_seconds)
+        settings = app.config["SETTINGS"]
+        mixer.start(app.config["DATABASE_DSN"], settings.var_dir, settings.mix_k, settings.mix_seconds)
         return app
 
 

@@ -14,11 +14,15 @@ from service.results.errors import NotClosed
 
 
 def turnout(cur, campaign_id) -> dict:
-    """Issued / cast / remaining per round and group: numbers only, nothing about any ballot."""
+    """Issued / cast / remaining per round and group: numbers only, nothing about any ballot. Cast
+    counts the ballots received, sealed (waiting for their crowd) and mixed."""
+    from service.voting import operations as voting
     definition = camps.definition(cur, campaign_id)
     rounds = []
     for rnd in definition["rounds"]:
         issued, cast = q.issued_per_group(cur, rnd["id"]), q.ballots_per_group(cur, rnd["id"])
+        for group_id, n in voting.sealed_per_group(cur, rnd["id"]).items():
+            cast[group_id] = cast.get(group_id, 0) + n
         groups = [{"id": g["id"], "name": g["name"], "issued": issued.get(g["id"], 0), "cast": cast.get(g["id"], 0),
                    "eligible": g["eligible"]} for g in definition["groups"]]
         for g in groups:

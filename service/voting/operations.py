@@ -1,7 +1,10 @@
-"""Casting a ballot: one transaction that consumes the token, stores the ballot and records
-the cast. A second cast of the same token finds nothing to consume and changes nothing."""
+"""Casting a ballot: one transaction that spends the token and stores the ballot sealed
+(ballots/sealing.py) under its round's key, which is never in the database; the mixer
+(service/voting/mixer.py) opens sealed ballots later, only in crowds. A second cast of the same
+token finds nothing to spend and changes nothing."""
 from __future__ import annotations
 
+import hashlib
 import secrets
 import threading
 import uuid
@@ -9,12 +12,13 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Callable
 
-from ballots import forms, lifecycle
+from ballots import forms, lifecycle, sealing
 from ballots import tokens as tk
 from service.campaigns import operations as camps
 from service.core.keys import keys
 from service.issuance import operations as issued
 from service.voting import queries as q
+from service.voting import round_keys
 from service.voting.errors import BallotBreaksRules, BallotInvalid, BallotUsed, BallotVoided, VotingClosed, VotingNotOpen
 
 # The form of a (campaign, round, group) never changes once tokens exist (only drafts are
@@ -95,44 +99,76 @@ def open_ballot(cur, token: str):
 
 
 def cast(cur, token: str, answers) -> dict:
-    """Consume the token and store the ballot; return the receipt. Raises before anything is kept."""
+    """Spend the token and store the ballot sealed; return the receipt. Raises before anything is
+    kept. When every group of the round answers one form, the answers are checked before the
+    database is touched."""
     digest = tk.token_hash(token)
-    round_id = tk.round_of(token)
-    campaign_id, sections = uniform_form(cur, round_id)
-    if sections is None:
-        return _cast_by_group(cur, digest, answers)
-    clean, problems = forms.validate(sections, answers)
-    if problems:
-        raise _refusal(cur, digest, campaign_id) or BallotBreaksRules(details={"sections": problems.by_section})
-    ballot_id = str(uuid.UUID(bytes=secrets.token_bytes(16), version=4))
-    prefix, suffix = forms.tracker_parts(ballot_id, round_id, clean)
-    row = q.consume_and_store(cur, digest, ballot_id, clean, prefix, suffix, forms.pack_marks(sections, clean))
-    if row["used"] == 0:
-        raise BallotVoided() if issued.is_voided(cur, digest) else BallotUsed()
-    if row["tracker"] is None:
-        raise _closed_or_not_open(q.campaign_state(cur, row["campaign_id"]))
-    return {"tracker": forms.short_tracker(bytes(row["tracker"])), "campaign_id": row["campaign_id"],
-            "round_id": round_id}
-
-
-def _cast_by_group(cur, digest, answers) -> dict:
-    """The same for a round whose sections differ by group: the token's group picks the form."""
+    campaign_id, sections = uniform_form(cur, tk.round_of(token))
+    clean = None
+    if sections is not None:
+        clean, problems = forms.validate(sections, answers)
+        if problems:
+            raise _refusal(cur, digest, campaign_id) or BallotBreaksRules(details={"sections": problems.by_section})
     row = q.consume_token(cur, digest)
     if row is None:
         raise BallotVoided() if issued.is_voided(cur, digest) else BallotUsed()
-    sections = ballot_form(cur, row["campaign_id"], row["round_id"], row["group_id"])
-    clean, problems = forms.validate(sections, answers)
-    if problems:
-        state = q.campaign_state(cur, row["campaign_id"])  # a closed campaign says so first
-        if not lifecycle.allows("cast", state):
-            raise _closed_or_not_open(state)
-        raise BallotBreaksRules(details={"sections": problems.by_section})
+    if clean is None:  # the token's group picks the form
+        clean, problems = forms.validate(ballot_form(cur, row["campaign_id"], row["round_id"], row["group_id"]), answers)
+        if problems:
+            state = q.campaign_state(cur, row["campaign_id"])  # a closed campaign says so first
+            if not lifecycle.allows("cast", state):
+                raise _closed_or_not_open(state)
+            raise BallotBreaksRules(details={"sections": problems.by_section})
+    return _seal_and_store(cur, row, clean)
+
+
+def _seal_and_store(cur, row, clean) -> dict:
+    campaign_id, round_id, group_id = row["campaign_id"], row["round_id"], row["group_id"]
     ballot_id = str(uuid.UUID(bytes=secrets.token_bytes(16), version=4))
-    tracker = forms.tracker(ballot_id, row["round_id"], row["group_id"], clean)
-    if not q.insert_ballot_if_open(cur, ballot_id, row["campaign_id"], row["round_id"], row["group_id"],
-                                   clean, tracker, forms.pack_marks(sections, clean)):
-        raise _closed_or_not_open(q.campaign_state(cur, row["campaign_id"]))
-    return {"tracker": forms.short_tracker(tracker), "campaign_id": row["campaign_id"], "round_id": row["round_id"]}
+    ballot = forms.canonical({"id": ballot_id, "round_id": round_id, "group_id": group_id, "answers": clean})
+    sealed = sealing.seal(_round_key(cur, campaign_id, round_id), round_id, group_id, ballot,
+                          round_size(cur, campaign_id, round_id))
+    if not q.store_sealed(cur, secrets.token_bytes(16), campaign_id, round_id, group_id, sealed):
+        raise _closed_or_not_open(q.campaign_state(cur, campaign_id))
+    # The receipt is the hash of what was sealed, the same bytes forms.tracker hashes.
+    return {"tracker": forms.short_tracker(hashlib.sha256(ballot).digest()), "campaign_id": campaign_id,
+            "round_id": round_id}
+
+
+def _var_dir():
+    from flask import current_app
+    return current_app.config["SETTINGS"].var_dir
+
+
+def _round_key(cur, campaign_id, round_id) -> bytes:
+    """The round's sealing key: made when voting opened (or now, for a campaign opened before
+    sealed ballots existed); a round past voting has none and takes no ballot."""
+    key = round_keys.load(_var_dir(), round_id)
+    if key is not None:
+        return key
+    state = q.campaign_state(cur, campaign_id)
+    if not lifecycle.allows("cast", state):
+        raise _closed_or_not_open(state)
+    return round_keys.make(_var_dir(), round_id)
+
+
+def round_size(cur, campaign_id, round_id) -> int:
+    """What every ballot of the round is padded to before sealing (ballots.sealing.ballot_size)."""
+    key = ("size", round_id)
+    with _FORMS_LOCK:
+        if key in _FORMS:
+            return _FORMS[key]
+    definition = camps.definition(cur, campaign_id)
+    size = sealing.ballot_size(forms.build_form(definition, round_id, None), round_id,
+                               [g["id"] for g in definition["groups"]])
+    with _FORMS_LOCK:
+        _FORMS[key] = size
+    return size
+
+
+def sealed_per_group(cur, round_id) -> dict:
+    """{group id: sealed ballots waiting for the mixer}: counted as cast in turnout."""
+    return q.sealed_per_group(cur, round_id)
 
 
 def parse_tracker(text: str) -> bytes | None:
@@ -153,27 +189,33 @@ def parse_tracker(text: str) -> bytes | None:
 class Effect:
     before: Callable = lambda cur: None
     during: Callable = lambda cur, campaign_id: None
-    after: Callable = lambda: None
+    after: Callable = lambda campaign_id: None
 
 
-def _shuffle(cur, campaign_id) -> None:
-    q.shuffle_ballots(cur, campaign_id)  # the stored order of ballots no longer says when they were cast
-    q.shuffle_handouts(cur, campaign_id)  # nor that of hand-outs when a portal user received one
+def _make_keys(cur, campaign_id) -> None:
+    """Voting opens: each round's sealing key exists before the first ballot can be cast."""
+    for round_id in q.campaign_round_ids(cur, campaign_id):
+        round_keys.make(_var_dir(), round_id)
 
 
-def _rewrite_tables() -> None:
-    """After the close has committed: VACUUM FULL of the ballot tables (service/voting/scrub.py).
-    The close recorded that they need it, so a rewrite that fails now is retried by settling."""
+def _final_mix(cur, campaign_id) -> None:
+    """In the closing transaction, the campaign row locked: every sealed ballot left is mixed."""
     from flask import current_app
 
-    from service.voting import scrub
-    scrub.scrub(current_app.config["DATABASE_DSN"])
+    from service.voting import mixer
+    mixer.final_mix(cur, _var_dir(), campaign_id, current_app.config["SETTINGS"].mix_k)
+
+
+def _destroy_keys(campaign_id) -> None:
+    """Once the close has committed: the keys go (a mixing pass retries if this is cut short)."""
+    from service.core import db
+    from service.voting import mixer
+    with db.transaction() as cur:
+        mixer.destroy_spent_keys(cur, _var_dir(), q.campaign_round_ids(cur, campaign_id))
 
 
 EFFECTS = {
-    # The tables first, the campaign row second: a settling pass writes ballots and then checks
-    # their campaign row; locking in its order means a close waits for it instead of deadlocking.
-    "ballots_shuffled": Effect(before=q.lock_for_shuffle, during=_shuffle),
-    "ballot_tables_rewritten": Effect(during=lambda cur, campaign_id: q.mark_pending_scrub(cur, campaign_id),
-                                      after=_rewrite_tables),
+    "round_keys_made": Effect(during=_make_keys),
+    "ballots_mixed": Effect(during=_final_mix),
+    "round_keys_destroyed": Effect(after=_destroy_keys),
 }

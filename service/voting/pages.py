@@ -171,15 +171,19 @@ def board(round_id):
         campaign = camps.get_campaign(cur, rnd["campaign_id"])
         if campaign["state"] not in lifecycle.PUBLIC_STATES:
             abort(404)
-        count = qv.count_ballots(cur, round_id)
-        result = None
+        mixed, sealed = qv.count_ballots(cur, round_id), sum(casting.sealed_per_group(cur, round_id).values())
+        count, result = mixed + sealed, None
         if check:
             short = casting.parse_tracker(check)
-            result = "malformed" if short is None else ("found" if qv.find_tracker(cur, round_id, short)
-                                                        else "missing")
+            if short is None:
+                result = "malformed"
+            elif qv.find_tracker(cur, round_id, short):
+                result = "found"
+            else:  # a receipt is on the board once its ballot is mixed, in a crowd of its group
+                result = "waiting" if sealed else "missing"
         ended = not lifecycle.allows("issue", campaign["state"])  # no ballot can be cast any more
         after = casting.parse_tracker(request.args.get("after", "")) or b""
         trackers = [forms.short_tracker(x) for x in qv.list_trackers(cur, round_id, after, 500)] if ended else []
     return render_template("vote/board.html", round=rnd, campaign=campaign, count=count, check=check,
-                           result=result, ended=ended, trackers=trackers,
+                           result=result, ended=ended, trackers=trackers, sealed=sealed,
                            state_labels=lifecycle.LABELS)

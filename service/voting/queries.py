@@ -1,49 +1,17 @@
 """SQL for casting and receipts. Functions take `cur` first and never commit."""
 from __future__ import annotations
 
-from psycopg2.extras import Json
-
 from service.core.db import execute_prepared
 
-# The cast path's two statements run prepared (service.core.db.execute_prepared): each $n appears once.
+# The cast path's two statements run prepared (service.core.db.execute_prepared): each $n appears
+# once, in order (a connection from outside the pool runs them with %s in that order).
 _CONSUME = "DELETE FROM ballot_tokens WHERE token_hash = $1 RETURNING campaign_id, round_id, group_id"
-_STORE = """WITH stored AS (
-               INSERT INTO ballots (id, campaign_id, round_id, group_id, answers, tracker, source, tally)
-               SELECT $1, c.id, $3, $4, $5, $6, $7, $8
-               FROM campaigns c
-               WHERE c.id = $2 AND c.state = 'open'
-               RETURNING campaign_id, round_id, group_id),
-           recorded AS (
-               INSERT INTO cast_events (campaign_id, round_id, group_id)
-               SELECT campaign_id, round_id, group_id FROM stored)
-           SELECT count(*) AS n FROM stored"""
-
-
-# Consume the token and store the ballot in one statement, finishing the tracker's hash with
-# the token's group (forms.tracker_parts): one round trip for a cast.
-_CAST = """WITH used AS (
-               DELETE FROM ballot_tokens WHERE token_hash = $1
-               RETURNING campaign_id, round_id, group_id),
-           stored AS (
-               INSERT INTO ballots (id, campaign_id, round_id, group_id, answers, tracker, source, tally)
-               SELECT $2, u.campaign_id, u.round_id, u.group_id, $3,
-                      sha256($4 || convert_to(u.group_id::text, 'UTF8') || $5), 'online', $6
-               FROM used u JOIN campaigns c ON c.id = u.campaign_id
-               WHERE c.state = 'open'
-               RETURNING campaign_id, round_id, group_id, tracker),
-           recorded AS (
-               INSERT INTO cast_events (campaign_id, round_id, group_id)
-               SELECT campaign_id, round_id, group_id FROM stored)
-           SELECT (SELECT count(*) FROM used) AS used, (SELECT campaign_id FROM used) AS campaign_id,
-                  (SELECT tracker FROM stored) AS tracker"""
-
-
-def consume_and_store(cur, token_hash, ballot_id, answers, prefix, suffix, tally):
-    """Returns {used: 0|1, campaign_id, tracker}: used 0 means the token was already gone;
-    a tracker of None with used 1 means the campaign is not open (the caller rolls back)."""
-    execute_prepared(cur, "pingyi_cast", "bytea, uuid, jsonb, bytea, bytea, numeric", _CAST,
-                     (token_hash, ballot_id, Json(answers), prefix, suffix, tally))
-    return cur.fetchone()
+# A sealed ballot is stored only while its campaign is open. FOR KEY SHARE: a close (which
+# locks the campaign row FOR UPDATE before its last mix) waits for a cast in flight, and a cast
+# that comes after the close re-reads the row and finds it closed.
+_SEAL = """INSERT INTO sealed_ballots (id, campaign_id, round_id, group_id, sealed)
+           SELECT $1, c.id, $2, $3, $4 FROM campaigns c WHERE c.id = $5 AND c.state = 'open'
+           FOR KEY SHARE OF c"""
 
 
 def round_campaign(cur, round_id):
@@ -58,13 +26,11 @@ def consume_token(cur, token_hash):
     return cur.fetchone()
 
 
-def insert_ballot_if_open(cur, ballot_id, campaign_id, round_id, group_id, answers, tracker, tally,
-                          source="online"):
-    """Store the ballot and its cast event, only while the campaign is open (a close that
-    commits first wins). One statement; False when nothing was stored."""
-    execute_prepared(cur, "pingyi_store_ballot", "uuid, bigint, bigint, bigint, jsonb, bytea, text, numeric",
-                     _STORE, (ballot_id, campaign_id, round_id, group_id, Json(answers), tracker, source, tally))
-    return cur.fetchone()["n"] == 1
+def store_sealed(cur, sealed_id: bytes, campaign_id, round_id, group_id, sealed: bytes) -> bool:
+    """Store a sealed ballot, only while the campaign is open; False when nothing was stored."""
+    execute_prepared(cur, "pingyi_seal", "bytea, bigint, bigint, bytea, bigint", _SEAL,
+                     (sealed_id, round_id, group_id, sealed, campaign_id))
+    return cur.rowcount == 1
 
 
 def campaign_state(cur, campaign_id):
@@ -112,95 +78,94 @@ def list_trackers(cur, round_id, after=b"", limit=200):
     return [bytes(r["tracker"]) for r in cur.fetchall()]
 
 
-# Every column of a ballot but in_order, which a rewrite sets to false: one list for every
-# statement that rewrites ballots (the close, settling), so a new column is not dropped by one.
 BALLOT_COLUMNS = "id, campaign_id, round_id, group_id, answers, tracker, source, tally"
-HANDOUT_COLUMNS = "round_id, ref_hash, campaign_id"
 
 
-def lock_for_shuffle(cur):
-    """The tables a close rewrites, locked against concurrent writers (casts wait; reads go on)."""
-    cur.execute("LOCK TABLE ballots, handouts IN SHARE ROW EXCLUSIVE MODE")
-
-
-def rewrite_ballots(cur, where: str, params) -> int:
-    """Delete the ballots `where` says and store them again in random order, under this
-    transaction's id, no longer in_order; the number rewritten."""
-    cur.execute(
-        f"""WITH old AS (DELETE FROM ballots WHERE {where} RETURNING {BALLOT_COLUMNS})
-            INSERT INTO ballots ({BALLOT_COLUMNS}, in_order)
-            SELECT {BALLOT_COLUMNS}, false FROM old ORDER BY random()""", params)
-    return cur.rowcount
-
-
-def rewrite_handouts(cur, where: str, params) -> int:
-    cur.execute(
-        f"""WITH old AS (DELETE FROM handouts WHERE {where} RETURNING {HANDOUT_COLUMNS})
-            INSERT INTO handouts ({HANDOUT_COLUMNS}, in_order)
-            SELECT {HANDOUT_COLUMNS}, false FROM old ORDER BY random()""", params)
-    return cur.rowcount
-
-
-def shuffle_ballots(cur, campaign_id):
-    """Rewrite the campaign's ballots in random order, all under this transaction's id."""
-    lock_for_shuffle(cur)
-    rewrite_ballots(cur, "campaign_id = %s", (campaign_id,))
-
-
-def shuffle_handouts(cur, campaign_id):
-    """The same for the record of portal hand-outs: its order (and its rows' transaction ids) was
-    the order of the hand-outs, which a voter's cast soon follows."""
-    lock_for_shuffle(cur)
-    rewrite_handouts(cur, "campaign_id = %s", (campaign_id,))
-
-
-# --- settling and the close's rewrite (service/voting/settle.py, scrub.py) -------------------
-
-_TABLES = frozenset({"ballots", "handouts", "ballot_tokens", "handout_pool", "cast_events"})
-
-
-def _table(name: str) -> str:
-    if name not in _TABLES:
-        raise ValueError(f"not a ballot table: {name}")
-    return name
-
+# --- the mixer (service/voting/mixer.py) ------------------------------------------------------
 
 def try_advisory_lock(cur, key: int) -> bool:
-    cur.execute("SELECT pg_try_advisory_lock(%s)", (key,))
-    return bool(cur.fetchone()[0])
+    cur.execute("SELECT pg_try_advisory_lock(%s) AS locked", (key,))
+    return bool(cur.fetchone()["locked"])
 
 
 def advisory_unlock(cur, key: int) -> None:
     cur.execute("SELECT pg_advisory_unlock(%s)", (key,))
 
 
-def set_lock_timeout(cur, value: str) -> None:
-    cur.execute("SELECT set_config('lock_timeout', %s, false)", (value,))
+def waiting_groups(cur, at_least: int = 1) -> list[dict]:
+    """The (campaign, round, group)s of open campaigns with at least `at_least` sealed ballots."""
+    cur.execute(
+        """SELECT s.campaign_id, s.round_id, s.group_id, count(*) AS n
+           FROM sealed_ballots s JOIN campaigns c ON c.id = s.campaign_id
+           WHERE c.state = 'open'
+           GROUP BY s.campaign_id, s.round_id, s.group_id HAVING count(*) >= %s""", (at_least,))
+    return cur.fetchall()
 
 
-def rounds_in_order(cur, table: str) -> list[int]:
-    """The rounds with rows made since the last settling pass."""
-    cur.execute(f"SELECT DISTINCT round_id FROM {_table(table)} WHERE in_order")
-    return [r[0] for r in cur.fetchall()]
+def lock_open_campaign(cur, campaign_id) -> bool:
+    """Hold the campaign open while a batch is mixed (a close waits); False if it is not open."""
+    cur.execute("SELECT state FROM campaigns WHERE id = %s FOR SHARE", (campaign_id,))
+    row = cur.fetchone()
+    return row is not None and row["state"] == "open"
 
 
-def round_has_more_than(cur, table: str, round_id: int, n: int) -> bool:
-    cur.execute(f"SELECT EXISTS (SELECT 1 FROM {_table(table)} WHERE round_id = %s OFFSET %s)", (round_id, n))
-    return bool(cur.fetchone()[0])
+def campaign_groups(cur, campaign_id) -> list[dict]:
+    """Every (round, group) of the campaign with its sealed and its mixed ballots counted."""
+    cur.execute(
+        """SELECT r.id AS round_id, g.id AS group_id,
+                  (SELECT count(*) FROM sealed_ballots s WHERE s.round_id = r.id AND s.group_id = g.id) AS sealed,
+                  (SELECT count(*) FROM ballots b WHERE b.round_id = r.id AND b.group_id = g.id) AS mixed
+           FROM rounds r JOIN voter_groups g ON g.campaign_id = r.campaign_id
+           WHERE r.campaign_id = %s""", (campaign_id,))
+    return cur.fetchall()
 
 
-def mark_pending_scrub(cur, campaign_id) -> None:
-    cur.execute("INSERT INTO pending_scrubs (campaign_id) VALUES (%s) ON CONFLICT DO NOTHING", (campaign_id,))
+def take_sealed(cur, round_id, group_id) -> list[dict]:
+    """The sealed ballots of a round and group, locked for the mix."""
+    cur.execute("SELECT id, sealed FROM sealed_ballots WHERE round_id = %s AND group_id = %s FOR UPDATE",
+                (round_id, group_id))
+    return cur.fetchall()
 
 
-def pending_scrubs(cur) -> list[int]:
-    cur.execute("SELECT campaign_id FROM pending_scrubs")
-    return [r[0] for r in cur.fetchall()]
+def take_mixed(cur, round_id, group_id, n: int) -> list[dict]:
+    """n of the group's mixed ballots, chosen at random and taken out, to be mixed again."""
+    if n <= 0:
+        return []
+    cur.execute(
+        f"""DELETE FROM ballots WHERE id IN (
+                SELECT id FROM ballots WHERE round_id = %s AND group_id = %s ORDER BY random() LIMIT %s)
+            RETURNING {BALLOT_COLUMNS}""", (round_id, group_id, n))
+    return cur.fetchall()
 
 
-def vacuum_full(cur, table: str) -> None:
-    cur.execute(f"VACUUM FULL {_table(table)}")
+def insert_ballots(cur, rows: list[tuple]) -> None:
+    """Write plaintext ballots in the order given (the mixer's shuffle)."""
+    from psycopg2.extras import execute_values
+    execute_values(cur, f"INSERT INTO ballots ({BALLOT_COLUMNS}) VALUES %s", rows,
+                   template="(%s, %s, %s, %s, %s, %s, %s, %s)", page_size=1000)
 
 
-def clear_pending_scrubs(cur, campaign_ids) -> None:
-    cur.execute("DELETE FROM pending_scrubs WHERE campaign_id = ANY(%s)", (list(campaign_ids),))
+def delete_sealed(cur, ids: list[bytes]) -> int:
+    cur.execute("DELETE FROM sealed_ballots WHERE id = ANY(%s)", (ids,))
+    return cur.rowcount
+
+
+def sealed_per_group(cur, round_id) -> dict:
+    cur.execute("SELECT group_id, count(*) AS n FROM sealed_ballots WHERE round_id = %s GROUP BY group_id",
+                (round_id,))
+    return {r["group_id"]: r["n"] for r in cur.fetchall()}
+
+
+def spent_keys(cur, round_ids) -> list[int]:
+    """Of these rounds, those whose campaign is past voting and that hold no sealed ballot: their
+    keys may go."""
+    cur.execute(
+        """SELECT r.id FROM rounds r JOIN campaigns c ON c.id = r.campaign_id
+           WHERE r.id = ANY(%s) AND c.state NOT IN ('draft', 'announced', 'open')
+             AND NOT EXISTS (SELECT 1 FROM sealed_ballots s WHERE s.round_id = r.id)""", (list(round_ids),))
+    return [r["id"] for r in cur.fetchall()]
+
+
+def campaign_round_ids(cur, campaign_id) -> list[int]:
+    cur.execute("SELECT id FROM rounds WHERE campaign_id = %s", (campaign_id,))
+    return [r["id"] for r in cur.fetchall()]

@@ -35,6 +35,10 @@ EN = {
     "尝试次数过多，请稍后再试。": "Too many attempts; please try again later.",
     "计票公告栏": "Bulletin board", "核对回执码": "Check a receipt code", "核对": "Check",
     "已计入": "Recorded", "未找到该回执码": "No ballot with this receipt code",
+    "暂未查到：已收到的选票混合后可查": "Not found yet: ballots received are on the board once they are mixed",
+    "等待混合": "waiting to be mixed",
+    "为保护匿名，选票要凑满一批后才一起写入，届时回执码出现在公告栏上；投票结束时全部写入。":
+        "To keep voting anonymous, ballots are written together once a batch is full; their receipt codes then appear here. At the close all of them are written.",
     "已收回选票": "Ballots cast", "全部回执码": "All receipt codes",
     "投票结束后公布全部回执码。": "The full list of receipt codes is published when voting ends.",
     "回执码格式不正确": "That is not a receipt code",

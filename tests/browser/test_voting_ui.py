@@ -22,7 +22,7 @@ def scanned_codes(client, organiser_key, campaign, tmp_path, n=2):
     return [u.split("/B/")[1] for u in urls]
 
 
-def test_a_voter_casts_on_a_phone(live_server, phone, client, organiser_key, full_campaign, shots, tmp_path):
+def test_a_voter_casts_on_a_phone(live_server, phone, client, organiser_key, full_campaign, shots, tmp_path, mix):
     page = phone
     token, _second = scanned_codes(client, organiser_key, full_campaign, tmp_path)
     page.on("dialog", lambda d: d.accept())
@@ -82,8 +82,15 @@ def test_a_voter_casts_on_a_phone(live_server, phone, client, organiser_key, ful
     shots(page, "23-receipt")
 
     page.get_by_role("button", name="去公告栏核对").click()
-    page.locator("#check-result").wait_for()
-    assert "已计入" in page.locator("#check-result").inner_text() and tracker in page.locator("#check-result").inner_text()
+    page.locator("#check-result").wait_for()  # sealed until its crowd is mixed: the board says so
+    assert "暂未查到：已收到的选票混合后可查" in page.locator("#check-result").inner_text()
+    assert "凑满一批" in page.content()
+    shots(page, "24a-board-waiting")
+    mix()
+    page.get_by_label("核对回执码").fill(tracker)
+    page.get_by_role("button", name="核对", exact=True).click()
+    page.locator("#check-result", has_text="已计入").wait_for()
+    assert tracker in page.locator("#check-result").inner_text()
     assert axe_problems(page) == []
     shots(page, "24-board")
 
@@ -95,7 +102,7 @@ def test_a_voter_casts_on_a_phone(live_server, phone, client, organiser_key, ful
 
 
 def test_the_same_ballot_with_javascript_off(browser, live_server, client, organiser_key, full_campaign, shots,
-                                             tmp_path, conn):
+                                             tmp_path, conn, mix):
     _first, token = scanned_codes(client, organiser_key, full_campaign, tmp_path)
     context = browser.new_context(viewport=PHONE, locale="zh-CN", java_script_enabled=False, is_mobile=True)
     page = context.new_page()
@@ -122,6 +129,7 @@ def test_the_same_ballot_with_javascript_off(browser, live_server, client, organ
     assert len(page.locator("#tracker").inner_text()) == 19
     shots(page, "27-no-js-receipt")
     context.close()
+    mix()
     with conn.cursor() as cur:
         cur.execute("SELECT answers FROM ballots")
         (ballot,) = cur.fetchall()

@@ -38,7 +38,7 @@ def served(database, settings, tmp_path):
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if k not in ("BASE_URL", "HOST", "PORT")}
-    env.update(DATABASE_URL=database, SECRET_KEY=settings.secret_key, PINGYI_ENV="test", SETTLE_SECONDS="0",
+    env.update(DATABASE_URL=database, SECRET_KEY=settings.secret_key, PINGYI_ENV="test", MIX_SECONDS="0",
                PINGYI_VAR_DIR=str(tmp_path / "var"), LOG_LEVEL="WARNING", PORT=str(port))
     log = open(OUTPUT / "walkthrough-server.log", "w")
     proc = subprocess.Popen([sys.executable, "-m", "service", "serve", "--no-demo", "--workers", "2"], cwd=ROOT,

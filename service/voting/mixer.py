@@ -1,0 +1,163 @@
+"""The mixer (docs/voting.md): the only writer of plaintext ballots. It opens the sealed ballots
+of a round and voter group only when at least k of them wait (MIX_K), and writes them to
+`ballots` in one transaction, in a random order, deleting the sealed rows in another random
+order; so plaintext ballots and their trackers enter the database only in shuffled batches of at
+least k of a group, apart from the tokens they came from. At the close, each group's remainder
+is mixed together with enough of its earlier ballots that the last batch too holds k of the
+group (or all of it), and the round's key is then destroyed.
+
+A batch is one transaction: killed at any point, the mixer leaves every ballot either sealed or
+mixed, never both and never neither, and the next pass takes up what is left. Every server runs
+`loop` in a background thread (MIX_SECONDS); an advisory lock lets one of them work at a time.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import random
+import threading
+from pathlib import Path
+
+import psycopg2
+import psycopg2.extras
+from psycopg2.extras import Json
+
+from ballots import forms, mixing, sealing
+from service.voting import queries as q
+from service.voting import round_keys
+
+log = logging.getLogger("pingyi.mixer")
+_LOCK = 0x706779_4D  # "pgy" + mix
+
+
+def _opened(key: bytes, round_id: int, group_id: int, sealed_rows) -> list[bytes]:
+    return [sealing.open_sealed(key, round_id, group_id, bytes(r["sealed"])) for r in sealed_rows]
+
+
+def _ballot_row(campaign_id: int, ballot: bytes, form) -> tuple:
+    """The row of a plaintext ballot. What was sealed is the canonical ballot the tracker hashes
+    (forms.tracker): its hash is the voter's receipt."""
+    b = json.loads(ballot)
+    return (b["id"], campaign_id, b["round_id"], b["group_id"], Json(b["answers"]), hashlib.sha256(ballot).digest(),
+            "online", forms.pack_marks(form, b["answers"]))
+
+
+def _mixed_row(row) -> tuple:
+    return (row["id"], row["campaign_id"], row["round_id"], row["group_id"], Json(row["answers"]),
+            bytes(row["tracker"]), row["source"], row["tally"])
+
+
+def mix_group(cur, var_dir: Path, campaign_id: int, round_id: int, group_id: int, companions: int = 0) -> int:
+    """Open the group's sealed ballots and write them, with `companions` of its earlier ballots
+    taken out and written again, as one shuffled batch; the number of sealed ballots mixed."""
+    from service.voting.operations import ballot_form
+    sealed = q.take_sealed(cur, round_id, group_id)
+    if not sealed:
+        return 0
+    key = round_keys.load(var_dir, round_id)
+    if key is None:
+        raise RuntimeError(f"round {round_id} has sealed ballots but no key")
+    form = ballot_form(cur, campaign_id, round_id, group_id)
+    rows = [_ballot_row(campaign_id, b, form) for b in _opened(key, round_id, group_id, sealed)]
+    rows += [_mixed_row(r) for r in q.take_mixed(cur, round_id, group_id, companions)]
+    q.insert_ballots(cur, mixing.shuffled(rows))
+    q.delete_sealed(cur, mixing.shuffled(bytes(r["id"]) for r in sealed))
+    return len(sealed)
+
+
+def final_mix(cur, var_dir: Path, campaign_id: int, k: int) -> int:
+    """In the closing transaction (the campaign row locked): every group's remainder, with its
+    companions. The number of sealed ballots mixed."""
+    done = 0
+    for g in q.campaign_groups(cur, campaign_id):
+        done += mix_group(cur, var_dir, campaign_id, g["round_id"], g["group_id"],
+                          mixing.companions(g["sealed"], g["mixed"], k))
+    return done
+
+
+def destroy_spent_keys(cur, var_dir: Path, round_ids) -> list[int]:
+    """Destroy the keys of the rounds that are past voting and hold no sealed ballot."""
+    spent = q.spent_keys(cur, round_ids)
+    for round_id in spent:
+        round_keys.destroy(var_dir, round_id)
+    return spent
+
+
+def _key_files(var_dir: Path) -> list[int]:
+    folder = Path(var_dir) / "round-keys"
+    if not folder.is_dir():
+        return []
+    return [int(p.stem.split("-")[1]) for p in folder.glob("round-*.key")]
+
+
+def run_once(dsn: str, var_dir: Path, k: int) -> dict:
+    """One pass: every group of an open campaign with k sealed ballots waiting is mixed, one
+    transaction a group; keys of rounds past voting are destroyed. {} when another process is
+    mixing."""
+    conn = psycopg2.connect(dsn, application_name="pingyi-mixer", cursor_factory=psycopg2.extras.RealDictCursor)
+    try:
+        with conn.cursor() as cur:
+            locked = q.try_advisory_lock(cur, _LOCK)
+        conn.commit()
+        if not locked:
+            return {}
+        try:
+            return _pass(conn, var_dir, k)
+        finally:
+            conn.rollback()
+            with conn.cursor() as cur:
+                q.advisory_unlock(cur, _LOCK)
+            conn.commit()
+    finally:
+        conn.close()
+
+
+def _pass(conn, var_dir: Path, k: int) -> dict:
+    done = {"mixed": 0, "batches": 0, "keys_destroyed": []}
+    with conn.cursor() as cur:
+        ready = q.waiting_groups(cur, at_least=k)
+    conn.commit()
+    for g in ready:
+        with conn.cursor() as cur:
+            # The campaign first, as a close takes it: a close waits for this batch, or this
+            # finds the campaign closed (the close mixed the group itself).
+            if q.lock_open_campaign(cur, g["campaign_id"]):
+                done["mixed"] += mix_group(cur, var_dir, g["campaign_id"], g["round_id"], g["group_id"])
+                done["batches"] += 1
+        conn.commit()
+    with conn.cursor() as cur:
+        done["keys_destroyed"] = destroy_spent_keys(cur, var_dir, _key_files(var_dir))
+    conn.commit()
+    return done
+
+
+_started: dict[int, threading.Event] = {}
+_started_lock = threading.Lock()
+
+
+def start(dsn: str, var_dir: Path, k: int, seconds: int) -> threading.Event | None:
+    """Start this process's mixing thread once (a forked worker starts its own); returns the
+    event that stops it."""
+    if seconds <= 0:
+        return None
+    with _started_lock:
+        if os.getpid() in _started:
+            return _started[os.getpid()]
+        stop = _started[os.getpid()] = threading.Event()
+    threading.Thread(target=loop, args=(dsn, var_dir, k, seconds, stop), name="pingyi-mixer", daemon=True).start()
+    return stop
+
+
+def loop(dsn: str, var_dir: Path, k: int, seconds: float, stop: threading.Event) -> None:
+    # Jitter: the workers of a host, started together, do not all wake at once.
+    while not stop.wait(seconds * random.uniform(0.8, 1.2)):
+        try:
+            done = run_once(dsn, var_dir, k)
+            if done.get("mixed"):
+                log.info("mixed %s ballots in %s batches", done["mixed"], done["batches"])
+        except psycopg2.Error as exc:  # a failed pass is retried at the next interval
+            log.warning("mixing failed (%s); retrying later", type(exc).__name__)
+        except Exception:  # never let the thread die: log it (no values: types and frames only)
+            log.exception("mixing failed; retrying later")

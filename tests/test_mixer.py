@@ -1,0 +1,155 @@
+"""The mixer (service/voting/mixer.py): the only writer of plaintext ballots. It opens a group's
+sealed ballots only once k wait, a batch is one transaction (killed midway, nothing is both
+sealed and mixed, nothing neither), a close waits for a cast or a batch in flight and then mixes
+what is left, and keys go once their round is past voting."""
+from __future__ import annotations
+
+import json
+import threading
+
+import psycopg2
+import psycopg2.extras
+import pytest
+
+from service.voting import mixer, round_keys
+from tests.polling import wait_for_lock_waiter, wait_until
+
+
+def cast(client, token, answers):
+    r = client.post("/api/v1/ballots:cast", data=json.dumps({"token": token, "answers": answers}),
+                    content_type="application/json")
+    assert r.status_code == 201, r.get_json()
+    return r.get_json()["tracker"]
+
+
+def counts(database) -> tuple[int, int]:
+    """(sealed, mixed) ballots in the database."""
+    with psycopg2.connect(database) as c, c.cursor() as cur:
+        cur.execute("SELECT (SELECT count(*) FROM sealed_ballots), (SELECT count(*) FROM ballots)")
+        out = cur.fetchone()
+    c.close()
+    return out
+
+
+def test_groups_are_mixed_apart_and_only_in_crowds(client, full_campaign, database, mix, organiser_key):
+    teachers = [cast(client, t, {}) for t in full_campaign.tokens(4, group=0)]
+    students = [cast(client, t, {}) for t in full_campaign.tokens(2, group=1)]
+    assert mix(k=3) == {"mixed": 4, "batches": 1, "keys_destroyed": []}  # the teachers' crowd only
+    assert counts(database) == (2, 4)
+    board = client.get(f"/board/{full_campaign.round}").get_data(as_text=True)
+    assert "已收回选票" in board and ">6<" in board  # turnout counts sealed and mixed alike
+    turnout = client.get(f"/api/v1/campaigns/{full_campaign.id}/turnout",
+                         headers=organiser_key).get_json()["rounds"][0]["groups"]
+    assert [g["cast"] for g in turnout] == [4, 2]
+    with psycopg2.connect(database) as c, c.cursor() as cur:
+        cur.execute("SELECT group_id FROM ballots")
+        assert {r[0] for r in cur.fetchall()} == {full_campaign.groups[0]}
+    c.close()
+    assert len(teachers) == 4 and len(students) == 2
+
+
+def test_a_batch_cut_short_leaves_every_ballot_sealed(client, full_campaign, database, settings, monkeypatch):
+    """kill -9 in the middle of a batch is a transaction that never commits: here the insert fails
+    after the ballots were opened and the first rows written."""
+    for t in full_campaign.tokens(5):
+        cast(client, t, {})
+    from service.voting import queries as q
+    real = q.delete_sealed
+
+    def crash(cur, ids):
+        raise psycopg2.OperationalError("server closed the connection unexpectedly")
+    monkeypatch.setattr(q, "delete_sealed", crash)
+    with pytest.raises(psycopg2.OperationalError):
+        mixer.run_once(database, settings.var_dir, 1)
+    assert counts(database) == (5, 0)  # nothing mixed, nothing lost
+    monkeypatch.setattr(q, "delete_sealed", real)
+    assert mixer.run_once(database, settings.var_dir, 1)["mixed"] == 5  # the next pass takes them up
+    assert counts(database) == (0, 5)
+
+
+def test_a_close_waits_for_a_cast_in_flight_and_mixes_it(client, full_campaign, organiser_key, database, app):
+    """The cast holds the campaign row FOR KEY SHARE from its sealed insert to its commit; the
+    close (FOR UPDATE) waits for it, and then mixes it with the rest: nothing acknowledged is left
+    out of the tally, and nothing is left sealed."""
+    from service.voting import operations as voting
+    tokens = full_campaign.tokens(3)
+    cast(client, tokens[0], {})
+    cast(client, tokens[1], {})
+    conn = psycopg2.connect(database, cursor_factory=psycopg2.extras.RealDictCursor)
+    with app.test_request_context(), conn.cursor() as cur:
+        receipt = voting.cast(cur, tokens[2], {})  # stored, not yet committed
+    outcome = {}
+
+    def close():
+        outcome["status"] = client.post(f"/api/v1/campaigns/{full_campaign.id}/transitions", json={"to": "closed"},
+                                        headers=organiser_key).status_code
+    closer = threading.Thread(target=close)
+    closer.start()
+    wait_for_lock_waiter(database, "the close to wait for the cast in flight", application_name="pingyi")
+    conn.commit()  # the voter's 201
+    conn.close()
+    closer.join(30)
+    assert not closer.is_alive() and outcome == {"status": 200}
+    assert counts(database) == (0, 3)
+    board = client.get(f"/board/{full_campaign.round}").get_data(as_text=True)
+    assert receipt["tracker"] in board
+
+
+def test_a_cast_after_the_close_is_refused_and_spends_nothing(client, full_campaign, organiser_key, database):
+    (token,) = full_campaign.tokens(1)
+    assert client.post(f"/api/v1/campaigns/{full_campaign.id}/transitions", json={"to": "closed"},
+                       headers=organiser_key).status_code == 200
+    r = client.post("/api/v1/ballots:cast", json={"token": token, "answers": {}})
+    assert r.status_code == 409 and r.get_json()["error"]["code"] == "voting_closed"
+    with psycopg2.connect(database) as c, c.cursor() as cur:
+        cur.execute("SELECT count(*) FROM ballot_tokens WHERE round_id = %s", (full_campaign.round,))
+        assert cur.fetchone()[0] == 1  # the token is still there: nothing was spent
+    c.close()
+
+
+def test_keys_are_made_at_the_opening_and_swept_if_the_close_could_not_destroy_them(
+        client, full_campaign, organiser_key, database, settings, monkeypatch):
+    from service.voting import operations as voting
+    assert round_keys.load(settings.var_dir, full_campaign.round) is not None  # made when voting opened
+    cast(client, full_campaign.tokens(1)[0], {})
+    monkeypatch.setitem(voting.EFFECTS, "round_keys_destroyed", voting.Effect())  # the process died after commit
+    assert client.post(f"/api/v1/campaigns/{full_campaign.id}/transitions", json={"to": "closed"},
+                       headers=organiser_key).status_code == 200
+    assert round_keys.load(settings.var_dir, full_campaign.round) is not None
+    done = mixer.run_once(database, settings.var_dir, 10)
+    assert full_campaign.round in done["keys_destroyed"]
+    assert round_keys.load(settings.var_dir, full_campaign.round) is None
+
+
+def test_the_background_thread_mixes_without_being_asked(client, full_campaign, database, settings):
+    for t in full_campaign.tokens(3):
+        cast(client, t, {})
+    stop = threading.Event()
+    worker = threading.Thread(target=mixer.loop, args=(database, settings.var_dir, 3, 0.2, stop))
+    worker.start()
+    try:
+        wait_until(lambda: counts(database) == (0, 3), "the thread to mix the ballots")
+    finally:
+        stop.set()
+        worker.join(10)
+    assert not worker.is_alive()
+
+
+def test_each_gunicorn_worker_starts_its_mixing_thread(database, settings, monkeypatch):
+    """gunicorn calls load() in each worker after the fork: that is where the thread starts."""
+    from service.core import server
+    started = []
+    monkeypatch.setattr(mixer, "start", lambda dsn, var_dir, k, seconds: started.append((dsn, var_dir, k, seconds)))
+    for name, value in (("DATABASE_URL", database), ("SECRET_KEY", settings.secret_key), ("PINGYI_ENV", "test"),
+                        ("PINGYI_VAR_DIR", str(settings.var_dir)), ("MIX_SECONDS", "45"), ("MIX_K", "12")):
+        monkeypatch.setenv(name, value)
+    app = server._App({"bind": "127.0.0.1:0", "workers": 1}).load()
+    assert app.config["DATABASE_DSN"] == database and started == [(database, settings.var_dir, 12, 45)]
+
+
+def test_the_mix_command(client, full_campaign, run_cli, database):
+    for t in full_campaign.tokens(2):
+        cast(client, t, {})
+    r = run_cli("mix", env={"MIX_K": "2"})
+    assert r.exit_code == 0 and "mixed 2 ballots in 1 batches" in r.stdout, r.output
+    assert counts(database) == (0, 2)
