@@ -274,16 +274,24 @@ def mark_slots(sections: list[FormSection]) -> list[tuple[int, str, str]]:
 
 def pack_marks(sections: list[FormSection], clean: dict) -> int | None:
     """The counter of a validated ballot; None when the form has no graded section."""
+    return marks_packer(sections)(clean)
+
+
+def marks_packer(sections: list[FormSection]):
+    """pack_marks for one form, its slots worked out once (the mixer packs thousands a batch)."""
     slots = mark_slots(sections)
     if not slots:
-        return None
-    index = {slot: i for i, slot in enumerate(slots)}
-    value = 0
-    for sec in sections:
-        if sec.type in ("rating", "approve"):
-            for row, option in clean.get(str(sec.id), {}).items():
-                value += 10 ** (DIGITS * index[(sec.id, row, option)])
-    return value
+        return lambda clean: None
+    weights = {slot: 10 ** (DIGITS * i) for i, slot in enumerate(slots)}
+    graded = [(str(sec.id), sec.id) for sec in sections if sec.type in ("rating", "approve")]
+
+    def pack(clean: dict) -> int:
+        value = 0
+        for key, sid in graded:
+            for row, option in clean.get(key, {}).items():
+                value += weights[(sid, row, option)]
+        return value
+    return pack
 
 
 def unpack_counts(sections: list[FormSection], total: int) -> dict:

@@ -58,13 +58,26 @@ def seal(key: bytes, round_id: int, group_id: int, ballot: bytes, size: int) -> 
 
 def open_sealed(key: bytes, round_id: int, group_id: int, sealed: bytes) -> bytes:
     """The ballot inside, or SealBroken."""
+    return open_many(key, round_id, group_id, [sealed])[0]
+
+
+def open_many(key: bytes, round_id: int, group_id: int, sealed: list[bytes]) -> list[bytes]:
+    """Each ballot inside, in order (one cipher for the batch); SealBroken if any does not open."""
+    cipher, aad = AESGCM(key), _aad(round_id, group_id)
+    return [_unpad(_decrypt(cipher, aad, s)) for s in sealed]
+
+
+def _decrypt(cipher: AESGCM, aad: bytes, sealed: bytes) -> bytes:
     try:
-        padded = AESGCM(key).decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], _aad(round_id, group_id))
+        return cipher.decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], aad)
     except (InvalidTag, ValueError):
         raise SealBroken("the sealed ballot does not open with this key, round and group") from None
+
+
+def _unpad(padded: bytes) -> bytes:
     length = int.from_bytes(padded[:_LENGTH_BYTES], "big")
     body, padding = padded[_LENGTH_BYTES:_LENGTH_BYTES + length], padded[_LENGTH_BYTES + length:]
-    if len(body) != length or any(padding):
+    if len(body) != length or padding.strip(b"\x00"):
         raise SealBroken("the sealed ballot's padding is not what sealing writes")
     return body
 

@@ -88,7 +88,8 @@ def prepare(dsn, secret, n):
     bare = [secrets.token_urlsafe(20) for _ in range(n)]
     with psycopg2.connect(dsn, cursor_factory=psycopg2.extras.RealDictCursor) as conn, conn.cursor() as cur:
         actor = Principal("user", 1, "bench", ROLES["admin"], "admin")
-        transition(cur, actor, campaign["id"], "open")
+        with app.app_context():  # opening makes the round keys, in the directory the servers read
+            transition(cur, actor, campaign["id"], "open")
         cur.execute("SELECT id FROM rounds WHERE campaign_id = %s ORDER BY position", (campaign["id"],))
         rid = [r["id"] for r in cur.fetchall()][1]
         assert rid == campaign["round"] + 1
@@ -113,7 +114,7 @@ def prepare(dsn, secret, n):
                str(sids[2]): "希望进一步加强实验室开放。"}
     real_bodies = [json.dumps({"token": t, "answers": answers}).encode() for t in real]
     bare_bodies = [json.dumps({"token": t, "answers": answers}).encode() for t in bare]
-    return real_bodies, bare_bodies
+    return real_bodies, bare_bodies, app.config["SETTINGS"].var_dir
 
 
 def main() -> int:
@@ -133,9 +134,9 @@ def main() -> int:
     dsn = fresh_database("pingyi_bench_cast")
     secret = secrets.token_urlsafe(40)
     total = per_run * 2 + args.max_rate * warm_seconds
-    real_bodies, bare_bodies = prepare(dsn, secret, total)
+    real_bodies, bare_bodies, var_dir = prepare(dsn, secret, total)
     env = {**os.environ, "DATABASE_URL": dsn, "SECRET_KEY": secret, "PINGYI_ENV": "test",
-           "PINGYI_VAR_DIR": "/tmp/pingyi-bench-var", "LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT)}
+           "PINGYI_VAR_DIR": str(var_dir), "LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT), "MIX_SECONDS": "0"}
     ports = {"real": free_port(), "bare": free_port()}
     procs = {"real": start("service:create_app()", env, args.workers, ports["real"]),
              "bare": start("bench.bare_app:app", env, args.workers, ports["bare"])}

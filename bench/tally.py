@@ -60,8 +60,9 @@ def main() -> int:
         rid = add_part(cur, actor, "rounds", cid, RoundIn().load({"title": "测评", "kind": "evaluation"}))["id"]
         sid = add_part(cur, actor, "sections", cid, SectionIn().load(
             {"round_id": rid, "type": "rating", "title": "满意度", "config": {"scale": "satisfaction"}}))["id"]
-        for state in ("announced", "open"):
-            transition(cur, actor, cid, state)
+        with app.app_context():  # opening makes the round's sealing key under the app's var dir
+            for state in ("announced", "open"):
+                transition(cur, actor, cid, state)
     conn.commit()
     fill_started = time.perf_counter()
     with conn.cursor() as cur:

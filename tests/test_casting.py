@@ -355,7 +355,8 @@ def test_a_receipt_matches_its_ballot_whatever_the_voter_writes(client, full_cam
     from ballots.forms import short_tracker
     from ballots.forms import tracker as make_tracker
     text = str(full_campaign.sections["text"])
-    tricky = ['x -987654321 y', ',"group_id":-987654321,', '-987654321']
+    # …nor must the mixer's COPY (tabs, line breaks and backslashes are its separators and escapes)
+    tricky = ['x -987654321 y', ',"group_id":-987654321,', '-987654321', 'tab\there\\N back\\slash\nline \\x00']
     for comment in tricky:
         (token,) = full_campaign.tokens(1)
         r = cast(client, token, {text: comment})

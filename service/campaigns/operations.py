@@ -211,7 +211,8 @@ def transition(cur, principal, campaign_id, target):
     insert_event(cur, principal.actor, "campaign.transition", campaign_id,
                  {"from": campaign["state"], "to": target})
     for effect in effects:
-        db.after_commit(functools.partial(effect.after, campaign_id))
+        if effect.after is not None:
+            db.after_commit(functools.partial(effect.after, campaign_id))
     return row
 
 

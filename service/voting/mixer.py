@@ -22,7 +22,6 @@ from pathlib import Path
 
 import psycopg2
 import psycopg2.extras
-from psycopg2.extras import Json
 
 from ballots import forms, mixing, sealing
 from service.voting import queries as q
@@ -32,20 +31,23 @@ log = logging.getLogger("pingyi.mixer")
 _LOCK = 0x706779_4D  # "pgy" + mix
 
 
-def _opened(key: bytes, round_id: int, group_id: int, sealed_rows) -> list[bytes]:
-    return [sealing.open_sealed(key, round_id, group_id, bytes(r["sealed"])) for r in sealed_rows]
+_HEAD, _AFTER_ANSWERS = b'{"answers":', b',"group_id":'
 
 
-def _ballot_row(campaign_id: int, ballot: bytes, form) -> tuple:
+def _ballot_row(campaign_id: int, ballot: bytes, pack, graded: bool) -> tuple:
     """The row of a plaintext ballot. What was sealed is the canonical ballot the tracker hashes
-    (forms.tracker): its hash is the voter's receipt."""
-    b = json.loads(ballot)
-    return (b["id"], campaign_id, b["round_id"], b["group_id"], Json(b["answers"]), hashlib.sha256(ballot).digest(),
-            "online", forms.pack_marks(form, b["answers"]))
+    (forms.tracker, keys sorted: answers first): its hash is the voter's receipt, and its answers
+    go to the database as the JSON text they are (a quote inside a string is escaped, so the last
+    `,"group_id":` ends them). They are parsed only where the form has marks to count."""
+    cut = ballot.rindex(_AFTER_ANSWERS)
+    answers = ballot[len(_HEAD):cut].decode("utf-8")
+    rest = json.loads(b"{" + ballot[cut + 1:])
+    return (rest["id"], campaign_id, rest["round_id"], rest["group_id"], answers, hashlib.sha256(ballot).digest(),
+            "online", pack(json.loads(answers)) if graded else None)
 
 
 def _mixed_row(row) -> tuple:
-    return (row["id"], row["campaign_id"], row["round_id"], row["group_id"], Json(row["answers"]),
+    return (row["id"], row["campaign_id"], row["round_id"], row["group_id"], row["answers"],
             bytes(row["tracker"]), row["source"], row["tally"])
 
 
@@ -60,10 +62,12 @@ def mix_group(cur, var_dir: Path, campaign_id: int, round_id: int, group_id: int
     if key is None:
         raise RuntimeError(f"round {round_id} has sealed ballots but no key")
     form = ballot_form(cur, campaign_id, round_id, group_id)
-    rows = [_ballot_row(campaign_id, b, form) for b in _opened(key, round_id, group_id, sealed)]
+    pack, graded = forms.marks_packer(form), bool(forms.mark_slots(form))
+    opened = sealing.open_many(key, round_id, group_id, [s for _, s in sealed])
+    rows = [_ballot_row(campaign_id, b, pack, graded) for b in opened]
     rows += [_mixed_row(r) for r in q.take_mixed(cur, round_id, group_id, companions)]
     q.insert_ballots(cur, mixing.shuffled(rows))
-    q.delete_sealed(cur, mixing.shuffled(bytes(r["id"]) for r in sealed))
+    q.delete_sealed(cur, mixing.shuffled(i for i, _ in sealed))
     return len(sealed)
 
 

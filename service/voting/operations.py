@@ -189,7 +189,7 @@ def parse_tracker(text: str) -> bytes | None:
 class Effect:
     before: Callable = lambda cur: None
     during: Callable = lambda cur, campaign_id: None
-    after: Callable = lambda campaign_id: None
+    after: Callable | None = None  # called with the campaign id once the transition has committed
 
 
 def _make_keys(cur, campaign_id) -> None:

@@ -1,6 +1,11 @@
 """SQL for casting and receipts. Functions take `cur` first and never commit."""
 from __future__ import annotations
 
+import io
+import json
+
+import psycopg2.extensions
+
 from service.core.db import execute_prepared
 
 # The cast path's two statements run prepared (service.core.db.execute_prepared): each $n appears
@@ -120,11 +125,13 @@ def campaign_groups(cur, campaign_id) -> list[dict]:
     return cur.fetchall()
 
 
-def take_sealed(cur, round_id, group_id) -> list[dict]:
-    """The sealed ballots of a round and group, locked for the mix."""
-    cur.execute("SELECT id, sealed FROM sealed_ballots WHERE round_id = %s AND group_id = %s FOR UPDATE",
-                (round_id, group_id))
-    return cur.fetchall()
+def take_sealed(cur, round_id, group_id) -> list[tuple[bytes, bytes]]:
+    """(id, sealed) of the sealed ballots of a round and group, locked for the mix (read as
+    tuples: a batch may hold tens of thousands)."""
+    with cur.connection.cursor(cursor_factory=psycopg2.extensions.cursor) as plain:
+        plain.execute("SELECT id, sealed FROM sealed_ballots WHERE round_id = %s AND group_id = %s FOR UPDATE",
+                      (round_id, group_id))
+        return [(bytes(i), bytes(s)) for i, s in plain.fetchall()]
 
 
 def take_mixed(cur, round_id, group_id, n: int) -> list[dict]:
@@ -138,11 +145,27 @@ def take_mixed(cur, round_id, group_id, n: int) -> list[dict]:
     return cur.fetchall()
 
 
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_field(value) -> str:
+    """A value in COPY's text format."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, (bytes, memoryview)):
+        return "\\\\x" + bytes(value).hex()
+    if isinstance(value, (dict, list)):  # a ballot taken out to be mixed again
+        value = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return str(value).translate(_COPY_ESCAPES)  # text, and JSON text: the mixer's answers
+
+
 def insert_ballots(cur, rows: list[tuple]) -> None:
-    """Write plaintext ballots in the order given (the mixer's shuffle)."""
-    from psycopg2.extras import execute_values
-    execute_values(cur, f"INSERT INTO ballots ({BALLOT_COLUMNS}) VALUES %s", rows,
-                   template="(%s, %s, %s, %s, %s, %s, %s, %s)", page_size=1000)
+    """Write plaintext ballots (tuples in BALLOT_COLUMNS' order, answers as a dict) in the order
+    given — the mixer's shuffle — with one COPY."""
+    data = io.StringIO("".join(
+        f"{i}\t{c}\t{r}\t{g}\t{_copy_field(answers)}\t\\\\x{bytes(tracker).hex()}\t{_copy_field(source)}\t"
+        f"{_copy_field(tally)}\n" for i, c, r, g, answers, tracker, source, tally in rows))
+    cur.copy_expert(f"COPY ballots ({BALLOT_COLUMNS}) FROM STDIN", data)
 
 
 def delete_sealed(cur, ids: list[bytes]) -> int:
