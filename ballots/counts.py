@@ -72,3 +72,51 @@ def counts_from_ballots(ballots) -> Counts:
                     else:
                         c.scores[(sid, g, row)].add(answer)
     return c
+
+
+def merge(into: Counts, other: Counts) -> Counts:
+    """Add other's counts to into (as if into had counted other's ballots too); returns into."""
+    for g, n in other.ballots.items():
+        into.ballots[g] = into.ballots.get(g, 0) + n
+    for name in ("options", "chosen", "write_ins", "invalid"):
+        target = getattr(into, name)
+        for key, n in getattr(other, name).items():
+            target[key] += n
+    for key, agg in other.scores.items():
+        into.scores[key].merge(agg)
+    return into
+
+
+def _fraction_text(x: Fraction | None) -> str | None:
+    return None if x is None else f"{x.numerator}/{x.denominator}"
+
+
+def to_record(c: Counts, group_id: int) -> dict:
+    """One group's counts as JSON (what the mixer keeps per round and group): exact, fractions
+    as "numerator/denominator"."""
+    return {
+        "ballots": c.ballots.get(group_id, 0),
+        "options": sorted([sid, row, option, n] for (sid, g, row, option), n in c.options.items() if g == group_id),
+        "chosen": sorted([sid, subject, n] for (sid, g, subject), n in c.chosen.items() if g == group_id),
+        "write_ins": sorted([sid, name, n] for (sid, g, name), n in c.write_ins.items() if g == group_id),
+        "scores": sorted([sid, row, a.n, _fraction_text(a.total), _fraction_text(a.low), _fraction_text(a.high)]
+                         for (sid, g, row), a in c.scores.items() if g == group_id),
+        "invalid": sorted([sid, n] for (sid, g), n in c.invalid.items() if g == group_id),
+    }
+
+
+def from_record(group_id: int, record: dict, into: Counts | None = None) -> Counts:
+    """The counts of to_record, added to `into` (a new Counts by default)."""
+    c = into if into is not None else Counts()
+    c.ballots[group_id] = c.ballots.get(group_id, 0) + record["ballots"]
+    for sid, row, option, n in record["options"]:
+        c.options[(sid, group_id, row, option)] += n
+    for sid, subject, n in record["chosen"]:
+        c.chosen[(sid, group_id, subject)] += n
+    for sid, name, n in record["write_ins"]:
+        c.write_ins[(sid, group_id, name)] += n
+    for sid, row, n, total, low, high in record["scores"]:
+        c.scores[(sid, group_id, row)].merge(ScoreAgg(n, Fraction(total), Fraction(low), Fraction(high)))
+    for sid, n in record.get("invalid", []):
+        c.invalid[(sid, group_id)] += n
+    return c

@@ -153,3 +153,36 @@ def test_the_mix_command(client, full_campaign, run_cli, database):
     r = run_cli("mix", env={"MIX_K": "2"})
     assert r.exit_code == 0 and "mixed 2 ballots in 1 batches" in r.stdout, r.output
     assert counts(database) == (0, 2)
+
+
+def test_the_mixers_counts_equal_a_recount_of_the_ballots(client, full_campaign, organiser_key, conn, mix):
+    """Each batch's counts are added to its group's row in the same transaction; after mixes and
+    the close's companions, the stored counts are exactly what a recount of the rows says."""
+    from ballots.counts import counts_from_ballots
+    from service.results.queries import count_round, stored_counts
+    s = {k: str(v) for k, v in full_campaign.sections.items()}
+    o, p = full_campaign.orgs, full_campaign.people
+    answers = [full_campaign.valid,
+               {s["rating"]: {str(o[0]): "不满意"}, s["choose"]: {"chosen": [p[1], p[2]]}, s["score"]: {str(p[0]): 61.5}},
+               {s["approve"]: {str(p[0]): "不赞成"}, s["choose"]: {"write_ins": ["赵静", "钱坤"]}}, {}]
+    for i in range(23):
+        (token,) = full_campaign.tokens(1, group=i % 2)
+        cast(client, token, answers[i % 4])
+        if i in (9, 17):
+            mix(k=4)
+    assert client.post(f"/api/v1/campaigns/{full_campaign.id}/transitions", json={"to": "closed"},
+                       headers=organiser_key).status_code == 200
+    with conn.cursor() as cur:
+        stored = stored_counts(cur, full_campaign.round)
+        cur.execute("SELECT group_id, answers FROM ballots WHERE round_id = %s", (full_campaign.round,))
+        recount = counts_from_ballots(cur.fetchall())
+        from ballots import forms
+        definition = client.get(f"/api/v1/campaigns/{full_campaign.id}", headers=organiser_key).get_json()
+        sections = forms.build_form(definition, full_campaign.round, None)
+        sql = count_round(cur, full_campaign.round, sections, lambda g: forms.build_form(definition, full_campaign.round, g))
+    conn.commit()
+    assert sum(stored.ballots.values()) == 23
+    for name in ("ballots", "options", "chosen", "write_ins"):
+        assert dict(getattr(stored, name)) == dict(getattr(recount, name)) == dict(getattr(sql, name)), name
+    assert {k: (a.n, a.total, a.low, a.high) for k, a in stored.scores.items()} == \
+        {k: (a.n, a.total, a.low, a.high) for k, a in recount.scores.items()}

@@ -65,7 +65,8 @@ def _closed_round(cur, campaign_id, round_id):
 def round_results(cur, campaign_id, round_id) -> dict:
     definition, rnd = _closed_round(cur, campaign_id, round_id)
     sections = forms.build_form(definition, round_id, None)
-    counts = q.count_round(cur, round_id, sections, lambda group: forms.build_form(definition, round_id, group))
+    counts = q.stored_counts(cur, round_id) or \
+        q.count_round(cur, round_id, sections, lambda group: forms.build_form(definition, round_id, group))
     result = tally(sections, definition["groups"], counts, definition["rules"], q.issued_per_group(cur, round_id))
     return {"campaign_id": campaign_id, "round_id": round_id, "round": rnd["title"], "kind": rnd["kind"],
             "state": definition["state"], "rules": definition["rules"], **result}

@@ -85,6 +85,20 @@ def section_comments(cur, round_id, section_ids) -> dict:
     return out
 
 
+def stored_counts(cur, round_id):
+    """The round's counts as the mixer kept them, a row a group (None when no batch was mixed:
+    ballots written otherwise, before migration 0017, are counted from their rows)."""
+    from ballots.counts import Counts, from_record
+    cur.execute("SELECT group_id, counts FROM ballot_counts WHERE round_id = %s", (round_id,))
+    rows = cur.fetchall()
+    if not rows:
+        return None
+    c = Counts()
+    for r in rows:
+        from_record(r["group_id"], r["counts"], c)
+    return c
+
+
 def issued_per_group(cur, round_id) -> dict:
     """Ballots in voters' hands per group: minted, less those still in a hand-out pool, less
     those voided (lost slips, withdrawn pools)."""

@@ -23,7 +23,7 @@ from pathlib import Path
 import psycopg2
 import psycopg2.extras
 
-from ballots import forms, mixing, sealing
+from ballots import counts, forms, mixing, sealing
 from service.voting import queries as q
 from service.voting import round_keys
 
@@ -34,16 +34,16 @@ _LOCK = 0x706779_4D  # "pgy" + mix
 _HEAD, _AFTER_ANSWERS = b'{"answers":', b',"group_id":'
 
 
-def _ballot_row(campaign_id: int, ballot: bytes, pack, graded: bool) -> tuple:
-    """The row of a plaintext ballot. What was sealed is the canonical ballot the tracker hashes
-    (forms.tracker, keys sorted: answers first): its hash is the voter's receipt, and its answers
-    go to the database as the JSON text they are (a quote inside a string is escaped, so the last
-    `,"group_id":` ends them). They are parsed only where the form has marks to count."""
+def _ballot_row(campaign_id: int, ballot: bytes, pack) -> tuple[tuple, dict]:
+    """The row of a plaintext ballot, and its answers. What was sealed is the canonical ballot the
+    tracker hashes (forms.tracker, keys sorted: answers first): its hash is the voter's receipt,
+    and its answers go to the database as the JSON text they are (a quote inside a string is
+    escaped, so the last `,"group_id":` ends them)."""
     cut = ballot.rindex(_AFTER_ANSWERS)
-    answers = ballot[len(_HEAD):cut].decode("utf-8")
-    rest = json.loads(b"{" + ballot[cut + 1:])
-    return (rest["id"], campaign_id, rest["round_id"], rest["group_id"], answers, hashlib.sha256(ballot).digest(),
-            "online", pack(json.loads(answers)) if graded else None)
+    text = ballot[len(_HEAD):cut].decode("utf-8")
+    rest, answers = json.loads(b"{" + ballot[cut + 1:]), json.loads(text)
+    return (rest["id"], campaign_id, rest["round_id"], rest["group_id"], text, hashlib.sha256(ballot).digest(),
+            "online", pack(answers)), answers
 
 
 def _mixed_row(row) -> tuple:
@@ -61,13 +61,17 @@ def mix_group(cur, var_dir: Path, campaign_id: int, round_id: int, group_id: int
     key = round_keys.load(var_dir, round_id)
     if key is None:
         raise RuntimeError(f"round {round_id} has sealed ballots but no key")
-    form = ballot_form(cur, campaign_id, round_id, group_id)
-    pack, graded = forms.marks_packer(form), bool(forms.mark_slots(form))
-    opened = sealing.open_many(key, round_id, group_id, [s for _, s in sealed])
-    rows = [_ballot_row(campaign_id, b, pack, graded) for b in opened]
-    rows += [_mixed_row(r) for r in q.take_mixed(cur, round_id, group_id, companions)]
+    pack = forms.marks_packer(ballot_form(cur, campaign_id, round_id, group_id))
+    opened = [_ballot_row(campaign_id, b, pack) for b in sealing.open_many(key, round_id, group_id,
+                                                                           [s for _, s in sealed])]
+    rows = [row for row, _ in opened] + [_mixed_row(r) for r in q.take_mixed(cur, round_id, group_id, companions)]
     q.insert_ballots(cur, mixing.shuffled(rows))
     q.delete_sealed(cur, mixing.shuffled(i for i, _ in sealed))
+    # The batch's counts join the group's (the companions were counted when first mixed).
+    batch = counts.counts_from_ballots({"group_id": group_id, "answers": a} for _, a in opened)
+    stored = q.counts_for_update(cur, round_id, group_id)
+    total = counts.merge(counts.from_record(group_id, stored) if stored else counts.Counts(), batch)
+    q.put_counts(cur, round_id, group_id, counts.to_record(total, group_id))
     return len(sealed)
 
 

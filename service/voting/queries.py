@@ -192,3 +192,17 @@ def spent_keys(cur, round_ids) -> list[int]:
 def campaign_round_ids(cur, campaign_id) -> list[int]:
     cur.execute("SELECT id FROM rounds WHERE campaign_id = %s", (campaign_id,))
     return [r["id"] for r in cur.fetchall()]
+
+
+def counts_for_update(cur, round_id, group_id) -> dict | None:
+    """The group's counts record (ballots/counts.py), locked until the batch commits."""
+    cur.execute("SELECT counts FROM ballot_counts WHERE round_id = %s AND group_id = %s FOR UPDATE",
+                (round_id, group_id))
+    row = cur.fetchone()
+    return row["counts"] if row else None
+
+
+def put_counts(cur, round_id, group_id, record: dict) -> None:
+    cur.execute("""INSERT INTO ballot_counts (round_id, group_id, counts) VALUES (%s, %s, %s)
+                   ON CONFLICT (round_id, group_id) DO UPDATE SET counts = EXCLUDED.counts""",
+                (round_id, group_id, json.dumps(record, ensure_ascii=False)))

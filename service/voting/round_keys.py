@@ -17,8 +17,6 @@ from pathlib import Path
 from ballots import sealing
 
 _DIR = "round-keys"
-_cache: dict[tuple[str, int], bytes] = {}
-_lock = threading.Lock()
 
 
 def _folder(var_dir: Path) -> Path:
@@ -63,26 +61,20 @@ def make(var_dir: Path, round_id: int) -> bytes:
 
 
 def load(var_dir: Path, round_id: int) -> bytes | None:
-    """The round's key, or None when it was never made or has been destroyed."""
-    cache_key = (str(var_dir), int(round_id))
-    with _lock:
-        if cache_key in _cache:
-            return _cache[cache_key]
+    """The round's key, or None when it was never made or has been destroyed. Read from the file
+    every time (32 bytes): a key destroyed by one process is gone for every other at once, and no
+    process keeps it in memory after the close."""
     try:
         key = _path(var_dir, round_id).read_bytes()
     except FileNotFoundError:
         return None
     if len(key) != sealing.KEY_BYTES:
         raise RuntimeError(f"the key file of round {round_id} is damaged ({len(key)} bytes)")
-    with _lock:
-        _cache[cache_key] = key
     return key
 
 
 def destroy(var_dir: Path, round_id: int) -> None:
     """Forget the round's key: overwritten, removed and the removal synced; idempotent."""
-    with _lock:
-        _cache.pop((str(var_dir), int(round_id)), None)
     path = _path(var_dir, round_id)
     try:
         fd = os.open(path, os.O_WRONLY)
