@@ -1,28 +1,23 @@
-"""When the mixer may open sealed ballots, and how many earlier ballots join a group's last
-batch (docs/voting.md). The crowd that counts is the voter group's: a ballot row shows its group
-beside its answers, so a batch of fewer than k ballots of one group would narrow who cast them.
+"""When the mixer may open sealed ballots, and how many (docs/voting.md). The crowd that counts
+is the voter group's: a ballot row shows its group beside its answers, so a batch of fewer than
+k ballots of one group would narrow who cast them.
 
-While voting is open, a (round, group) is mixed once at least k of its sealed ballots wait. At
-the close, a group's remainder (fewer than k) is mixed together with enough of that group's
-earlier ballots, taken out and written again in the same shuffled batch, that the batch holds k
-ballots of the group — or the whole group, where it returned fewer than k in all.
+While voting is open, a (round, group) is mixed only once at least 2k of its sealed ballots wait,
+and k of them, chosen at random, stay sealed: so every batch holds at least k, and so does the
+group's last batch at the close — or the whole group, where it returned fewer than 2k in all and
+was never mixed before. No ballot is ever mixed twice: a ballot written again would show, by its
+earlier copy, which ones in its batch are new.
 """
 from __future__ import annotations
 
 import os
 
 
-def ready(waiting: int, k: int) -> bool:
-    """Whether a group's sealed ballots may be mixed while voting is open."""
-    return waiting >= k
-
-
-def companions(waiting: int, mixed: int, k: int) -> int:
-    """How many of the group's earlier (already mixed) ballots the close mixes again with its
-    `waiting` remainder, so that the last batch holds k of the group or all of it."""
-    if waiting == 0 or waiting >= k:
-        return 0
-    return min(k - waiting, mixed)
+def to_open(waiting: int, k: int, closing: bool) -> int:
+    """How many of a group's `waiting` sealed ballots a batch opens now."""
+    if closing:
+        return waiting
+    return waiting - k if waiting >= 2 * k else 0
 
 
 def shuffled(items) -> list:

@@ -88,7 +88,11 @@ def _widest_answer(sec: FormSection):
         longest = max(sec.options, key=lambda o: len(canonical(o)), default="")
         return {row.key: longest for row in sec.rows}
     if sec.type == "score":
-        return {row.key: _LONGEST_NUMBER for row in sec.rows}
+        # A float is at most 24 characters; an integer as long as the range allows, with its sign.
+        bound = max(abs(float(sec.config.get("min", 0))), abs(float(sec.config.get("max", 100))))
+        digits = len(str(int(bound))) + 1 if bound < 1e300 else 302
+        widest = _LONGEST_NUMBER if digits <= 24 else -int("9" * (digits - 1))
+        return {row.key: widest for row in sec.rows}
     if sec.type == "text":
         return _WIDEST * int(sec.config.get("max_length", 500))
     if sec.type == "choose":

@@ -4,6 +4,16 @@
 -- id to delete it by, and the ciphertext; no token, no time. The mixer opens sealed ballots
 -- only in crowds of at least k of a group and writes them to `ballots` in shuffled batches, so
 -- the link between a token and its ballot is never written anywhere, WAL and backups included.
+-- Ballots cast under the old design while a campaign is open would keep their order (settling
+-- and the close's rewrite are gone), and a pending rewrite would never run: upgrade between votes.
+DO $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM campaigns WHERE state = 'open') OR EXISTS (SELECT 1 FROM pending_scrubs) THEN
+        RAISE EXCEPTION 'migration 0016 (sealed ballots) needs every campaign closed or not yet open, and no '
+                        'table rewrite pending: close the open campaigns (or let their rewrite finish) and start again';
+    END IF;
+END $$;
+
 CREATE TABLE sealed_ballots (
     id           bytea PRIMARY KEY CHECK (length(id) = 16),
     campaign_id  bigint NOT NULL REFERENCES campaigns (id) ON DELETE CASCADE,

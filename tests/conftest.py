@@ -255,7 +255,7 @@ def gunicorn_server(database, settings, tmp_path_factory):
     log_path = OUTPUT / "gunicorn.log"
     log = open(log_path, "w")
     env = {**os.environ, "DATABASE_URL": database, "SECRET_KEY": settings.secret_key,
-           "PINGYI_VAR_DIR": str(tmp_path_factory.mktemp("gvar")), "BASE_URL": f"http://127.0.0.1:{port}",
+           "PINGYI_VAR_DIR": str(settings.var_dir), "BASE_URL": f"http://127.0.0.1:{port}",  # the round keys
            "PINGYI_ENV": "test", "LOG_LEVEL": "INFO", "MIX_SECONDS": "0"}
     # 3 workers of 8 threads: 24 requests in flight at once, so a burst of 20 really is simultaneous.
     proc = subprocess.Popen([sys.executable, "-m", "service", "serve", "--no-demo", "--port", str(port),
@@ -474,10 +474,11 @@ def refused_cleanly(result) -> bool:
 
 @pytest.fixture
 def mix(database, settings):
-    """Run the mixer now, as its background pass would (service/voting/mixer.py); k=1 unless
-    given: every waiting ballot is mixed. Returns what the pass did."""
+    """Run the mixer now (service/voting/mixer.py): with k, as its background pass would (a group
+    with 2k waiting is mixed but for k); without, every waiting ballot, as the close would. Returns
+    what the pass did."""
     from service.voting import mixer
 
-    def run(k=1):
-        return mixer.run_once(database, settings.var_dir, k)
+    def run(k=None):
+        return mixer.run_once(database, settings.var_dir, k or 1, flush=k is None)
     return run

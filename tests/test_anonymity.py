@@ -43,8 +43,10 @@ def test_no_statement_on_the_voters_path_carries_a_ballot(client, full_campaign,
     tokens = full_campaign.tokens(6)
     comments = [f"第{i}条：食堂饭菜太咸" for i in range(6)]
     receipts = []
-    for token, comment in zip(tokens, comments):
-        r = client.post("/api/v1/ballots:cast", json={"token": token, "answers": {text: comment}})
+    choose = str(full_campaign.sections["choose"])
+    for i, (token, comment) in enumerate(zip(tokens, comments)):
+        answers = {text: comment, choose: {"write_ins": [f"欧阳{i}号"]}}  # a write-in reaches the counts
+        r = client.post("/api/v1/ballots:cast", json={"token": token, "answers": answers})
         assert r.status_code == 201
         receipts.append(r.get_json()["tracker"])
     mix()
@@ -58,7 +60,7 @@ def test_no_statement_on_the_voters_path_carries_a_ballot(client, full_campaign,
     assert said.count("pingyi_seal") >= 6 or said.count("INSERT INTO sealed_ballots") >= 6, said[:2000]
     for token, comment, receipt in zip(tokens, comments, receipts):
         assert token not in said and grouped(token) not in said
-        assert comment not in said and "食堂" not in said
+        assert comment not in said and "食堂" not in said and "欧阳" not in said
         assert receipt.replace("-", "") not in said.upper().replace("-", "")
     for b in ballots:
         assert b["id"] not in said and bytes(b["tracker"]).hex() not in said
@@ -78,19 +80,19 @@ def test_the_wal_never_holds_a_ballot_in_the_transaction_that_spent_its_token(
         client, full_campaign, organiser_key, database, mix):
     """pg_waldump over every WAL record from before the first cast to after the close: each
     transaction that deletes a token's hash writes no plaintext ballot, and every transaction that
-    writes plaintext ballots is a mix of a crowd (k = 10: the teachers' 12 in one batch; the
-    students returned 7 in all, so the close's batch holds the whole group)."""
+    writes plaintext ballots is a mix of a crowd (k = 10: 15 of the teachers' 25 in one batch, the
+    10 kept back at the close; the students returned 7 in all, so their batch is the whole group)."""
     admin = psycopg2.connect(database, cursor_factory=psycopg2.extras.RealDictCursor)
     admin.autocommit = True
     with admin.cursor() as cur:
         cur.execute("SELECT pg_switch_wal()")
         cur.execute("SELECT pg_current_wal_lsn()::text AS lsn, current_setting('data_directory') AS data")
         start = cur.fetchone()
-    teachers = full_campaign.tokens(12, group=0)
+    teachers = full_campaign.tokens(25, group=0)
     students = full_campaign.tokens(7, group=1)
     for token in teachers + students:
         assert client.post("/api/v1/ballots:cast", json={"token": token, "answers": {}}).status_code == 201
-    assert mix(k=10)["batches"] == 1  # the teachers' 12; the students' 7 wait
+    assert mix(k=10) == {"mixed": 15, "batches": 1, "keys_destroyed": []}  # the teachers' 25 but 10; the students' 7 wait
     assert client.post(f"/api/v1/campaigns/{full_campaign.id}/transitions", json={"to": "closed"},
                        headers=organiser_key).status_code == 200
     with admin.cursor() as cur:
@@ -112,7 +114,9 @@ def test_the_wal_never_holds_a_ballot_in_the_transaction_that_spent_its_token(
             touched[tx][f"{table}:{op}"] += n
     spent = [tx for tx, ops in touched.items() if ops.get("ballot_tokens:DELETE")]
     writes = {tx: ops.get("ballots:INSERT", 0) + ops.get("ballots:MULTI_INSERT", 0) for tx, ops in touched.items()}
-    assert len(spent) == 19  # one transaction a cast
+    assert len(spent) == 32  # one transaction a cast
     assert all(writes[tx] == 0 for tx in spent)  # none of them writes a ballot in the clear
     batches = sorted(n for n in writes.values() if n)
-    assert batches == [7, 12], batches  # the mixer's crowd, and the close's batch of the whole group
+    # The mixer's crowd of 15; the close writes each group's last batch in its one transaction: the
+    # teachers' 10 kept back and the students' 7 (all of them).
+    assert batches == [15, 17], batches

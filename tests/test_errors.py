@@ -218,7 +218,7 @@ def test_a_cast_on_the_real_server_while_the_database_is_down(settings, full_cam
     (token,) = full_campaign.tokens(1)
     port = free_port()
     env = {**os.environ, "DATABASE_URL": db_proxy.dsn, "SECRET_KEY": settings.secret_key, "PINGYI_ENV": "test",
-           "PINGYI_VAR_DIR": str(tmp_path), "MIX_SECONDS": "0", "LOG_LEVEL": "INFO"}
+           "PINGYI_VAR_DIR": str(settings.var_dir), "MIX_SECONDS": "0", "LOG_LEVEL": "INFO"}
     log = open(tmp_path / "server.log", "w")
     proc = subprocess.Popen([sys.executable, "-m", "service", "serve", "--no-demo", "--port", str(port),
                              "--workers", "1"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)

@@ -32,20 +32,22 @@ def counts(database) -> tuple[int, int]:
 
 
 def test_groups_are_mixed_apart_and_only_in_crowds(client, full_campaign, database, mix, organiser_key):
-    teachers = [cast(client, t, {}) for t in full_campaign.tokens(4, group=0)]
-    students = [cast(client, t, {}) for t in full_campaign.tokens(2, group=1)]
-    assert mix(k=3) == {"mixed": 4, "batches": 1, "keys_destroyed": []}  # the teachers' crowd only
-    assert counts(database) == (2, 4)
+    teachers = [cast(client, t, {}) for t in full_campaign.tokens(7, group=0)]
+    students = [cast(client, t, {}) for t in full_campaign.tokens(5, group=1)]
+    # 2k = 6: the teachers' group is mixed but for k = 3 of them, kept for the close's last batch;
+    # the students' 5 wait.
+    assert mix(k=3) == {"mixed": 4, "batches": 1, "keys_destroyed": []}
+    assert counts(database) == (8, 4)
     board = client.get(f"/board/{full_campaign.round}").get_data(as_text=True)
-    assert "已收回选票" in board and ">6<" in board  # turnout counts sealed and mixed alike
+    assert "已收回选票" in board and ">12<" in board  # turnout counts sealed and mixed alike
     turnout = client.get(f"/api/v1/campaigns/{full_campaign.id}/turnout",
                          headers=organiser_key).get_json()["rounds"][0]["groups"]
-    assert [g["cast"] for g in turnout] == [4, 2]
+    assert [g["cast"] for g in turnout] == [7, 5]
     with psycopg2.connect(database) as c, c.cursor() as cur:
         cur.execute("SELECT group_id FROM ballots")
         assert {r[0] for r in cur.fetchall()} == {full_campaign.groups[0]}
     c.close()
-    assert len(teachers) == 4 and len(students) == 2
+    assert len(teachers) == 7 and len(students) == 5
 
 
 def test_a_batch_cut_short_leaves_every_ballot_sealed(client, full_campaign, database, settings, monkeypatch):
@@ -60,10 +62,10 @@ def test_a_batch_cut_short_leaves_every_ballot_sealed(client, full_campaign, dat
         raise psycopg2.OperationalError("server closed the connection unexpectedly")
     monkeypatch.setattr(q, "delete_sealed", crash)
     with pytest.raises(psycopg2.OperationalError):
-        mixer.run_once(database, settings.var_dir, 1)
+        mixer.run_once(database, settings.var_dir, 1, flush=True)
     assert counts(database) == (5, 0)  # nothing mixed, nothing lost
     monkeypatch.setattr(q, "delete_sealed", real)
-    assert mixer.run_once(database, settings.var_dir, 1)["mixed"] == 5  # the next pass takes them up
+    assert mixer.run_once(database, settings.var_dir, 1, flush=True)["mixed"] == 5  # the next pass takes them up
     assert counts(database) == (0, 5)
 
 
@@ -122,13 +124,13 @@ def test_keys_are_made_at_the_opening_and_swept_if_the_close_could_not_destroy_t
 
 
 def test_the_background_thread_mixes_without_being_asked(client, full_campaign, database, settings):
-    for t in full_campaign.tokens(3):
+    for t in full_campaign.tokens(4):
         cast(client, t, {})
     stop = threading.Event()
-    worker = threading.Thread(target=mixer.loop, args=(database, settings.var_dir, 3, 0.2, stop))
+    worker = threading.Thread(target=mixer.loop, args=(database, settings.var_dir, 2, 0.2, stop))
     worker.start()
     try:
-        wait_until(lambda: counts(database) == (0, 3), "the thread to mix the ballots")
+        wait_until(lambda: counts(database) == (2, 2), "the thread to mix all but k of the ballots")
     finally:
         stop.set()
         worker.join(10)
@@ -150,14 +152,14 @@ def test_each_gunicorn_worker_starts_its_mixing_thread(database, settings, monke
 def test_the_mix_command(client, full_campaign, run_cli, database):
     for t in full_campaign.tokens(2):
         cast(client, t, {})
-    r = run_cli("mix", env={"MIX_K": "2"})
-    assert r.exit_code == 0 and "mixed 2 ballots in 1 batches" in r.stdout, r.output
-    assert counts(database) == (0, 2)
+    r = run_cli("mix", env={"MIX_K": "1"})
+    assert r.exit_code == 0 and "mixed 1 ballots in 1 batches" in r.stdout, r.output
+    assert counts(database) == (1, 1)
 
 
 def test_the_mixers_counts_equal_a_recount_of_the_ballots(client, full_campaign, organiser_key, conn, mix):
     """Each batch's counts are added to its group's row in the same transaction; after mixes and
-    the close's companions, the stored counts are exactly what a recount of the rows says."""
+    the close's last batches, the stored counts are exactly what a recount of the rows says."""
     from ballots.counts import counts_from_ballots
     from service.results.queries import count_round, stored_counts
     s = {k: str(v) for k, v in full_campaign.sections.items()}

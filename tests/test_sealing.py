@@ -91,11 +91,20 @@ def test_the_widest_ballot_is_the_bound():
 
 
 def test_the_mixers_crowds():
-    assert not mixing.ready(9, 10) and mixing.ready(10, 10)
-    assert mixing.companions(waiting=0, mixed=40, k=10) == 0  # nothing left: no last batch
-    assert mixing.companions(waiting=3, mixed=40, k=10) == 7  # 3 + 7 earlier = 10 of the group
-    assert mixing.companions(waiting=3, mixed=4, k=10) == 4  # the whole group: 7 ballots in all
-    assert mixing.companions(waiting=12, mixed=40, k=10) == 0  # a crowd already
+    """While voting is open a batch opens all but k and only when 2k wait, so k always stay for
+    the close's last batch; the close opens what is left (k or more, or the whole group)."""
+    assert mixing.to_open(19, 10, closing=False) == 0
+    assert mixing.to_open(20, 10, closing=False) == 10 and mixing.to_open(33, 10, closing=False) == 23
+    assert mixing.to_open(7, 10, closing=True) == 7 and mixing.to_open(10, 10, closing=True) == 10
+
+
+def test_a_score_range_of_large_integers_still_fits():
+    wide = FormSection(9, "score", "打分", {"min": -1e30, "max": 1e30}, ROWS[:1])
+    clean, problems = forms.validate([wide], {"9": {ROWS[0].key: -10 ** 29}})
+    assert not problems
+    ballot = forms.canonical({"id": "3f2a0c1e-0000-4000-8000-00000000abcd", "round_id": ROUND, "group_id": 17,
+                              "answers": clean})
+    assert len(ballot) <= sealing.ballot_size([wide], ROUND, GROUPS)
     items = list(string.ascii_letters)
     orders = {tuple(mixing.shuffled(items)) for _ in range(20)}
     assert all(sorted(o) == sorted(items) for o in orders) and len(orders) > 15

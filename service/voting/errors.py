@@ -53,3 +53,11 @@ class NotTheBallotForm(APIError):
     code, message = "not_the_ballot_form", "the form posted is not the ballot page's"
     zh, when = "提交的内容无法识别", "(ballot page) a form without the page's marker: nothing is cast"
     voter, api = _UNREADABLE, False
+
+
+class RoundKeyMissing(APIError):
+    status, code, message = 503, "round_key_missing", "the key that seals this round's ballots is missing on this server"
+    zh = "本轮选票的加密密钥不在这台服务器上，暂时无法投票；请联系管理员"
+    when = ("the round's sealing key is not in this server's PINGYI_VAR_DIR (a lost volume, another host): nothing "
+            "was spent; an administrator restores the key directory (docs/operations.md)")
+    voter = ("暂时无法投票", "系统暂时无法记录选票，请稍后重试；您的选票尚未提交。")

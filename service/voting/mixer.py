@@ -46,43 +46,47 @@ def _ballot_row(campaign_id: int, ballot: bytes, pack) -> tuple[tuple, dict]:
             "online", pack(answers)), answers
 
 
-def _mixed_row(row) -> tuple:
-    return (row["id"], row["campaign_id"], row["round_id"], row["group_id"], row["answers"],
-            bytes(row["tracker"]), row["source"], row["tally"])
-
-
-def mix_group(cur, var_dir: Path, campaign_id: int, round_id: int, group_id: int, companions: int = 0) -> int:
-    """Open the group's sealed ballots and write them, with `companions` of its earlier ballots
-    taken out and written again, as one shuffled batch; the number of sealed ballots mixed."""
+def mix_group(cur, var_dir: Path, campaign_id: int, round_id: int, group_id: int, k: int,
+              closing: bool = False) -> int:
+    """Open a batch of the group's sealed ballots and write them shuffled; the number opened.
+    While voting is open the batch is all but k of them, chosen at random, and only when 2k
+    wait (ballots.mixing.to_open); at the close, all. A row that does not open with the round's
+    key (a key lost and made again: it cannot happen by the service's own doing) is left sealed
+    and logged, never guessed at, and never keeps the others out."""
     from service.voting.operations import ballot_form
+    q.lock_group(cur, round_id, group_id)  # one batch of a group at a time, whoever else mixes
     sealed = q.take_sealed(cur, round_id, group_id)
-    if not sealed:
+    chosen = mixing.shuffled(sealed)[:mixing.to_open(len(sealed), k, closing)]
+    if not chosen:
         return 0
     key = round_keys.load(var_dir, round_id)
     if key is None:
         raise RuntimeError(f"round {round_id} has sealed ballots but no key")
     pack = forms.marks_packer(ballot_form(cur, campaign_id, round_id, group_id))
-    opened = [_ballot_row(campaign_id, b, pack) for b in sealing.open_many(key, round_id, group_id,
-                                                                           [s for _, s in sealed])]
-    rows = [row for row, _ in opened] + [_mixed_row(r) for r in q.take_mixed(cur, round_id, group_id, companions)]
-    q.insert_ballots(cur, mixing.shuffled(rows))
-    q.delete_sealed(cur, mixing.shuffled(i for i, _ in sealed))
-    # The batch's counts join the group's (the companions were counted when first mixed).
-    batch = counts.counts_from_ballots({"group_id": group_id, "answers": a} for _, a in opened)
+    opened, broken = [], 0
+    for sealed_id, blob in chosen:
+        try:
+            opened.append((sealed_id, _ballot_row(campaign_id, sealing.open_sealed(key, round_id, group_id, blob), pack)))
+        except sealing.SealBroken:
+            broken += 1
+    if broken:
+        log.error("%s sealed ballots of round %s, group %s do not open with the round's key", broken, round_id, group_id)
+    if not opened:
+        return 0
+    q.insert_ballots(cur, mixing.shuffled(row for _, (row, _) in opened))
+    q.delete_sealed(cur, mixing.shuffled(i for i, _ in opened))
+    batch = counts.counts_from_ballots({"group_id": group_id, "answers": a} for _, (_, a) in opened)
     stored = q.counts_for_update(cur, round_id, group_id)
     total = counts.merge(counts.from_record(group_id, stored) if stored else counts.Counts(), batch)
     q.put_counts(cur, round_id, group_id, counts.to_record(total, group_id))
-    return len(sealed)
+    return len(opened)
 
 
 def final_mix(cur, var_dir: Path, campaign_id: int, k: int) -> int:
-    """In the closing transaction (the campaign row locked): every group's remainder, with its
-    companions. The number of sealed ballots mixed."""
-    done = 0
-    for g in q.campaign_groups(cur, campaign_id):
-        done += mix_group(cur, var_dir, campaign_id, g["round_id"], g["group_id"],
-                          mixing.companions(g["sealed"], g["mixed"], k))
-    return done
+    """In the closing transaction (the campaign row locked): every sealed ballot left. The
+    number of sealed ballots mixed."""
+    return sum(mix_group(cur, var_dir, campaign_id, g["round_id"], g["group_id"], k, closing=True)
+               for g in q.campaign_groups(cur, campaign_id))
 
 
 def destroy_spent_keys(cur, var_dir: Path, round_ids) -> list[int]:
@@ -100,10 +104,10 @@ def _key_files(var_dir: Path) -> list[int]:
     return [int(p.stem.split("-")[1]) for p in folder.glob("round-*.key")]
 
 
-def run_once(dsn: str, var_dir: Path, k: int) -> dict:
-    """One pass: every group of an open campaign with k sealed ballots waiting is mixed, one
-    transaction a group; keys of rounds past voting are destroyed. {} when another process is
-    mixing."""
+def run_once(dsn: str, var_dir: Path, k: int, flush: bool = False) -> dict:
+    """One pass: every group of an open campaign with 2k sealed ballots waiting is mixed (all but
+    k of them), one transaction a group; keys of rounds past voting are destroyed. {} when
+    another process is mixing."""
     conn = psycopg2.connect(dsn, application_name="pingyi-mixer", cursor_factory=psycopg2.extras.RealDictCursor)
     try:
         with conn.cursor() as cur:
@@ -112,7 +116,7 @@ def run_once(dsn: str, var_dir: Path, k: int) -> dict:
         if not locked:
             return {}
         try:
-            return _pass(conn, var_dir, k)
+            return _pass(conn, var_dir, k, flush)
         finally:
             conn.rollback()
             with conn.cursor() as cur:
@@ -122,17 +126,19 @@ def run_once(dsn: str, var_dir: Path, k: int) -> dict:
         conn.close()
 
 
-def _pass(conn, var_dir: Path, k: int) -> dict:
+def _pass(conn, var_dir: Path, k: int, flush: bool) -> dict:
+    """flush (tests only): every waiting ballot, as the close would mix it, whatever the crowd."""
     done = {"mixed": 0, "batches": 0, "keys_destroyed": []}
     with conn.cursor() as cur:
-        ready = q.waiting_groups(cur, at_least=k)
+        ready = q.waiting_groups(cur, at_least=1 if flush else 2 * k)
     conn.commit()
     for g in ready:
         with conn.cursor() as cur:
             # The campaign first, as a close takes it: a close waits for this batch, or this
             # finds the campaign closed (the close mixed the group itself).
             if q.lock_open_campaign(cur, g["campaign_id"]):
-                done["mixed"] += mix_group(cur, var_dir, g["campaign_id"], g["round_id"], g["group_id"])
+                done["mixed"] += mix_group(cur, var_dir, g["campaign_id"], g["round_id"], g["group_id"], k,
+                                           closing=flush)
                 done["batches"] += 1
         conn.commit()
     with conn.cursor() as cur:

@@ -5,6 +5,7 @@ token finds nothing to spend and changes nothing."""
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 import threading
 import uuid
@@ -19,7 +20,17 @@ from service.core.keys import keys
 from service.issuance import operations as issued
 from service.voting import queries as q
 from service.voting import round_keys
-from service.voting.errors import BallotBreaksRules, BallotInvalid, BallotUsed, BallotVoided, VotingClosed, VotingNotOpen
+from service.voting.errors import (
+    BallotBreaksRules,
+    BallotInvalid,
+    BallotUsed,
+    BallotVoided,
+    RoundKeyMissing,
+    VotingClosed,
+    VotingNotOpen,
+)
+
+log = logging.getLogger("pingyi.voting")
 
 # The form of a (campaign, round, group) never changes once tokens exist (only drafts are
 # editable, and tokens are issued from announcement on), so each process keeps it.
@@ -141,15 +152,16 @@ def _var_dir():
 
 
 def _round_key(cur, campaign_id, round_id) -> bytes:
-    """The round's sealing key: made when voting opened (or now, for a campaign opened before
-    sealed ballots existed); a round past voting has none and takes no ballot."""
+    """The round's sealing key, made when voting opened. Never made again here: ballots sealed
+    under a new key beside the lost one's would be unopenable together (503, nothing spent)."""
     key = round_keys.load(_var_dir(), round_id)
     if key is not None:
         return key
     state = q.campaign_state(cur, campaign_id)
     if not lifecycle.allows("cast", state):
         raise _closed_or_not_open(state)
-    return round_keys.make(_var_dir(), round_id)
+    log.error("round %s is open but its sealing key is missing from this server", round_id)
+    raise RoundKeyMissing()
 
 
 def round_size(cur, campaign_id, round_id) -> int:

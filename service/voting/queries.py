@@ -115,13 +115,8 @@ def lock_open_campaign(cur, campaign_id) -> bool:
 
 
 def campaign_groups(cur, campaign_id) -> list[dict]:
-    """Every (round, group) of the campaign with its sealed and its mixed ballots counted."""
-    cur.execute(
-        """SELECT r.id AS round_id, g.id AS group_id,
-                  (SELECT count(*) FROM sealed_ballots s WHERE s.round_id = r.id AND s.group_id = g.id) AS sealed,
-                  (SELECT count(*) FROM ballots b WHERE b.round_id = r.id AND b.group_id = g.id) AS mixed
-           FROM rounds r JOIN voter_groups g ON g.campaign_id = r.campaign_id
-           WHERE r.campaign_id = %s""", (campaign_id,))
+    """The (round, group)s of the campaign that have sealed ballots."""
+    cur.execute("SELECT DISTINCT round_id, group_id FROM sealed_ballots WHERE campaign_id = %s", (campaign_id,))
     return cur.fetchall()
 
 
@@ -134,15 +129,9 @@ def take_sealed(cur, round_id, group_id) -> list[tuple[bytes, bytes]]:
         return [(bytes(i), bytes(s)) for i, s in plain.fetchall()]
 
 
-def take_mixed(cur, round_id, group_id, n: int) -> list[dict]:
-    """n of the group's mixed ballots, chosen at random and taken out, to be mixed again."""
-    if n <= 0:
-        return []
-    cur.execute(
-        f"""DELETE FROM ballots WHERE id IN (
-                SELECT id FROM ballots WHERE round_id = %s AND group_id = %s ORDER BY random() LIMIT %s)
-            RETURNING {BALLOT_COLUMNS}""", (round_id, group_id, n))
-    return cur.fetchall()
+def lock_group(cur, round_id, group_id) -> None:
+    """Held to the end of the batch's transaction: two mixers never batch one group at once."""
+    cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", (int(round_id) & 0x7FFFFFFF, int(group_id) & 0x7FFFFFFF))
 
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -203,6 +192,11 @@ def counts_for_update(cur, round_id, group_id) -> dict | None:
 
 
 def put_counts(cur, round_id, group_id, record: dict) -> None:
-    cur.execute("""INSERT INTO ballot_counts (round_id, group_id, counts) VALUES (%s, %s, %s)
-                   ON CONFLICT (round_id, group_id) DO UPDATE SET counts = EXCLUDED.counts""",
-                (round_id, group_id, json.dumps(record, ensure_ascii=False)))
+    """Store the group's counts. The record (write-ins, choices, sums) goes by COPY, whose data is
+    in no statement text `pg_stat_activity` or a statement log would show."""
+    cur.execute("CREATE TEMPORARY TABLE IF NOT EXISTS new_counts (LIKE ballot_counts) ON COMMIT DELETE ROWS")
+    data = io.StringIO(f"{int(round_id)}\t{int(group_id)}\t{_copy_field(record)}\n")
+    cur.copy_expert("COPY new_counts (round_id, group_id, counts) FROM STDIN", data)
+    cur.execute("""INSERT INTO ballot_counts (round_id, group_id, counts) SELECT round_id, group_id, counts FROM new_counts
+                   ON CONFLICT (round_id, group_id) DO UPDATE SET counts = EXCLUDED.counts""")
+    cur.execute("DELETE FROM new_counts")

@@ -11,6 +11,7 @@ a key file is either whole or absent, and a key reported made survives a crash.
 from __future__ import annotations
 
 import os
+import secrets
 import threading
 from pathlib import Path
 
@@ -43,7 +44,7 @@ def make(var_dir: Path, round_id: int) -> bytes:
     folder = _folder(var_dir)
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     key, path = sealing.new_key(), _path(var_dir, round_id)
-    temporary = folder / f".{path.name}.{os.getpid()}.{threading.get_ident()}"
+    temporary = folder / f".{path.name}.{os.getpid()}.{threading.get_ident()}.{secrets.token_hex(4)}"
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         os.write(fd, key)
