@@ -21,7 +21,7 @@ import uuid
 
 from common import announced_campaign, fresh_database, make_app
 
-GROUPS = 4
+GROUPS, K = 4, 10
 
 
 def seal_all(app, dsn, campaign, n):
@@ -110,17 +110,18 @@ def main() -> int:
         return 2
     _reseal(app, dsn, campaign["id"], round_id, plain, size)  # the baseline moved them: seal them again
     start = time.perf_counter()
-    done = mixer.run_once(dsn, var_dir, 10)
+    done = mixer.run_once(dsn, var_dir, K)
     seconds = time.perf_counter() - start
     with psycopg2.connect(dsn) as conn, conn.cursor() as cur:
         cur.execute("SELECT (SELECT count(*) FROM sealed_ballots), (SELECT count(*) FROM ballots)")
         sealed_left, mixed = cur.fetchone()
     conn.close()
-    assert done["mixed"] == args.ballots == mixed and sealed_left == 0, (done, mixed, sealed_left)
-    per_second = args.ballots / seconds
-    print(f"mixed {args.ballots} ballots ({size}-byte ballots, {done['batches']} batches) in {seconds:.2f} s: "
+    kept = GROUPS * K  # while voting is open, k of each group stay sealed for the close
+    assert done["mixed"] == args.ballots - kept == mixed and sealed_left == kept, (done, mixed, sealed_left)
+    per_second = mixed / seconds
+    print(f"mixed {mixed} ballots ({size}-byte ballots, {done['batches']} batches) in {seconds:.2f} s: "
           f"{per_second:,.0f} a second; moving the same rows without opening them: {bare:.2f} s")
-    result = {"ballots": args.ballots, "padded_bytes": size, "batches": done["batches"], "seconds": round(seconds, 2),
+    result = {"ballots": mixed, "padded_bytes": size, "batches": done["batches"], "seconds": round(seconds, 2),
               "ballots_per_second": round(per_second), "bare_seconds": round(bare, 2),
               "ratio_to_bare": round(seconds / bare, 2), "targets": {"ballots_per_second_min": 20_000}}
     result["ok"] = per_second >= 20_000
