@@ -120,3 +120,52 @@ def test_the_wal_never_holds_a_ballot_in_the_transaction_that_spent_its_token(
     # The mixer's crowd of 15; the close writes each group's last batch in its one transaction: the
     # teachers' 10 kept back and the students' 7 (all of them).
     assert batches == [15, 17], batches
+
+
+def _tuple_headers(page_bytes: bytes) -> list[tuple[int, int]]:
+    """(xmin, xmax) of every normal tuple in a heap file, read from its pages' line pointers:
+    what someone holding the table files (or a base backup) reads without the database."""
+    out = []
+    for start in range(0, len(page_bytes), 8192):
+        page = page_bytes[start:start + 8192]
+        lower = int.from_bytes(page[12:14], "little")
+        for lp in range(24, lower, 4):
+            word = int.from_bytes(page[lp:lp + 4], "little")
+            offset, flags, length = word & 0x7FFF, (word >> 15) & 0x3, word >> 17
+            if flags == 1 and length >= 8:  # LP_NORMAL
+                out.append((int.from_bytes(page[offset:offset + 4], "little"),
+                            int.from_bytes(page[offset + 4:offset + 8], "little")))
+    return out
+
+
+def test_the_table_files_join_a_token_to_no_ballot(client, full_campaign, organiser_key, database, mix):
+    """After casts, a mix and the close, read the heap files raw (after CHECKPOINT), dead row
+    versions included: the transaction that deleted a token (the xmax of its dead version in
+    ballot_tokens) is the xmin of no ballot; every ballot's xmin is shared by a whole batch of at
+    least k of its group."""
+    teachers, students = full_campaign.tokens(24, group=0), full_campaign.tokens(6, group=1)
+    for token in teachers + students:
+        assert client.post("/api/v1/ballots:cast", json={"token": token, "answers": {}}).status_code == 201
+    assert mix(k=10)["mixed"] == 14  # the teachers' 24 but 10
+    assert client.post(f"/api/v1/campaigns/{full_campaign.id}/transitions", json={"to": "closed"},
+                       headers=organiser_key).status_code == 200
+    conn = psycopg2.connect(database)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("CHECKPOINT")
+        files = {}
+        for table in ("ballot_tokens", "sealed_ballots", "ballots"):
+            cur.execute("SELECT pg_read_binary_file(pg_relation_filepath(%s))", (table,))
+            files[table] = _tuple_headers(bytes(cur.fetchone()[0]))
+        cur.execute("SELECT xmin::text::bigint, group_id FROM ballots WHERE round_id = %s", (full_campaign.round,))
+        live = cur.fetchall()
+    conn.close()
+    spent = {xmax for _, xmax in files["ballot_tokens"] if xmax}  # the casts' transactions
+    assert len(spent) >= 30
+    ballot_xmins = {xmin for xmin, _ in files["ballots"]}
+    assert not spent & ballot_xmins  # no ballot was written by the transaction that spent its token
+    batch_sizes = defaultdict(int)
+    for xmin, group in live:
+        batch_sizes[(xmin, group)] += 1
+    assert sorted(batch_sizes.values()) == [6, 10, 14]  # the mixer's 14; at the close 10, and all 6 students
+    assert all(n >= 10 or group == full_campaign.groups[1] for (_, group), n in batch_sizes.items())
