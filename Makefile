@@ -43,6 +43,7 @@ bench: bench-deps
 	$(PY) bench/issuance.py
 	$(PY) bench/cast.py
 	$(PY) bench/tally.py
+	$(PY) bench/mix.py
 
 migrate: $(VENV)/.installed
 	$(PY) -m service migrate
