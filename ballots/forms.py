@@ -240,17 +240,6 @@ def tracker(ballot_id: str, round_id: int, group_id: int, answers: dict) -> byte
                                      "answers": answers})).digest()
 
 
-def tracker_parts(ballot_id: str, round_id: int, answers: dict) -> tuple[bytes, bytes]:
-    """The canonical ballot split around its group id: prefix + str(group_id) + suffix is what
-    `tracker` hashes, so the database can finish the hash once it knows the token's group."""
-    marker = -987654321
-    text = canonical({"id": ballot_id, "round_id": round_id, "group_id": marker, "answers": answers})
-    # Anchored on the key: inside a JSON string a quote is escaped, so `,"group_id":` occurs
-    # once whatever a voter writes (a bare number could occur in a comment or a write-in).
-    prefix, suffix = text.split(b',"group_id":%d,' % marker)
-    return prefix + b',"group_id":', b"," + suffix
-
-
 def short_tracker(digest: bytes) -> str:
     """The first 80 bits of a tracker in the token alphabet, grouped: what receipts show."""
     from .tokens import ALPHABET

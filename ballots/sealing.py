@@ -58,13 +58,13 @@ def seal(key: bytes, round_id: int, group_id: int, ballot: bytes, size: int) -> 
 
 def open_sealed(key: bytes, round_id: int, group_id: int, sealed: bytes) -> bytes:
     """The ballot inside, or SealBroken."""
-    return open_many(key, round_id, group_id, [sealed])[0]
+    return opener(key, round_id, group_id)(sealed)
 
 
-def open_many(key: bytes, round_id: int, group_id: int, sealed: list[bytes]) -> list[bytes]:
-    """Each ballot inside, in order (one cipher for the batch); SealBroken if any does not open."""
+def opener(key: bytes, round_id: int, group_id: int):
+    """open_sealed for one round and group, the cipher built once (the mixer opens a batch)."""
     cipher, aad = AESGCM(key), _aad(round_id, group_id)
-    return [_unpad(_decrypt(cipher, aad, s)) for s in sealed]
+    return lambda sealed: _unpad(_decrypt(cipher, aad, sealed))
 
 
 def _decrypt(cipher: AESGCM, aad: bytes, sealed: bytes) -> bytes:

@@ -24,12 +24,19 @@ from common import announced_campaign, fresh_database, make_app
 GROUPS, K = 4, 10
 
 
+def sealed_line(key, campaign_id, round_id, group, ballot, size) -> str:
+    """A sealed_ballots row in COPY's text format, sealed as a cast seals it."""
+    from ballots import sealing
+    sealed = sealing.seal(key, round_id, group, ballot, size)
+    return f"\\\\x{secrets.token_hex(16)}\t{campaign_id}\t{round_id}\t{group}\t\\\\x{sealed.hex()}\n"
+
+
 def seal_all(app, dsn, campaign, n):
     """n sealed ballots over the campaign's first GROUPS groups, COPYed in; their plaintexts."""
     import psycopg2
     import psycopg2.extras
 
-    from ballots import forms, sealing
+    from ballots import forms
     from service.accounts.auth import ROLES, Principal
     from service.campaigns.operations import definition, transition
     from service.voting import round_keys
@@ -55,8 +62,7 @@ def seal_all(app, dsn, campaign, n):
                 answers[str(text.id)] = f"希望加强实验室开放（第 {i} 条意见）"
             ballot = forms.canonical({"id": str(uuid.uuid4()), "round_id": rnd["id"], "group_id": group,
                                       "answers": answers})
-            sealed = sealing.seal(key, rnd["id"], group, ballot, size)
-            lines.write(f"\\\\x{secrets.token_hex(16)}\t{campaign['id']}\t{rnd['id']}\t{group}\t\\\\x{sealed.hex()}\n")
+            lines.write(sealed_line(key, campaign["id"], rnd["id"], group, ballot, size))
             plain.append((ballot, group))
         lines.seek(0)
         cur.copy_expert("COPY sealed_ballots (id, campaign_id, round_id, group_id, sealed) FROM STDIN", lines)
@@ -133,13 +139,11 @@ def _reseal(app, dsn, campaign_id, round_id, plain, size):
     """The same plaintexts sealed again (fresh nonces), for the mixer to open."""
     import psycopg2
 
-    from ballots import sealing
     from service.voting import round_keys
     key = round_keys.load(app.config["SETTINGS"].var_dir, round_id)
     lines = io.StringIO()
     for ballot, group in plain:
-        sealed = sealing.seal(key, round_id, group, ballot, size)
-        lines.write(f"\\\\x{secrets.token_hex(16)}\t{campaign_id}\t{round_id}\t{group}\t\\\\x{sealed.hex()}\n")
+        lines.write(sealed_line(key, campaign_id, round_id, group, ballot, size))
     lines.seek(0)
     with psycopg2.connect(dsn) as conn, conn.cursor() as cur:
         cur.copy_expert("COPY sealed_ballots (id, campaign_id, round_id, group_id, sealed) FROM STDIN", lines)

@@ -68,10 +68,10 @@ def main() -> int:
     with conn.cursor() as cur:
         # Slot of (row i, option k) = 4·i + k (options in scale order), as ballots.forms.pack_marks lays it out.
         cur.execute(
-            """INSERT INTO ballots (id, campaign_id, round_id, group_id, answers, tracker, source, tally, in_order)
+            """INSERT INTO ballots (id, campaign_id, round_id, group_id, answers, tracker, source, tally)
                SELECT gen_random_uuid(), %(c)s, %(r)s, (%(groups)s::bigint[])[1 + n %% 5],
                       jsonb_build_object(%(sid)s::text, coalesce(a.obj, '{}'::jsonb)),
-                      sha256(int8send(n)), 'online', a.tally, false
+                      sha256(int8send(n)), 'online', a.tally
                FROM generate_series(1, %(n)s) n,
                LATERAL (
                    SELECT jsonb_object_agg((%(subjects)s::bigint[])[i]::text,

@@ -60,8 +60,3 @@ def test_the_canonical_ballot_and_its_tracker():
     digest = forms.tracker(BALLOT_ID, 7, 3, ANSWERS)
     assert digest.hex() == TRACKER
     assert forms.short_tracker(digest) == SHORT_TRACKER
-
-
-def test_the_tracker_split_the_database_finishes_is_the_same_bytes():
-    prefix, suffix = forms.tracker_parts(BALLOT_ID, 7, ANSWERS)
-    assert prefix + b"3" + suffix == CANONICAL

@@ -63,10 +63,10 @@ def mix_group(cur, var_dir: Path, campaign_id: int, round_id: int, group_id: int
     if key is None:
         raise RuntimeError(f"round {round_id} has sealed ballots but no key")
     pack = forms.marks_packer(ballot_form(cur, campaign_id, round_id, group_id))
-    opened, broken = [], 0
+    unseal, opened, broken = sealing.opener(key, round_id, group_id), [], 0
     for sealed_id, blob in chosen:
         try:
-            opened.append((sealed_id, _ballot_row(campaign_id, sealing.open_sealed(key, round_id, group_id, blob), pack)))
+            opened.append((sealed_id, _ballot_row(campaign_id, unseal(blob), pack)))
         except sealing.SealBroken:
             broken += 1
     if broken:
