@@ -234,6 +234,11 @@ def canonical(obj) -> bytes:
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
+# A ballot's id: a random UUID (version 4) in lower case, 36 characters (sealing pads to that),
+# drawn by the server or by the voter's page (service/web/static/tracker.js).
+BALLOT_ID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$(?!\n)"
+
+
 def tracker(ballot_id: str, round_id: int, group_id: int, answers: dict) -> bytes:
     """The receipt: SHA-256 of the stored ballot (its random id makes equal ballots differ)."""
     return hashlib.sha256(canonical({"id": ballot_id, "round_id": round_id, "group_id": group_id,

@@ -34,7 +34,7 @@ def open_ballot(data):
 def cast_ballot(data):
     token = _verify(data["token"])
     with db.transaction() as cur:
-        receipt = casting.cast(cur, token, data["answers"])
+        receipt = casting.cast(cur, token, data["answers"], data.get("ballot_id"))
     base = current_app.config["SETTINGS"].base_url
     return {"tracker": receipt["tracker"],
             "board_url": f"{base}/board/{receipt['round_id']}"}

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import secrets
 import threading
 import uuid
@@ -109,10 +110,17 @@ def open_ballot(cur, token: str):
     return campaign, rnd, group, ballot_form(cur, campaign["id"], row["round_id"], row["group_id"])
 
 
-def cast(cur, token: str, answers) -> dict:
+def drawn_id(text: str) -> str | None:
+    """The ballot id the voter's page drew (tracker.js), if it is a random UUID as the server would
+    draw it; None otherwise (the server draws one: the receipt is then the response's only)."""
+    return text if re.fullmatch(forms.BALLOT_ID_PATTERN, text or "") else None
+
+
+def cast(cur, token: str, answers, ballot_id: str | None = None) -> dict:
     """Spend the token and store the ballot sealed; return the receipt. Raises before anything is
     kept. When every group of the round answers one form, the answers are checked before the
-    database is touched."""
+    database is touched. `ballot_id` is the voter's own random id (drawn_id), so the voter knows
+    the receipt before the response; the server draws one when it is None."""
     digest = tk.token_hash(token)
     campaign_id, sections = uniform_form(cur, tk.round_of(token))
     clean = None
@@ -130,12 +138,12 @@ def cast(cur, token: str, answers) -> dict:
             if not lifecycle.allows("cast", state):
                 raise _closed_or_not_open(state)
             raise BallotBreaksRules(details={"sections": problems.by_section})
-    return _seal_and_store(cur, row, clean)
+    return _seal_and_store(cur, row, clean, ballot_id)
 
 
-def _seal_and_store(cur, row, clean) -> dict:
+def _seal_and_store(cur, row, clean, ballot_id: str | None) -> dict:
     campaign_id, round_id, group_id = row["campaign_id"], row["round_id"], row["group_id"]
-    ballot_id = str(uuid.UUID(bytes=secrets.token_bytes(16), version=4))
+    ballot_id = ballot_id or str(uuid.UUID(bytes=secrets.token_bytes(16), version=4))
     ballot = forms.canonical({"id": ballot_id, "round_id": round_id, "group_id": group_id, "answers": clean})
     sealed = sealing.seal(_round_key(cur, campaign_id, round_id), round_id, group_id, ballot,
                           round_size(cur, campaign_id, round_id))

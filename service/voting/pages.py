@@ -122,7 +122,10 @@ def ballot(token):
         with db.transaction() as cur:
             campaign, rnd, group, sections = casting.open_ballot(cur, token)
     except (ve.BallotUsed, ve.BallotVoided, ve.VotingNotOpen, ve.VotingClosed) as exc:
-        return _status(type(exc), details=exc.details, round_id=_round)
+        # A used ballot's page shows the receipt code this tab worked out before sending, if it
+        # sent it (sent.js; the key is the ballot page's, from the code it was opened with).
+        sent = f"pingyi-sent-{_round}-{grouped(token)[-9:]}" if isinstance(exc, ve.BallotUsed) else None
+        return _status(type(exc), details=exc.details, round_id=_round, sent_key=sent)
     return render_template("vote/ballot.html", campaign=campaign, round=rnd, group=group, sections=sections,
                            answers={}, problems={}, token=token, code=grouped(token))
 
@@ -144,7 +147,7 @@ def _cast_from_form(token):
         with db.transaction() as cur:  # one transaction: the form read and the ballot cast
             campaign, rnd, group, sections = casting.open_ballot(cur, token)
             answers = _parse_form(sections, request.form)
-            receipt = casting.cast(cur, token, answers)
+            receipt = casting.cast(cur, token, answers, casting.drawn_id(request.form.get("ballot_id", "")))
     except ve.BallotBreaksRules as exc:
         return render_template("vote/ballot.html", campaign=campaign, round=rnd, group=group, sections=sections,
                                answers=answers, problems=exc.details["sections"], token=token,

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from ballots import forms
 from service.core.fields import CleanString
 
 # --- issuance ---------------------------------------------------------------------------
@@ -26,6 +27,14 @@ class CastIn(TokenIn):
         "keyed by section id: rating/approve {row: option label}, choose {chosen: [subject ids], "
         "write_ins: [names]}, score {row: number}, text: string; a row is '<subject id>' or "
         "'<subject id>:<criterion index>'")})
+    ballot_id = CleanString(validate=validate.Regexp(forms.BALLOT_ID_PATTERN, error="not a random UUID (version 4, lower case)"),
+                            metadata={"description": (
+        "optional: the ballot's random id, drawn by the client (a version 4 UUID in lower case) so that it "
+        "knows its receipt code before sending: the first 80 bits of SHA-256 of the canonical ballot "
+        "{answers, group_id, id, round_id} (docs/voting.md). Omitted, the server draws it. Draw it at random: "
+        "a ballot id chosen by anyone else is no longer secret, and two ballots with one id and one content "
+        "share one receipt code (both are counted)"),
+        "example": "3f0c9a52-8a4e-4b51-9d62-7c1f2e4a9b10"})
 
 
 class ReceiptOut(Schema):

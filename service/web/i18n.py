@@ -30,6 +30,10 @@ EN = {
     "该票已由组织者作废（例如遗失后补发）。如有疑问，请联系发票的工作人员。": "The organisers voided it (for example, after it was reported lost). Please ask the staff who handed it out.",
     "每张选票只能投一次，这张票已投出，无法再次投票或修改。": "Each ballot can be cast once. This one has been cast and cannot be cast or changed again.",
     "如果是您本人投的票，可以用投票后显示的回执码在公告栏核对。": "If you cast it, check your receipt code on the bulletin board.",
+    "本机提交过这张选票。如果您没有看到“投票成功”页面，您的回执码是：":
+        "This ballot was submitted from this phone. If you did not see the “ballot cast” page, your receipt code is:",
+    "回执码由本机在提交前算出；选票混合后即可在公告栏查到。":
+        "This phone worked the code out before sending; it is on the bulletin board once the ballot is mixed.",
     "请在组织者宣布开始投票后再扫码。": "Please scan again once the organisers open the voting.",
     "此票不能再使用。": "This ballot can no longer be used.",
     "尝试次数过多，请稍后再试。": "Too many attempts; please try again later.",

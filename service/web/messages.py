@@ -79,6 +79,7 @@ MESSAGES = [
     (r"not on the published list", "不在公示名单中"),
     (r"not a valid ballot code|the code does not check out", "票码无效，请核对后重新输入"),
     (r"not a ballot code: 28 letters and digits, spaces and dashes allowed", "不是票码：票码为 28 位字母和数字，可带空格和短横线"),
+    (r"not a random UUID \(version 4, lower case\)", "不是随机生成的选票编号（第 4 版 UUID，小写）"),
     (r"the body must be a JSON object|expected an object", "请求内容须为 JSON 对象"),
     (r"the key (?P<k>.*) appears twice in one object", "键「{k}」在同一对象中出现了两次"),
     (r"send the file as multipart/form-data in the field `file`", "请上传文件（multipart/form-data 的 file 字段）"),

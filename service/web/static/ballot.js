@@ -139,6 +139,58 @@
     return msg("已完成 " + answered + " 项，弃权 " + blank + " 项。", answered + " answered, " + blank + " abstained.");
   }
 
+  // --- the receipt code, before sending (tracker.js) ------------------------------------
+  // The ballot's random id is drawn here once a tab and kept with the draft, so a ballot sent
+  // again after a lost response is the same ballot with the same receipt code.
+  var sentKey = key.replace("pingyi-draft-", "pingyi-sent-");
+  var Tracker = window.PingyiTracker;
+
+  function answersOf() {  // what the server reads from this form (pages._parse_form, forms.validate)
+    var strip = Tracker.pyStrip, out = {};
+    each(form.querySelectorAll(".q"), function (sec) {
+      var type = sec.getAttribute("data-type"), sid = sec.getAttribute("data-section"), prefix = "s" + sid + ":";
+      var value = {}, any = false;
+      if (type === "rating" || type === "approve" || type === "score") {
+        each(sec.querySelectorAll("input"), function (i) {
+          if ((i.type === "radio" && !i.checked) || i.name.indexOf(prefix) !== 0) { return; }
+          var raw = strip(i.value);
+          if (raw === "") { return; }
+          value[i.name.slice(prefix.length)] = type === "score" ? Number(raw) : raw;
+          any = true;
+        });
+      } else if (type === "choose") {
+        var chosen = [], names = [];
+        each(sec.querySelectorAll("input[type=checkbox]:checked"), function (i) {
+          var n = parseInt(i.value, 10);
+          if (chosen.indexOf(n) < 0) { chosen.push(n); }
+        });
+        each(sec.querySelectorAll("input[name$=':write_in']"), function (i) {
+          var v = strip(i.value);
+          if (v) { names.push(v); }
+        });
+        if (chosen.length) { value.chosen = chosen.sort(function (a, b) { return a - b; }); any = true; }
+        if (names.length) { value.write_ins = names.sort(Tracker.byCodePoint); any = true; }
+      } else {
+        value = strip(sec.querySelector("textarea").value.replace(/\r\n?/g, "\n"));
+        any = value !== "";
+      }
+      if (any) { out[sid] = value; }
+    });
+    return out;
+  }
+
+  function stamp() {  // the id into the form, the receipt code into this tab, just before sending
+    if (!Tracker || !form.elements.ballot_id) { return; }
+    var kept = null;
+    try { kept = store && JSON.parse(store.getItem(sentKey) || "null"); } catch (e) { kept = null; }
+    var id = (kept && kept.id) || form.elements.ballot_id.value || Tracker.newBallotId();
+    form.elements.ballot_id.value = id;
+    var code = Tracker.tracker(id, parseInt(form.getAttribute("data-round"), 10),
+                               parseInt(form.getAttribute("data-group"), 10), answersOf());
+    form.setAttribute("data-tracker", code);
+    try { if (store) { store.setItem(sentKey, JSON.stringify({ id: id, tracker: code })); } } catch (e) { /* off */ }
+  }
+
   var confirmed = false;
   var dialog = document.getElementById("confirm");
   form.addEventListener("submit", function (ev) {
@@ -158,7 +210,7 @@
       dialog.showModal();
       document.getElementById("confirm-yes").focus();
     } else if (window.confirm(msg("确认提交选票？", "Submit your ballot?") + "\n" + text)) {
-      confirmed = true; form.submit();
+      confirmed = true; stamp(); form.submit();
     }
   });
   if (dialog) {
@@ -169,6 +221,7 @@
       confirmed = true;
       if (dialog.close) { dialog.close(); }
       form.querySelector(".submit-bar button").disabled = true;
+      stamp();
       form.submit();
     });
   }
