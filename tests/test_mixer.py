@@ -12,7 +12,7 @@ import psycopg2.extras
 import pytest
 
 from service.voting import mixer, round_keys
-from tests.polling import wait_for_lock_waiter, wait_until
+from tests.polling import wait_for_lock_waiter, wait_until, waiting_on_lock
 
 
 def cast(client, token, answers):
@@ -95,6 +95,43 @@ def test_a_close_waits_for_a_cast_in_flight_and_mixes_it(client, full_campaign, 
     assert counts(database) == (0, 3)
     board = client.get(f"/board/{full_campaign.round}").get_data(as_text=True)
     assert receipt["tracker"] in board
+
+
+def test_a_close_is_not_kept_waiting_by_casts_that_keep_coming(client, full_campaign, organiser_key, database, app):
+    """Casts' row locks do not conflict with one another: without the gate, a cast that starts
+    while the close waits would go ahead of it, and a steady stream of casts could hold the close
+    off for ever. With it, a cast that comes after the close waits behind it, and is then refused
+    (voting has closed) with its token unspent; the cast that was in flight is in the tally."""
+    from service.voting import operations as voting
+    first, later = full_campaign.tokens(2)
+    in_flight = psycopg2.connect(database, cursor_factory=psycopg2.extras.RealDictCursor)
+    with app.test_request_context(), in_flight.cursor() as cur:
+        voting.cast(cur, first, {})  # stored, not yet committed
+    outcome = {}
+
+    def close():
+        outcome["close"] = client.post(f"/api/v1/campaigns/{full_campaign.id}/transitions", json={"to": "closed"},
+                                       headers=organiser_key).status_code
+
+    def cast_later():
+        outcome["later"] = client.post("/api/v1/ballots:cast", json={"token": later, "answers": {}}).status_code
+    closer = threading.Thread(target=close)
+    closer.start()
+    wait_for_lock_waiter(database, "the close to wait for the cast in flight", application_name="pingyi")
+    caster = threading.Thread(target=cast_later)
+    caster.start()
+    wait_until(lambda: waiting_on_lock(database, "advisory", "pingyi"), "the later cast to queue behind the close")
+    assert "later" not in outcome  # it did not go ahead of the close
+    in_flight.commit()
+    in_flight.close()
+    closer.join(30)
+    caster.join(30)
+    assert outcome == {"close": 200, "later": 409}
+    assert counts(database) == (0, 1)
+    with psycopg2.connect(database) as c, c.cursor() as cur:
+        cur.execute("SELECT count(*) FROM ballot_tokens WHERE round_id = %s", (full_campaign.round,))
+        assert cur.fetchone()[0] == 1  # the later cast's token: refused, so not spent
+    c.close()
 
 
 def test_a_cast_after_the_close_is_refused_and_spends_nothing(client, full_campaign, organiser_key, database):

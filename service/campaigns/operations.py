@@ -190,7 +190,7 @@ def transition(cur, principal, campaign_id, target):
     row is locked, inside this transaction, and once it has committed (db.after_commit)."""
     effects = [_effect(name) for name in lifecycle.EFFECTS.get(target, ())]
     for effect in effects:
-        effect.before(cur)
+        effect.before(cur, campaign_id)
     campaign = get_campaign(cur, campaign_id, for_update=True)
     from service.publication import operations as publication
     try:

@@ -207,7 +207,7 @@ def parse_tracker(text: str) -> bytes | None:
 
 @dataclass(frozen=True)
 class Effect:
-    before: Callable = lambda cur: None
+    before: Callable = lambda cur, campaign_id: None  # before the campaign row is locked
     during: Callable = lambda cur, campaign_id: None
     after: Callable | None = None  # called with the campaign id once the transition has committed
 
@@ -216,6 +216,13 @@ def _make_keys(cur, campaign_id) -> None:
     """Voting opens: each round's sealing key exists before the first ballot can be cast."""
     for round_id in q.campaign_round_ids(cur, campaign_id):
         round_keys.make(_var_dir(), round_id)
+
+
+def _hold_casts(cur, campaign_id) -> None:
+    """Before the close locks the campaign row: new casts queue behind it (queries._SEAL's gate),
+    so a steady stream of casts, whose row locks do not conflict with one another, cannot keep
+    the close waiting for ever; the casts in flight finish first."""
+    q.hold_casts(cur, campaign_id)
 
 
 def _final_mix(cur, campaign_id) -> None:
@@ -236,6 +243,6 @@ def _destroy_keys(campaign_id) -> None:
 
 EFFECTS = {
     "round_keys_made": Effect(during=_make_keys),
-    "ballots_mixed": Effect(during=_final_mix),
+    "ballots_mixed": Effect(before=_hold_casts, during=_final_mix),
     "round_keys_destroyed": Effect(after=_destroy_keys),
 }

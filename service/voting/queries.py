@@ -13,9 +13,16 @@ from service.core.db import execute_prepared
 _CONSUME = "DELETE FROM ballot_tokens WHERE token_hash = $1 RETURNING campaign_id, round_id, group_id"
 # A sealed ballot is stored only while its campaign is open. FOR KEY SHARE: a close (which
 # locks the campaign row FOR UPDATE before its last mix) waits for a cast in flight, and a cast
-# that comes after the close re-reads the row and finds it closed.
-_SEAL = """INSERT INTO sealed_ballots (id, campaign_id, round_id, group_id, sealed)
-           SELECT $1, c.id, $2, $3, $4 FROM campaigns c WHERE c.id = $5 AND c.state = 'open'
+# that comes after the close re-reads the row and finds it closed. Casts' row locks do not
+# conflict with one another, so a new cast would not queue behind a waiting close, and a steady
+# stream of them could keep the close waiting for ever: each cast first takes the campaign's
+# gate, an advisory lock, shared; the close takes it exclusively before the row (hold_casts),
+# and PostgreSQL's lock queue makes later casts wait behind it.
+_GATE = 0x70677947 << 32  # "pgyG", then the campaign id
+_SEAL = f"""WITH gate AS (SELECT p.id, pg_advisory_xact_lock_shared({_GATE} + p.id) AS held
+                     FROM (SELECT $1::bigint AS id) p)
+           INSERT INTO sealed_ballots (id, campaign_id, round_id, group_id, sealed)
+           SELECT $2, c.id, $3, $4, $5 FROM gate, campaigns c WHERE c.id = gate.id AND c.state = 'open'
            FOR KEY SHARE OF c"""
 
 
@@ -33,9 +40,14 @@ def consume_token(cur, token_hash):
 
 def store_sealed(cur, sealed_id: bytes, campaign_id, round_id, group_id, sealed: bytes) -> bool:
     """Store a sealed ballot, only while the campaign is open; False when nothing was stored."""
-    execute_prepared(cur, "pingyi_seal", "bytea, bigint, bigint, bytea, bigint", _SEAL,
-                     (sealed_id, round_id, group_id, sealed, campaign_id))
+    execute_prepared(cur, "pingyi_seal", "bigint, bytea, bigint, bigint, bytea", _SEAL,
+                     (campaign_id, sealed_id, round_id, group_id, sealed))
     return cur.rowcount == 1
+
+
+def hold_casts(cur, campaign_id) -> None:
+    """The campaign's gate, exclusively, to the end of the transaction (see _SEAL)."""
+    cur.execute("SELECT pg_advisory_xact_lock(%s)", (_GATE + int(campaign_id),))
 
 
 def campaign_state(cur, campaign_id):
@@ -121,12 +133,49 @@ def campaign_groups(cur, campaign_id) -> list[dict]:
 
 
 def take_sealed(cur, round_id, group_id) -> list[tuple[bytes, bytes]]:
-    """(id, sealed) of the sealed ballots of a round and group, locked for the mix (read as
-    tuples: a batch may hold tens of thousands)."""
-    with cur.connection.cursor(cursor_factory=psycopg2.extensions.cursor) as plain:
-        plain.execute("SELECT id, sealed FROM sealed_ballots WHERE round_id = %s AND group_id = %s FOR UPDATE",
-                      (round_id, group_id))
-        return [(bytes(i), bytes(s)) for i, s in plain.fetchall()]
+    """(id, sealed) of the sealed ballots of a round and group, locked for the mix: one binary
+    COPY (the ciphertext as it is stored, not twice its size in hex), parsed as it arrives."""
+    rows = _SealedRows()
+    cur.copy_expert(cur.mogrify("COPY (SELECT id, sealed FROM sealed_ballots WHERE round_id = %s AND group_id = %s "
+                                "FOR UPDATE) TO STDOUT (FORMAT binary)", (int(round_id), int(group_id))), rows)
+    if not rows.done:
+        raise psycopg2.DataError("the binary COPY of sealed ballots ended early")
+    return rows.rows
+
+
+class _SealedRows:
+    """A file COPY … (FORMAT binary) writes (id, sealed) rows to: its signature, flags and header
+    extension, then rows of two fields (a 16-bit count, then a 32-bit length before each field),
+    then -1 (PostgreSQL's documented format)."""
+
+    def __init__(self):
+        self.rows, self.done, self._buf, self._start = [], False, b"", None
+
+    def write(self, data) -> None:
+        buf = self._buf + bytes(data) if self._buf else bytes(data)
+        pos, n, rows = 0, len(buf), self.rows
+        if self._start is None:
+            if n < 19:
+                self._buf = buf
+                return
+            if not buf.startswith(b"PGCOPY\n\xff\r\n\x00"):
+                raise psycopg2.DataError("not a binary COPY")
+            pos = self._start = 19 + int.from_bytes(buf[15:19], "big")
+        while pos + 2 <= n:
+            fields = int.from_bytes(buf[pos:pos + 2], "big", signed=True)
+            if fields == -1:
+                self.done, pos = True, pos + 2
+                break
+            if fields != 2:
+                raise psycopg2.DataError("a row of the binary COPY of sealed ballots has not two fields")
+            first = int.from_bytes(buf[pos + 2:pos + 6], "big") if pos + 6 <= n else n
+            second = int.from_bytes(buf[pos + 6 + first:pos + 10 + first], "big") if pos + 10 + first <= n else n
+            end = pos + 10 + first + second
+            if end > n:  # the rest of the row comes with the next write
+                break
+            rows.append((buf[pos + 6:pos + 6 + first], buf[pos + 10 + first:end]))
+            pos = end
+        self._buf = buf[pos:]
 
 
 def lock_group(cur, round_id, group_id) -> None:
@@ -148,13 +197,51 @@ def _copy_field(value) -> str:
     return str(value).translate(_COPY_ESCAPES)  # text, and JSON text: the mixer's answers
 
 
-def insert_ballots(cur, rows: list[tuple]) -> None:
-    """Write plaintext ballots (tuples in BALLOT_COLUMNS' order, answers as a dict) in the order
-    given — the mixer's shuffle — with one COPY."""
-    data = io.StringIO("".join(
-        f"{i}\t{c}\t{r}\t{g}\t{_copy_field(answers)}\t\\\\x{bytes(tracker).hex()}\t{_copy_field(source)}\t"
-        f"{_copy_field(tally)}\n" for i, c, r, g, answers, tracker, source, tally in rows))
-    cur.copy_expert(f"COPY ballots ({BALLOT_COLUMNS}) FROM STDIN", data)
+def _copy_text(text: bytes) -> bytes:
+    """UTF-8 text (the mixer's answers, JSON as it was sealed) in COPY's text format."""
+    if b"\\" in text:
+        text = text.replace(b"\\", b"\\\\")
+    if b"\t" in text or b"\n" in text or b"\r" in text:  # JSON allows them between its tokens
+        text = text.replace(b"\t", b"\\t").replace(b"\n", b"\\n").replace(b"\r", b"\\r")
+    return text
+
+
+def _ballot_line(row: tuple) -> bytes:
+    """A row in BALLOT_COLUMNS' order as a line of COPY's text format. Answers are JSON text
+    (bytes, as the mixer opened them) or a dict; the counter an int, its decimal text or None."""
+    i, c, r, g, answers, tracker, source, tally = row
+    if isinstance(answers, bytes):
+        answers = _copy_text(answers)
+    else:
+        answers = _copy_field(answers).encode("utf-8")
+    tally = b"\\N" if tally is None else tally if isinstance(tally, bytes) else b"%d" % tally
+    return b"%s\t%d\t%d\t%d\t%s\t\\\\x%s\t%s\t%s\n" % (
+        i if isinstance(i, bytes) else str(i).encode("ascii"), c, r, g, answers, bytes(tracker).hex().encode("ascii"),
+        _copy_field(source).encode("utf-8"), tally)
+
+
+class _Lines:
+    """The file COPY FROM STDIN reads: lines pulled from an iterable as the server asks for them,
+    so that making the rows (the mixer opens each ballot as its line is needed) and the server's
+    writing them run side by side."""
+
+    def __init__(self, lines):
+        self._lines = iter(lines)
+
+    def read(self, size: int = 65536) -> bytes:
+        parts, n = [], 0
+        for line in self._lines:
+            parts.append(line)
+            n += len(line)
+            if n >= size:
+                break
+        return b"".join(parts)
+
+
+def insert_ballots(cur, rows) -> None:
+    """Write plaintext ballots (tuples in BALLOT_COLUMNS' order) in the order given — the mixer's
+    shuffle — with one COPY, streamed: `rows` may be a generator, consumed as the data is sent."""
+    cur.copy_expert(f"COPY ballots ({BALLOT_COLUMNS}) FROM STDIN", _Lines(_ballot_line(r) for r in rows), size=65536)
 
 
 def delete_sealed(cur, ids: list[bytes]) -> int:
