@@ -1,7 +1,10 @@
 """Anonymity by construction, tried as an operator with full database access would: the link
 between a ballot and the token it came from is never written — not in the statement texts
-`pg_stat_activity` shows, not in the write-ahead log. (docs/voting.md; issue 10 adds the table
-files, a dump taken while voting is open and the timing joins to this suite.)"""
+`pg_stat_activity` shows, not in the write-ahead log, not in the table files (docs/voting.md).
+The rest of the suite: test_anonymity_joins.py (tokens, hand-outs and cast positions chained
+through the WAL), test_anonymity_activity.py (pg_stat_activity sampled), test_anonymity_dump.py
+(a dump taken while voting is open, sequences), test_anonymity_time.py (every stored time, commit
+times) and test_anonymity_wal.py (record sizes, TOAST, WAL record order)."""
 from __future__ import annotations
 
 import re
