@@ -225,3 +225,30 @@ def test_the_mixers_counts_equal_a_recount_of_the_ballots(client, full_campaign,
         assert dict(getattr(stored, name)) == dict(getattr(recount, name)) == dict(getattr(sql, name)), name
     assert {k: (a.n, a.total, a.low, a.high) for k, a in stored.scores.items()} == \
         {k: (a.n, a.total, a.low, a.high) for k, a in recount.scores.items()}
+
+
+def test_a_sealed_row_that_does_not_open_is_left_out_and_said(client, full_campaign, organiser_key, database,
+                                                               settings, caplog, login, make_user):
+    """An operator flips a byte of one sealed ballot: the mixer leaves it sealed and logs it
+    (never a guess, never blocking its group), the close goes through, the key still goes, and
+    the results say that one ballot received was not counted."""
+    for token in full_campaign.tokens(3):
+        cast(client, token, {})
+    with psycopg2.connect(database) as c, c.cursor() as cur:
+        cur.execute("""UPDATE sealed_ballots SET sealed = set_byte(sealed, 20, get_byte(sealed, 20) # 1)
+                       WHERE id = (SELECT id FROM sealed_ballots WHERE round_id = %s ORDER BY id LIMIT 1)""", (full_campaign.round,))
+    c.close()
+    r = client.post(f"/api/v1/campaigns/{full_campaign.id}/transitions", json={"to": "closed"}, headers=organiser_key)
+    assert r.status_code == 200, r.get_json()
+    assert counts(database) == (1, 2)
+    assert "do not open with the round's key" in caplog.text
+    assert round_keys.load(settings.var_dir, full_campaign.round) is None  # forward secrecy all the same
+    result = client.get(f"/api/v1/campaigns/{full_campaign.id}/rounds/{full_campaign.round}/results",
+                        headers=organiser_key).get_json()
+    assert result["unopened"] == 1 and result["ballots"] == 2
+    login(make_user("organiser"))
+    page = client.get(f"/admin/campaigns/{full_campaign.id}/results").get_data(as_text=True)
+    assert "另有 1 张已收到的密封选票无法用本轮密钥打开，未计入结果" in page
+    with psycopg2.connect(database) as c, c.cursor() as cur:  # what the after-test check would call unmixed
+        cur.execute("DELETE FROM sealed_ballots WHERE round_id = %s", (full_campaign.round,))
+    c.close()

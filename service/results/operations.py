@@ -68,8 +68,12 @@ def round_results(cur, campaign_id, round_id) -> dict:
     counts = q.stored_counts(cur, round_id) or \
         q.count_round(cur, round_id, sections, lambda group: forms.build_form(definition, round_id, group))
     result = tally(sections, definition["groups"], counts, definition["rules"], q.issued_per_group(cur, round_id))
+    from service.voting import operations as voting
+    # After the close every sealed ballot that opens has been mixed: one still sealed did not open
+    # with the round's key (tampered with, or from another installation). Received, not counted.
+    unopened = sum(voting.sealed_per_group(cur, round_id).values())
     return {"campaign_id": campaign_id, "round_id": round_id, "round": rnd["title"], "kind": rnd["kind"],
-            "state": definition["state"], "rules": definition["rules"], **result}
+            "state": definition["state"], "rules": definition["rules"], "unopened": unopened, **result}
 
 
 # --- 两推三评 scores -------------------------------------------------------------------------
