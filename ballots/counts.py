@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
+from .forms import DIGITS, mark_slots
+
 
 def fraction(x) -> Fraction:
     """A number as the exact fraction it was written as (0.1 is 1/10, not the float's binary)."""
@@ -56,22 +58,27 @@ def counts_from_ballots(ballots) -> Counts:
     """Count ballots given as dicts {group_id, answers} (the auditor bundle's form)."""
     c = Counts()
     for b in ballots:
-        g = b["group_id"]
-        c.ballots[g] = c.ballots.get(g, 0) + 1
-        for sid, value in b["answers"].items():
-            sid = int(sid)
-            if isinstance(value, dict) and ("chosen" in value or "write_ins" in value):
-                for subject in value.get("chosen", []):
-                    c.chosen[(sid, g, subject)] += 1
-                for name in value.get("write_ins", []):
-                    c.write_ins[(sid, g, name)] += 1
-            elif isinstance(value, dict):
-                for row, answer in value.items():
-                    if isinstance(answer, str):
-                        c.options[(sid, g, row, answer)] += 1
-                    else:
-                        c.scores[(sid, g, row)].add(answer)
+        add_ballot(c, b["group_id"], b["answers"])
     return c
+
+
+def add_ballot(c: Counts, g, answers: dict) -> None:
+    """Count one ballot of group g into c (what counts_from_ballots does for each)."""
+    c.ballots[g] = c.ballots.get(g, 0) + 1
+    options = c.options
+    for sid, value in answers.items():
+        sid = int(sid)
+        if isinstance(value, dict) and ("chosen" in value or "write_ins" in value):
+            for subject in value.get("chosen", []):
+                c.chosen[(sid, g, subject)] += 1
+            for name in value.get("write_ins", []):
+                c.write_ins[(sid, g, name)] += 1
+        elif isinstance(value, dict):
+            for row, answer in value.items():
+                if isinstance(answer, str):
+                    options[(sid, g, row, answer)] += 1
+                else:
+                    c.scores[(sid, g, row)].add(answer)
 
 
 def merge(into: Counts, other: Counts) -> Counts:
@@ -120,3 +127,26 @@ def from_record(group_id: int, record: dict, into: Counts | None = None) -> Coun
     for sid, n in record.get("invalid", []):
         c.invalid[(sid, group_id)] += n
     return c
+
+
+def marks_text(sections):
+    """forms.marks_packer for the mixer: the packed counter of a validated ballot written as the
+    decimal text COPY takes (str(forms.pack_marks(sections, clean))), as bytes; None when the form
+    has no graded section. The counter has a 1 in the slot of each mark, so its digits are set
+    directly instead of adding powers of ten and converting a 500-digit integer each ballot. An
+    option that is not in the form raises KeyError."""
+    slots = mark_slots(sections)
+    if not slots:
+        return lambda clean: None
+    width = DIGITS * len(slots)
+    where = {slot: width - 1 - DIGITS * i for i, slot in enumerate(slots)}  # the slot's last digit
+    graded = [(str(sec.id), sec.id) for sec in sections if sec.type in ("rating", "approve")]
+    zeros = b"0" * width
+
+    def text(clean: dict) -> bytes:
+        digits = bytearray(zeros)
+        for key, sid in graded:
+            for row, option in clean.get(key, {}).items():
+                digits[where[(sid, row, option)]] = 49  # "1"
+        return bytes(digits).lstrip(b"0") or b"0"
+    return text

@@ -63,23 +63,20 @@ def open_sealed(key: bytes, round_id: int, group_id: int, sealed: bytes) -> byte
 
 def opener(key: bytes, round_id: int, group_id: int):
     """open_sealed for one round and group, the cipher built once (the mixer opens a batch)."""
-    cipher, aad = AESGCM(key), _aad(round_id, group_id)
-    return lambda sealed: _unpad(_decrypt(cipher, aad, sealed))
+    cipher, aad, zeros = AESGCM(key), _aad(round_id, group_id), [b""]
 
-
-def _decrypt(cipher: AESGCM, aad: bytes, sealed: bytes) -> bytes:
-    try:
-        return cipher.decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], aad)
-    except (InvalidTag, ValueError):
-        raise SealBroken("the sealed ballot does not open with this key, round and group") from None
-
-
-def _unpad(padded: bytes) -> bytes:
-    length = int.from_bytes(padded[:_LENGTH_BYTES], "big")
-    body, padding = padded[_LENGTH_BYTES:_LENGTH_BYTES + length], padded[_LENGTH_BYTES + length:]
-    if len(body) != length or padding.strip(b"\x00"):
-        raise SealBroken("the sealed ballot's padding is not what sealing writes")
-    return body
+    def unseal(sealed: bytes) -> bytes:
+        try:
+            padded = cipher.decrypt(sealed[:NONCE_BYTES], memoryview(sealed)[NONCE_BYTES:], aad)
+        except (InvalidTag, ValueError):
+            raise SealBroken("the sealed ballot does not open with this key, round and group") from None
+        end = _LENGTH_BYTES + int.from_bytes(padded[:_LENGTH_BYTES], "big")
+        if len(zeros[0]) < len(padded):  # the zeros sealing pads with, made once a round's length
+            zeros[0] = bytes(len(padded))
+        if end > len(padded) or not padded.endswith(memoryview(zeros[0])[:len(padded) - end]):
+            raise SealBroken("the sealed ballot's padding is not what sealing writes")
+        return padded[_LENGTH_BYTES:end]
+    return unseal
 
 
 def _widest_answer(sec: FormSection):

@@ -17,6 +17,7 @@ import json
 import logging
 import os
 import random
+import re
 import threading
 from pathlib import Path
 
@@ -31,19 +32,51 @@ log = logging.getLogger("pingyi.mixer")
 _LOCK = 0x706779_4D  # "pgy" + mix
 
 
-_HEAD, _AFTER_ANSWERS = b'{"answers":', b',"group_id":'
+_HEAD = b'{"answers":'
+_BALLOT_ID = re.compile(forms.BALLOT_ID_PATTERN.encode("ascii"))
+# What a ballot that is not one of its round's form raises while it is read (left sealed).
+_NOT_A_BALLOT = (sealing.SealBroken, ValueError, KeyError, TypeError, AttributeError)
 
 
-def _ballot_row(campaign_id: int, ballot: bytes, pack) -> tuple[tuple, dict]:
-    """The row of a plaintext ballot, and its answers. What was sealed is the canonical ballot the
-    tracker hashes (forms.tracker, keys sorted: answers first): its hash is the voter's receipt,
-    and its answers go to the database as the JSON text they are (a quote inside a string is
-    escaped, so the last `,"group_id":` ends them)."""
-    cut = ballot.rindex(_AFTER_ANSWERS)
-    text = ballot[len(_HEAD):cut].decode("utf-8")
-    rest, answers = json.loads(b"{" + ballot[cut + 1:]), json.loads(text)
-    return (rest["id"], campaign_id, rest["round_id"], rest["group_id"], text, hashlib.sha256(ballot).digest(),
-            "online", pack(answers)), answers
+class _Batch:
+    """A group's chosen sealed ballots, each opened, checked, counted and made into its row only
+    when the COPY into `ballots` asks for it (so the server writes while the next ones open). What
+    was sealed is the canonical ballot the tracker hashes (forms.canonical: keys sorted, answers
+    first), whose hash is the voter's receipt; it must name the round and group of its sealed row
+    and a ballot id, and its answers go to the database as the JSON text they are. A row that does
+    not open with the round's key, or holds anything else, is left out (and so left sealed)."""
+
+    def __init__(self, key: bytes, campaign_id: int, round_id: int, group_id: int, sections):
+        self.unseal, self.tally = sealing.opener(key, round_id, group_id), counts.marks_text(sections)
+        self.campaign_id, self.round_id, self.group_id = int(campaign_id), int(round_id), int(group_id)
+        self.group, self.tail = b',"group_id":%d,"id":"' % self.group_id, b'","round_id":%d}' % self.round_id
+        self.counts, self.opened, self.broken = counts.Counts(), [], 0
+
+    def rows(self, chosen):
+        for sealed_id, blob in chosen:
+            try:
+                row, answers = self._row(blob)
+            except _NOT_A_BALLOT:
+                self.broken += 1
+                continue
+            counts.add_ballot(self.counts, self.group_id, answers)
+            self.opened.append(sealed_id)
+            yield row
+
+    def _row(self, blob: bytes) -> tuple[tuple, dict]:
+        ballot = self.unseal(blob)
+        cut = len(ballot) - len(self.tail) - 36 - len(self.group)  # where the answers end
+        ballot_id = ballot[cut + len(self.group):len(ballot) - len(self.tail)]
+        if not (ballot.startswith(_HEAD) and ballot.endswith(self.tail) and ballot.startswith(self.group, cut)
+                and _BALLOT_ID.fullmatch(ballot_id)):
+            raise sealing.SealBroken("not a canonical ballot of this round and group")
+        text = ballot[len(_HEAD):cut]
+        answers = json.loads(text)
+        if not isinstance(answers, dict):
+            raise sealing.SealBroken("a ballot's answers are not an object")
+        row = (ballot_id, self.campaign_id, self.round_id, self.group_id, text, hashlib.sha256(ballot).digest(),
+               "online", self.tally(answers))  # the counter: KeyError for an option not in the form
+        return row, answers
 
 
 def mix_group(cur, var_dir: Path, campaign_id: int, round_id: int, group_id: int, k: int,
@@ -51,35 +84,32 @@ def mix_group(cur, var_dir: Path, campaign_id: int, round_id: int, group_id: int
     """Open a batch of the group's sealed ballots and write them shuffled; the number opened.
     While voting is open the batch is all but k of them, chosen at random, and only when 2k
     wait (ballots.mixing.to_open); at the close, all. A row that does not open with the round's
-    key (a key lost and made again: it cannot happen by the service's own doing) is left sealed
-    and logged, never guessed at, and never keeps the others out."""
+    key (a key lost and made again: it cannot happen by the service's own doing), or does not
+    hold a ballot of its round, group and form, is left sealed and logged, never guessed at, and
+    never keeps the others out."""
     from service.voting.operations import ballot_form
     q.lock_group(cur, round_id, group_id)  # one batch of a group at a time, whoever else mixes
     sealed = q.take_sealed(cur, round_id, group_id)
+    # A uniformly random pick, in the random order it was drawn in: the order they are written in.
     chosen = mixing.shuffled(sealed)[:mixing.to_open(len(sealed), k, closing)]
     if not chosen:
         return 0
     key = round_keys.load(var_dir, round_id)
     if key is None:
         raise RuntimeError(f"round {round_id} has sealed ballots but no key")
-    pack = forms.marks_packer(ballot_form(cur, campaign_id, round_id, group_id))
-    unseal, opened, broken = sealing.opener(key, round_id, group_id), [], 0
-    for sealed_id, blob in chosen:
-        try:
-            opened.append((sealed_id, _ballot_row(campaign_id, unseal(blob), pack)))
-        except sealing.SealBroken:
-            broken += 1
-    if broken:
-        log.error("%s sealed ballots of round %s, group %s do not open with the round's key", broken, round_id, group_id)
-    if not opened:
+    batch = _Batch(key, campaign_id, round_id, group_id, ballot_form(cur, campaign_id, round_id, group_id))
+    q.insert_ballots(cur, batch.rows(chosen))
+    if batch.broken:
+        log.error("%s sealed ballots of round %s, group %s do not open with the round's key", batch.broken,
+                  round_id, group_id)
+    if not batch.opened:
         return 0
-    q.insert_ballots(cur, mixing.shuffled(row for _, (row, _) in opened))
-    q.delete_sealed(cur, mixing.shuffled(i for i, _ in opened))
-    batch = counts.counts_from_ballots({"group_id": group_id, "answers": a} for _, (_, a) in opened)
+    if q.delete_sealed(cur, mixing.shuffled(batch.opened)) != len(batch.opened):  # locked: cannot happen
+        raise RuntimeError(f"sealed ballots of round {round_id}, group {group_id} went during their batch")
     stored = q.counts_for_update(cur, round_id, group_id)
-    total = counts.merge(counts.from_record(group_id, stored) if stored else counts.Counts(), batch)
+    total = counts.merge(counts.from_record(group_id, stored) if stored else counts.Counts(), batch.counts)
     q.put_counts(cur, round_id, group_id, counts.to_record(total, group_id))
-    return len(opened)
+    return len(batch.opened)
 
 
 def final_mix(cur, var_dir: Path, campaign_id: int, k: int) -> int:

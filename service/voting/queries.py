@@ -155,11 +155,11 @@ class _SealedRows:
         buf = self._buf + bytes(data) if self._buf else bytes(data)
         pos, n, rows = 0, len(buf), self.rows
         if self._start is None:
-            if n < 19:
+            if n >= 11 and not buf.startswith(b"PGCOPY\n\xff\r\n\x00"):
+                raise psycopg2.DataError("not a binary COPY")
+            if n < 19 or n < 19 + int.from_bytes(buf[15:19], "big"):  # the header, not yet whole
                 self._buf = buf
                 return
-            if not buf.startswith(b"PGCOPY\n\xff\r\n\x00"):
-                raise psycopg2.DataError("not a binary COPY")
             pos = self._start = 19 + int.from_bytes(buf[15:19], "big")
         while pos + 2 <= n:
             fields = int.from_bytes(buf[pos:pos + 2], "big", signed=True)
