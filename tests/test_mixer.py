@@ -236,7 +236,8 @@ def test_a_sealed_row_that_does_not_open_is_left_out_and_said(client, full_campa
         cast(client, token, {})
     with psycopg2.connect(database) as c, c.cursor() as cur:
         cur.execute("""UPDATE sealed_ballots SET sealed = set_byte(sealed, 20, get_byte(sealed, 20) # 1)
-                       WHERE id = (SELECT id FROM sealed_ballots WHERE round_id = %s ORDER BY id LIMIT 1)""", (full_campaign.round,))
+                       WHERE id = (SELECT id FROM sealed_ballots WHERE round_id = %s ORDER BY id LIMIT 1)""",
+                    (full_campaign.round,))
     c.close()
     r = client.post(f"/api/v1/campaigns/{full_campaign.id}/transitions", json={"to": "closed"}, headers=organiser_key)
     assert r.status_code == 200, r.get_json()
