@@ -38,6 +38,17 @@ def fresh_database(name: str) -> str:
     return dsn
 
 
+def drop_database(dsn: str) -> None:
+    """Drop a bench's database (its data can be gigabytes), from the server's maintenance database."""
+    params = parse_dsn(dsn)
+    name, params["dbname"] = params["dbname"], "postgres"
+    conn = psycopg2.connect(make_dsn(**params))
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    conn.close()
+
+
 def make_app(dsn: str):
     from service import create_app
     settings = Settings.from_env({"PINGYI_ENV": "test", "DATABASE_URL": dsn, "SECRET_KEY": secrets.token_urlsafe(40),
