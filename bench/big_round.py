@@ -208,7 +208,6 @@ def _recount_part(job):
     conn = psycopg2.connect(dsn)
     try:
         with conn.cursor(name="recount") as cur:
-            cur.itersize = 20_000
             cur.execute("SELECT group_id, answers FROM ballots WHERE round_id = %s AND ctid >= %s::tid "
                         "AND ctid < %s::tid", (round_id, f"({first},0)", f"({end},0)"))
             c = counts_from_ballots({"group_id": g, "answers": a} for g, a in cur)

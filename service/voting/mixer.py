@@ -16,6 +16,7 @@ import hashlib
 import json
 import logging
 import os
+import queue
 import random
 import re
 import threading
@@ -146,7 +147,7 @@ def run_once(dsn: str, var_dir: Path, k: int, flush: bool = False) -> dict:
         if not locked:
             return {}
         try:
-            return _pass(conn, var_dir, k, flush)
+            return _pass(conn, dsn, var_dir, k, flush)
         finally:
             conn.rollback()
             with conn.cursor() as cur:
@@ -156,25 +157,67 @@ def run_once(dsn: str, var_dir: Path, k: int, flush: bool = False) -> dict:
         conn.close()
 
 
-def _pass(conn, var_dir: Path, k: int, flush: bool) -> dict:
+# Batches mixed at once in a pass, each on its own connection: a batch keeps one core busy only
+# part of the time (the server reads, writes and deletes while the mixer waits), so two groups'
+# batches side by side use the machine's second core. Each is still one transaction of one group.
+_AT_ONCE = 2
+
+
+def _pass(conn, dsn: str, var_dir: Path, k: int, flush: bool) -> dict:
     """flush (tests only): every waiting ballot, as the close would mix it, whatever the crowd."""
     done = {"mixed": 0, "batches": 0, "keys_destroyed": []}
     with conn.cursor() as cur:
-        ready = q.waiting_groups(cur, at_least=1 if flush else 2 * k)
+        ready = sorted(q.waiting_groups(cur, at_least=1 if flush else 2 * k), key=lambda g: -g["n"])
     conn.commit()
-    for g in ready:
-        with conn.cursor() as cur:
-            # The campaign first, as a close takes it: a close waits for this batch, or this
-            # finds the campaign closed (the close mixed the group itself).
-            if q.lock_open_campaign(cur, g["campaign_id"]):
-                done["mixed"] += mix_group(cur, var_dir, g["campaign_id"], g["round_id"], g["group_id"], k,
-                                           closing=flush)
-                done["batches"] += 1
-        conn.commit()
+    todo, failed, threads = queue.SimpleQueue(), [], []
+    for g in ready:  # the largest first, so that the two connections finish together
+        todo.put(g)
+    for _ in range(min(_AT_ONCE, len(ready)) - 1):
+        threads.append(threading.Thread(target=_mix_groups, args=(None, dsn, todo, var_dir, k, flush, done, failed)))
+        threads[-1].start()
+    _mix_groups(conn, dsn, todo, var_dir, k, flush, done, failed)
+    for t in threads:
+        t.join()
+    if failed:
+        raise failed[0]
     with conn.cursor() as cur:
         done["keys_destroyed"] = destroy_spent_keys(cur, var_dir, _key_files(var_dir))
     conn.commit()
     return done
+
+
+def _mix_groups(conn, dsn: str, todo, var_dir: Path, k: int, flush: bool, done: dict, failed: list) -> None:
+    """Take groups from `todo` and mix each in a transaction of its own, on `conn` (a new
+    connection when None), until none is left or a batch anywhere has failed (then rolled back,
+    and its error kept in `failed` for the pass to raise)."""
+    own = conn is None
+    try:
+        if own:
+            conn = psycopg2.connect(dsn, application_name="pingyi-mixer", cursor_factory=psycopg2.extras.RealDictCursor)
+        while not failed:
+            try:
+                g = todo.get_nowait()
+            except queue.Empty:
+                return
+            with conn.cursor() as cur:
+                # The campaign first, as a close takes it: a close waits for this batch, or this
+                # finds the campaign closed (the close mixed the group itself).
+                if q.lock_open_campaign(cur, g["campaign_id"]):
+                    mixed = mix_group(cur, var_dir, g["campaign_id"], g["round_id"], g["group_id"], k, closing=flush)
+                    with _done_lock:
+                        done["mixed"] += mixed
+                        done["batches"] += 1
+            conn.commit()
+    except BaseException as exc:  # noqa: BLE001 — raised by the pass, in its own thread
+        failed.append(exc)
+        if conn is not None and not conn.closed:
+            conn.rollback()
+    finally:
+        if own and conn is not None:
+            conn.close()
+
+
+_done_lock = threading.Lock()
 
 
 _started: dict[int, threading.Event] = {}
