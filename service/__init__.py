@@ -94,20 +94,28 @@ _HSTS = "max-age=31536000; includeSubDomains"
 
 
 def _security_headers(resp):
-    h = resp.headers
-    if request.is_secure:  # over https (behind a trusted proxy: its X-Forwarded-Proto), never over http
+    h, mimetype = resp.headers, resp.mimetype  # each read of either parses the header again
+    # request.is_secure, read from the environ: over https (behind a trusted proxy: its
+    # X-Forwarded-Proto), never over http.
+    if request.environ.get("wsgi.url_scheme") in ("https", "wss"):
         h["Strict-Transport-Security"] = _HSTS
-    if resp.mimetype == "application/json":
+    if mimetype == "application/json":
         h.extend(_API_HEADERS)
     elif "Content-Security-Policy" not in h:
         h.extend(_SECURITY_HEADERS)
-    if "Cache-Control" not in h and resp.mimetype in ("text/html", "application/json"):
+    if mimetype in ("text/html", "application/json") and "Cache-Control" not in h:
         h["Cache-Control"] = "no-store"  # ballots, receipts, results: never kept by a browser or proxy
     return resp
 
 
 class _SessionInterface(SecureCookieSessionInterface):
-    """Flask's signed-cookie sessions, with the signer built once instead of on every request."""
+    """Flask's signed-cookie sessions, with the signer built once instead of on every request, and
+    no cookie parsing for a request without cookies (the API's: a cast carries none)."""
+
+    def open_session(self, app, request):
+        if "HTTP_COOKIE" not in request.environ:  # what the parent gives too, without parsing cookies
+            return self.session_class()
+        return super().open_session(app, request)
 
     def get_signing_serializer(self, app):
         signer = app.extensions.get("pingyi_session_signer")

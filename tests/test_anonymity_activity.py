@@ -86,8 +86,9 @@ def test_sampled_statements_carry_no_token_ballot_id_tracker_or_answer(
     said = sampler.queries
     assert len(ballots) == 30 and sampler.count > 300
     # The sampler did see the casts and the mix (prepared once a connection, then EXECUTEd).
-    assert any(q.startswith("EXECUTE pingyi_seal") for q in said), sorted(said)[:50]
-    assert any(q.startswith("EXECUTE pingyi_consume_token") for q in said)
+    # The cast's BEGIN rides with its first statement and its COMMIT with its last (fused_transaction).
+    assert any(q.startswith("EXECUTE pingyi_seal") for q in said), sorted(said)[:50]  # its "; COMMIT" past the cut
+    assert any(q.startswith("BEGIN; EXECUTE pingyi_consume_token") for q in said)
     assert any(q.startswith("COPY ballots") for q in said)
     text = "\n".join(said)
     upper = text.upper().replace("-", "")
@@ -96,7 +97,7 @@ def test_sampled_statements_carry_no_token_ballot_id_tracker_or_answer(
         assert c.receipt.replace("-", "") not in upper
         # Its hash, only where it is spent: the DELETE of ballot_tokens, and nothing else beside it.
         spent_in = [q for q in said if token_hash(c.token).hex() in q]
-        assert all(q.startswith("EXECUTE pingyi_consume_token") for q in spent_in), spent_in
+        assert all(q.startswith("BEGIN; EXECUTE pingyi_consume_token") for q in spent_in), spent_in
         comment = c.answers.get(v.text, "")
         for piece in (comment[i:i + 6] for i in range(0, len(comment) - 5, 6)):
             assert piece not in text

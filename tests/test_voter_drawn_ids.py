@@ -9,6 +9,8 @@ import uuid
 import psycopg2
 
 from ballots import forms
+from ballots.tokens import token_hash
+from tests.helpers import superuser
 
 CAST = "/api/v1/ballots:cast"
 
@@ -94,3 +96,30 @@ def test_the_page_sends_its_id_and_a_tampered_one_is_not_used(client, full_campa
         ids = {row[0] for row in cur.fetchall()}
     c.close()
     assert len(ids) == 2 and ballot_id in ids
+
+
+def test_a_cast_whose_last_statement_fails_spends_nothing(client, full_campaign, database):
+    """A cast's BEGIN rides with its first statement and its COMMIT with its sealed insert
+    (service.core.db.fused_transaction): when that insert fails, the whole cast is rolled back —
+    the token unspent, no sealed row, no transaction left open on the pooled connection — and
+    the same connection casts the same token once the fault is gone."""
+    (token,) = full_campaign.tokens(1)
+    admin = superuser(database)
+    with admin.cursor() as cur:
+        cur.execute("ALTER TABLE sealed_ballots ADD CONSTRAINT refuse_every_row CHECK (id IS NULL) NOT VALID")
+    try:
+        r = client.post(CAST, json={"token": token, "answers": {}})
+        assert r.status_code == 500 and r.get_json()["error"]["code"] == "internal", r.get_json()
+        with admin.cursor() as cur:
+            cur.execute("SELECT count(*) FROM sealed_ballots")
+            assert cur.fetchone()[0] == 0
+            cur.execute("SELECT count(*) FROM ballot_tokens WHERE token_hash = %s", (token_hash(token),))
+            assert cur.fetchone()[0] == 1
+            cur.execute("SELECT state FROM pg_stat_activity WHERE application_name = 'pingyi'")
+            assert {s for (s,) in cur.fetchall()} == {"idle"}
+    finally:
+        with admin.cursor() as cur:
+            cur.execute("ALTER TABLE sealed_ballots DROP CONSTRAINT refuse_every_row")
+        admin.close()
+    assert client.post(CAST, json={"token": token, "answers": {}}).status_code == 201
+    assert client.post(CAST, json={"token": token, "answers": {}}).status_code == 409

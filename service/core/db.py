@@ -21,20 +21,29 @@ class Connection(psycopg2.extensions.connection):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.prepared: set[str] = set()
+        self.fused = False  # inside fused_transaction()
 
 
-def execute_prepared(cur, name: str, types: str, statement: str, params) -> None:
+def execute_prepared(cur, name: str, types: str, statement: str, params, *, last: bool = False) -> None:
     """Run a hot statement as a server-side prepared statement, preparing it on first use on
-    this connection: the server then skips parsing and planning it on every call."""
+    this connection: the server then skips parsing and planning it on every call. Inside
+    fused_transaction() the transaction's BEGIN rides with its first statement, and its COMMIT
+    with the statement marked `last` (which must then be the block's last)."""
     conn = cur.connection
     prepared = getattr(conn, "prepared", None)
     if prepared is None:  # a connection from outside the pool (CLI, tests): run it plainly
         cur.execute(_as_psycopg(statement), params)
         return
     if name not in prepared:
-        cur.execute(f"PREPARE {name} ({types}) AS {statement}")
+        cur.execute(f"PREPARE {name} ({types}) AS {statement}")  # in a fused block: before its BEGIN
         prepared.add(name)
-    cur.execute(f"EXECUTE {name} ({', '.join(['%s'] * len(params))})", params)
+    text = f"EXECUTE {name} ({', '.join(['%s'] * len(params))})"
+    if conn.fused:
+        if conn.info.transaction_status == psycopg2.extensions.TRANSACTION_STATUS_IDLE:
+            text = "BEGIN; " + text
+        if last:
+            text += "; COMMIT"
+    cur.execute(text, params)
 
 
 def _as_psycopg(statement: str) -> str:
@@ -88,6 +97,44 @@ def transaction():
         raise
     for callback in g.pop("db_after_commit"):
         callback()
+
+
+@contextlib.contextmanager
+def fused_transaction():
+    """transaction() with two round trips fewer, for a hot write of prepared statements (the
+    cast): psycopg2 sends BEGIN and COMMIT each on its own, so a cast of two statements took four
+    round trips; here BEGIN rides with the first statement and COMMIT with the one run with
+    `last=True` (execute_prepared), in one simple query each, as one transaction. A statement
+    that fails stops the rest of its query, COMMIT included; whatever the block leaves open is
+    committed at its end, or rolled back if it raises. A statement run before the first
+    prepared one runs on its own (autocommit): keep those to reads."""
+    conn = _request_conn()
+    g.db_after_commit = []
+    conn.autocommit, conn.fused = True, True  # psycopg2 sends nothing of its own; we do
+    try:
+        with conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
+            yield cur
+            if _open(conn):
+                cur.execute("COMMIT")
+    except BaseException:
+        try:
+            if not conn.closed and _open(conn):
+                with conn.cursor() as cur:
+                    cur.execute("ROLLBACK")
+        except psycopg2.Error:
+            pass  # the connection broke: the server rolls back, the teardown closes it
+        g.db_after_commit = []
+        raise
+    finally:
+        conn.fused = False
+        if not conn.closed:
+            conn.autocommit = False
+    for callback in g.pop("db_after_commit"):
+        callback()
+
+
+def _open(conn) -> bool:
+    return conn.info.transaction_status != psycopg2.extensions.TRANSACTION_STATUS_IDLE
 
 
 def after_commit(callback) -> None:

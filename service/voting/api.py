@@ -33,7 +33,7 @@ def open_ballot(data):
           permission=BALLOT_TOKEN, body=CastIn, response=ReceiptOut, status=201, tag="voting")
 def cast_ballot(data):
     token = _verify(data["token"])
-    with db.transaction() as cur:
+    with db.fused_transaction() as cur:  # the cast's statements are prepared: two round trips, not four
         receipt = casting.cast(cur, token, data["answers"], data.get("ballot_id"))
     base = current_app.config["SETTINGS"].base_url
     return {"tracker": receipt["tracker"],

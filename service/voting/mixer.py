@@ -1,10 +1,11 @@
 """The mixer (docs/voting.md): the only writer of plaintext ballots. It opens the sealed ballots
 of a round and voter group only when at least k of them wait (MIX_K), and writes them to
-`ballots` in one transaction, in a random order, deleting the sealed rows in another random
-order; so plaintext ballots and their trackers enter the database only in shuffled batches of at
-least k of a group, apart from the tokens they came from. At the close, each group's remainder
-is mixed together with enough of its earlier ballots that the last batch too holds k of the
-group (or all of it), and the round's key is then destroyed.
+`ballots` in one transaction, in a random order, deleting the sealed rows (in the table's order,
+which says nothing the casts' own records do not); so plaintext ballots and their trackers enter
+the database only in shuffled batches of at least k of a group, apart from the tokens they came
+from. At the close, each group's remainder is mixed together with enough of its earlier ballots
+that the last batch too holds k of the group (or all of it), and the round's key is then
+destroyed.
 
 A batch is one transaction: killed at any point, the mixer leaves every ballot either sealed or
 mixed, never both and never neither, and the next pass takes up what is left. Every server runs

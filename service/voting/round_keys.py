@@ -24,8 +24,12 @@ def _folder(var_dir: Path) -> Path:
     return Path(var_dir) / _DIR
 
 
+def _name(var_dir: Path, round_id: int) -> str:
+    return f"{var_dir}/{_DIR}/round-{int(round_id)}.key"
+
+
 def _path(var_dir: Path, round_id: int) -> Path:
-    return _folder(var_dir) / f"round-{int(round_id)}.key"
+    return Path(_name(var_dir, round_id))
 
 
 def _sync_dir(folder: Path) -> None:
@@ -65,10 +69,16 @@ def load(var_dir: Path, round_id: int) -> bytes | None:
     """The round's key, or None when it was never made or has been destroyed. Read from the file
     every time (32 bytes): a key destroyed by one process is gone for every other at once, and no
     process keeps it in memory after the close."""
+    # os.open on the path as text: pathlib's parsing and read_bytes' file object cost more than
+    # the read itself, on every cast.
     try:
-        key = _path(var_dir, round_id).read_bytes()
+        fd = os.open(_name(var_dir, round_id), os.O_RDONLY)
     except FileNotFoundError:
         return None
+    try:
+        key = os.read(fd, sealing.KEY_BYTES + 1)
+    finally:
+        os.close(fd)
     if len(key) != sealing.KEY_BYTES:
         raise RuntimeError(f"the key file of round {round_id} is damaged ({len(key)} bytes)")
     return key

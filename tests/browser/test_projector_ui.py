@@ -1,6 +1,7 @@
 """The projector counts up while ballots are cast, without a reload."""
 from __future__ import annotations
 
+import datetime
 import json
 
 import pytest
@@ -14,12 +15,15 @@ def test_the_projector_counts_up_without_reloading(browser, live_server, client,
     tokens = full_campaign.tokens(6)
     context = browser.new_context(viewport={"width": 1600, "height": 900}, locale="zh-CN")
     page = context.new_page()
-    page.clock.install()  # the page's timers run on a clock the test moves: no wall-clock waiting
+    # The page's timers run on a clock the test moves, paused before the page loads: no poll comes
+    # of a slow machine's seconds, and no wall-clock waiting.
+    start = datetime.datetime(2026, 12, 1, 9, 0)
+    page.clock.install(time=start)
+    page.clock.pause_at(start + datetime.timedelta(milliseconds=100))
     page.goto(f"{live_server}/c/{full_campaign.id}/turnout")
     page.evaluate("window.loadedAt = performance.timeOrigin")
     cell = page.locator(f"[data-key='r{full_campaign.round}-g{full_campaign.groups[0]}-cast']")
     assert cell.inner_text() == "0"
-    page.clock.pause_at(page.evaluate("Date.now()") + 100)
     polls = []
     page.on("request", lambda req: polls.append(req.url) if "turnout" in req.url else None)
     shots(page, "30-projector-before")
