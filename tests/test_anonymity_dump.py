@@ -84,7 +84,7 @@ def test_a_dump_taken_while_voting_is_open(client, organiser_key, make_key, data
         ballots = [(i, bytes(t)) for i, t in cur.fetchall()]
     admin.close()
     # No sequence moved while ballots were cast, nor when they were mixed.
-    assert after == before and None not in (before["public.batches_id_seq"], before["public.events_id_seq"])
+    assert after == before and None not in (before["public.batches_id_seq"], before["public.campaigns_id_seq"])
     assert dump_setvals(dumped) == dump_setvals(dumped_before) != {}
     tables = dump_tables(dumped)
     # Sealed rows: one length, no plaintext; the ballots not yet mixed are nowhere in the dump.

@@ -43,7 +43,7 @@ def test_a_one_time_password_opens_only_the_change_form(run_cli, make_user, app,
     assert sign_in(fresh, "zhangsan", one_time)[0].status_code == 401  # one time only
     assert sign_in(fresh, "zhangsan", "my own new password")[0].status_code == 302
     with conn.cursor() as cur:
-        cur.execute("SELECT action, actor FROM events WHERE action LIKE 'user.password%%' ORDER BY id")
+        cur.execute("SELECT type AS action, actor FROM audit_log WHERE type LIKE 'user.password%%' ORDER BY chain, height")
         assert [(e["action"], e["actor"]) for e in cur.fetchall()] == [
             ("user.password_reset", "cli"), ("user.password_changed", "user:zhangsan")]
 

@@ -137,7 +137,8 @@ def test_entering_a_year_again_replaces_it_and_each_entry_is_an_event(client, ad
     stored = rows(database, "SELECT year, holidays, workdays, entered_by FROM holiday_years")
     assert len(stored) == 1 and len(stored[0]["holidays"]) == 3 and stored[0]["workdays"] == []
     assert stored[0]["entered_by"] == f"user:{user['username']}"
-    events = rows(database, "SELECT actor, details FROM events WHERE action = 'calendar.year_entered' ORDER BY id")
+    events = rows(database, "SELECT actor, payload::jsonb AS details FROM audit_log "
+                            "WHERE type = 'calendar.year_entered' ORDER BY chain, height")
     assert [(e["details"]["replaced"], len(e["details"]["holidays"])) for e in events] == [(False, 29), (True, 3)]
     assert events[0]["details"]["workdays"] == ["2027-02-20", "2027-05-08", "2027-09-26", "2027-10-09"]
     assert {e["actor"] for e in events} == {f"user:{user['username']}"}

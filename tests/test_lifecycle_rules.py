@@ -52,7 +52,7 @@ def test_a_publicity_cannot_start_in_the_past_without_a_stated_reason(client, or
     r = publish(client, organiser_key, cid, subjects, starts_on="2026-11-23", backdate_reason=reason)
     assert r.status_code == 201 and r.json["backdate_reason"] == reason
     with conn.cursor() as cur:
-        cur.execute("SELECT details FROM events WHERE action = 'publication.published' AND campaign_id = %s", (cid,))
+        cur.execute("SELECT payload::jsonb AS details FROM audit_log WHERE type = 'publication.published' AND chain = %s", (cid,))
         assert cur.fetchone()["details"]["backdate_reason"] == reason
 
 

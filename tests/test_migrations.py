@@ -35,7 +35,7 @@ def test_applies_to_an_empty_database_then_is_a_no_op(empty_db):
     assert tables(empty_db) == []
     applied = migrate.migrate(empty_db)
     assert applied == [m.name for m in migrate.load()]
-    assert {"users", "campaigns", "voter_groups", "subjects", "rounds", "sections", "events",
+    assert {"users", "campaigns", "voter_groups", "subjects", "rounds", "sections", "audit_log",
             "schema_migrations"} <= set(tables(empty_db))
     assert migrate.migrate(empty_db) == []
     assert migrate.pending(empty_db) == []

@@ -57,7 +57,8 @@ def test_the_organiser_answers_objections_and_each_answer_is_an_event(client, pu
                     data={"csrf_token": token, "status": "rejected", "reply": "考核记录齐全，意见不成立。"})
     assert r.status_code == 302
     with conn.cursor() as cur:
-        cur.execute("SELECT actor, details FROM events WHERE action = 'objection.handled' ORDER BY id")
+        cur.execute("SELECT actor, payload::jsonb AS details FROM audit_log "
+                    "WHERE type = 'objection.handled' ORDER BY chain, height")
         events = cur.fetchall()
     assert [(e["actor"], e["details"]["status"]) for e in events] == [("user:zuzhibu", "verified"),
                                                                      ("user:zuzhibu", "rejected")]

@@ -19,7 +19,7 @@ def at_utc(database, sql, *args):
 
 def test_the_event_record_reads_in_china_time(client, make_campaign, make_user, login, database):
     cid = make_campaign()
-    at_utc(database, "UPDATE events SET created_at = '2026-11-30 16:30:00+00' WHERE campaign_id = %s", cid)
+    at_utc(database, "SELECT audit_append(%s, 'campaign.updated', 'user:test', '{}', '2026-11-30 16:30:00+00')", cid)
     login(make_user("viewer"))
     events = client.get(f"/admin/campaigns/{cid}").get_data(as_text=True).split('id="events"', 1)[1]
     assert "2026-12-01 00:30" in events and "2026-11-30 16:30" not in events
@@ -28,7 +28,7 @@ def test_the_event_record_reads_in_china_time(client, make_campaign, make_user, 
 def test_a_campaign_in_another_zone_shows_its_own_time(client, make_campaign, organiser_key, make_user, login,
                                                        database):
     cid = make_campaign(rules={"time_zone": "Europe/Berlin"})
-    at_utc(database, "UPDATE events SET created_at = '2026-11-30 16:30:00+00' WHERE campaign_id = %s", cid)
+    at_utc(database, "SELECT audit_append(%s, 'campaign.updated', 'user:test', '{}', '2026-11-30 16:30:00+00')", cid)
     login(make_user("viewer"))
     events = client.get(f"/admin/campaigns/{cid}").get_data(as_text=True).split('id="events"', 1)[1]
     assert "2026-11-30 17:30" in events  # CET, UTC+1

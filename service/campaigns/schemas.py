@@ -278,7 +278,8 @@ class ImportReport(Schema):
 
 
 class EventOut(Schema):
-    id = fields.Integer()
+    height = fields.Integer(metadata={"description": "the entry's place in the campaign's audit chain, from 0"})
+    hash = CleanString(metadata={"description": "the entry's SHA-256, hex: what the next entry's prev is (docs/audit.md)"})
     actor = CleanString()
     action = CleanString()
     details = fields.Dict()
