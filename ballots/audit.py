@@ -105,3 +105,8 @@ def _entry_problems(chain: int, height: int, prev: bytes, fields: dict, entry: E
         found.append("its payload is not JSON")
     return found
 
+
+
+def batch_digest(trackers) -> bytes:
+    """What the chain records of a mixed batch: SHA-256 of its trackers (32 bytes each), sorted."""
+    return hashlib.sha256(b"".join(sorted(bytes(t) for t in trackers))).digest()

@@ -10,7 +10,7 @@ import threading
 import psycopg2
 import pytest
 
-from ballots.audit import GENESIS, Entry, check_chain, entry_hash
+from ballots.audit import GENESIS, Entry, batch_digest, check_chain, entry_hash
 from service.core import migrate
 from tests.conftest import _worker, recreate_database
 from tests.helpers import superuser
@@ -146,3 +146,19 @@ def test_the_events_recorded_before_the_chain_are_carried_into_it(admin_dsn, tmp
         (cid, 2, "campaign.transition", 3)]
     assert check_chain(cid, chain_of(dsn, cid)) == [] and check_chain(0, chain_of(dsn, 0)) == []
     recreate_database(admin_dsn, f"pingyi_audit_migr_{_worker()}", drop_only=True)
+
+
+def test_a_mixed_batch_is_on_the_chain_by_its_count_and_sorted_trackers(client, full_campaign, database, mix):
+    for token in full_campaign.tokens(12):
+        assert client.post("/api/v1/ballots:cast", json={"token": token, "answers": {}}).status_code == 201
+    assert mix(k=3)["mixed"] == 9  # all but k, once 2k wait
+    with psycopg2.connect(database) as c, c.cursor() as cur:
+        cur.execute("SELECT tracker FROM ballots WHERE round_id = %s", (full_campaign.round,))
+        trackers = [bytes(t) for (t,) in cur.fetchall()]
+        cur.execute("SELECT actor, payload::jsonb FROM audit_log WHERE chain = %s AND type = 'ballots.mixed'",
+                    (full_campaign.id,))
+        ((actor, payload),) = cur.fetchall()
+    c.close()
+    assert actor == "mixer" and payload == {"round_id": full_campaign.round, "group_id": full_campaign.groups[0],
+                                            "count": 9, "trackers_sha256": batch_digest(trackers).hex()}
+    assert check_chain(full_campaign.id, chain_of(database, full_campaign.id)) == []

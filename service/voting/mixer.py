@@ -26,7 +26,8 @@ from pathlib import Path
 import psycopg2
 import psycopg2.extras
 
-from ballots import counts, forms, mixing, sealing
+from ballots import audit, counts, forms, mixing, sealing
+from service.core.event_queries import insert_event
 from service.voting import queries as q
 from service.voting import round_keys
 
@@ -52,7 +53,7 @@ class _Batch:
         self.unseal, self.tally = sealing.opener(key, round_id, group_id), counts.marks_text(sections)
         self.campaign_id, self.round_id, self.group_id = int(campaign_id), int(round_id), int(group_id)
         self.group, self.tail = b',"group_id":%d,"id":"' % self.group_id, b'","round_id":%d}' % self.round_id
-        self.counts, self.opened, self.broken = counts.Counts(), [], 0
+        self.counts, self.opened, self.broken, self.trackers = counts.Counts(), [], 0, []
 
     def rows(self, chosen):
         for sealed_id, blob in chosen:
@@ -63,6 +64,7 @@ class _Batch:
                 continue
             counts.add_ballot(self.counts, self.group_id, answers)
             self.opened.append(sealed_id)
+            self.trackers.append(row[5])
             yield row
 
     def _row(self, blob: bytes) -> tuple[tuple, dict]:
@@ -111,7 +113,17 @@ def mix_group(cur, var_dir: Path, campaign_id: int, round_id: int, group_id: int
     stored = q.counts_for_update(cur, round_id, group_id)
     total = counts.merge(counts.from_record(group_id, stored) if stored else counts.Counts(), batch.counts)
     q.put_counts(cur, round_id, group_id, counts.to_record(total, group_id))
+    _record_batch(cur, batch)
     return len(batch.opened)
+
+
+def _record_batch(cur, batch: _Batch) -> None:
+    """The batch on its campaign's audit chain, in its transaction: how many ballots and the
+    SHA-256 of their trackers sorted (ballots.audit.batch_digest) — never a ballot at a time, and
+    nothing of the order they were cast or written in (docs/audit.md)."""
+    insert_event(cur, "mixer", "ballots.mixed", batch.campaign_id,
+                 {"round_id": batch.round_id, "group_id": batch.group_id, "count": len(batch.trackers),
+                  "trackers_sha256": audit.batch_digest(batch.trackers).hex()})
 
 
 def final_mix(cur, var_dir: Path, campaign_id: int, k: int) -> int:

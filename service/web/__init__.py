@@ -175,7 +175,7 @@ def actor_name(actor: str | None) -> str:
         return name
     if kind == "key":
         return f"API 密钥「{name}」"
-    return {"cli": "命令行", "public": "公众（匿名）", "system": "系统"}.get(kind, actor)
+    return {"cli": "命令行", "public": "公众（匿名）", "system": "系统", "mixer": "混合程序"}.get(kind, actor)
 
 
 def _zone(name: str | None) -> ZoneInfo:

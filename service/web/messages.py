@@ -243,6 +243,7 @@ EVENTS = {
     "user.password_reset": "重置用户 {username} 的密码", "user.password_changed": "修改了自己的密码",
     "calendar.year_entered": "录入 {year} 年的法定节假日安排",
     "api_key.created": "创建 API 密钥「{name}」", "api_key.revoked": "吊销 API 密钥「{name}」",
+    "ballots.mixed": "混合写入 {count} 张选票（轮次 {round_id}，群体 {group_id}）",
 }
 OBJECTION_LABELS = {"open": "待处理", "verified": "已核实", "rejected": "不成立"}
 _DETAIL_WORDS = {"verified": "已核实", "rejected": "不成立", **STATE_LABELS}
