@@ -110,3 +110,50 @@ def _entry_problems(chain: int, height: int, prev: bytes, fields: dict, entry: E
 def batch_digest(trackers) -> bytes:
     """What the chain records of a mixed batch: SHA-256 of its trackers (32 bytes each), sorted."""
     return hashlib.sha256(b"".join(sorted(bytes(t) for t in trackers))).digest()
+
+
+def canonical_tally(round_id: int, records: dict) -> bytes:
+    """The round's counts as a checkpoint commits to them: {group id: counts.to_record(…)} of
+    every group with ballots, as canonical JSON (keys sorted, groups in id order)."""
+    body = {"round_id": int(round_id), "groups": [[int(g), records[g]] for g in sorted(records, key=int)]}
+    return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+# --- checkpoints ------------------------------------------------------------------------------
+# A round's checkpoint is a C2SP tlog-checkpoint (ballots.signed_note): the origin, the number of
+# ballots, the Merkle root of their trackers sorted by value (ballots.merkle, a tracker a leaf),
+# then these extension lines, in this order.
+
+KINDS = ("close", "publish", "demand")
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    origin: str
+    ballots: int
+    root: bytes
+    campaign_id: int
+    chain_height: int  # the height of the chain's last entry it covers (-1: none)
+    chain_head: bytes
+    tally: bytes       # SHA-256 of canonical_tally
+    kind: str
+    number: int
+
+
+def checkpoint_extensions(c: Checkpoint) -> list[str]:
+    return [f"pingyi-campaign {c.campaign_id}", f"pingyi-chain {c.chain_height} {c.chain_head.hex()}",
+            f"pingyi-tally {c.tally.hex()}", f"pingyi-kind {c.kind} {c.number}"]
+
+
+_EXTENSION = re.compile(r"pingyi-campaign (\d+)\npingyi-chain (-1|\d+) ([0-9a-f]{64})\n"
+                        r"pingyi-tally ([0-9a-f]{64})\npingyi-kind (close|publish|demand) (\d+)")
+
+
+def read_checkpoint(origin: str, size: int, root: bytes, extensions) -> Checkpoint:
+    """The checkpoint of a parsed note (signed_note.parse_checkpoint); ValueError if its
+    extension lines are not the four above."""
+    m = _EXTENSION.fullmatch("\n".join(extensions))
+    if m is None:
+        raise ValueError("a round's checkpoint names its campaign, chain, tally and kind, in that order")
+    return Checkpoint(origin, size, root, int(m[1]), int(m[2]), bytes.fromhex(m[3]), bytes.fromhex(m[4]),
+                      m[5], int(m[6]))

@@ -48,7 +48,7 @@ ENTERED_AT = {"announced": "announced_at", "open": "opened_at", "closed": "close
 # and destroys the keys once it has committed (docs/voting.md).
 EFFECTS = {
     "open": ("round_keys_made",),
-    "closed": ("ballots_mixed", "round_keys_destroyed"),
+    "closed": ("ballots_mixed", "checkpoints_signed", "round_keys_destroyed"),
 }
 
 # What may be done in which states.

@@ -81,8 +81,11 @@ def _comments(pages: _Pages, note: dict) -> None:
         pages.y -= 6
 
 
-def write_report(out, title: str, results: list[dict], generated: str, notes: list[dict] | None = None) -> None:
-    """The report; `notes` (each round's 意见建议, apart from the ballots) go at its end."""
+def write_report(out, title: str, results: list[dict], generated: str, notes: list[dict] | None = None,
+                 verification: list[str] | None = None) -> None:
+    """The report; `notes` (each round's 意见建议, apart from the ballots) go at its end, then
+    `verification`: lines that tell a reader how to check it (the service's key, the signed
+    checkpoints; docs/audit.md)."""
     writer = Writer(title=f"{title} 计票结果")
     pages = _Pages(writer, title, generated)
     pages.text(title, 18, bold=True, gap=8)
@@ -126,6 +129,12 @@ def write_report(out, title: str, results: list[dict], generated: str, notes: li
                               "后进" if x["laggard"] else ""] for x in rows])
     for note in notes or []:
         _comments(pages, note)
+    if verification:
+        pages.need(80)
+        pages.text("核验信息（docs/audit.md：python -m ballots.verify）", 14, bold=True, gap=6)
+        for line in verification:
+            for start in range(0, len(line), 90):  # keys and signatures have no spaces to break at
+                pages.text(line[start:start + 90], 8, gap=3)
     pages.close()
     writer.close()
     out.write(writer.take())

@@ -30,18 +30,20 @@ BALLOTS_HANDOUT = "ballots:handout"
 # 意见建议: the voters' own words, for those who act on them and those who audit (not viewers).
 COMMENTS_READ = "comments:read"
 CALENDAR_MANAGE = "calendar:manage"  # the holiday schedules the 公示 window is counted with
+# The audit log, each round's verification, its bundle and checkpoints asked for (docs/audit.md).
+AUDIT_READ = "audit:read"
 # Not a permission of a user or key: the route is authorised by the ballot token in its body.
 BALLOT_TOKEN = "ballot-token"
 # Held by every signed-in user and every API key, whatever its role or scopes (who am I?).
 SIGNED_IN = "signed-in"
 ALL_PERMISSIONS = frozenset({CAMPAIGNS_READ, CAMPAIGNS_WRITE, USERS_MANAGE, APIKEYS_MANAGE,
                              RESULTS_READ, TURNOUT_READ, BALLOTS_HANDOUT, CALENDAR_MANAGE,
-                             COMMENTS_READ})
+                             COMMENTS_READ, AUDIT_READ})
 
 ROLES = {
     "admin": ALL_PERMISSIONS,
     "organiser": frozenset({CAMPAIGNS_READ, CAMPAIGNS_WRITE, RESULTS_READ, TURNOUT_READ, COMMENTS_READ}),
-    "auditor": frozenset({CAMPAIGNS_READ, RESULTS_READ, TURNOUT_READ, COMMENTS_READ}),
+    "auditor": frozenset({CAMPAIGNS_READ, RESULTS_READ, TURNOUT_READ, COMMENTS_READ, AUDIT_READ}),
     "viewer": frozenset({CAMPAIGNS_READ, RESULTS_READ, TURNOUT_READ}),
 }
 ROLE_LABELS = {"admin": "管理员", "organiser": "组织者", "auditor": "审计员", "viewer": "查看者"}
@@ -50,7 +52,7 @@ SCOPES = {
     "results": frozenset({CAMPAIGNS_READ, RESULTS_READ}),
     "turnout": frozenset({TURNOUT_READ}),
     "handout": frozenset({BALLOTS_HANDOUT}),
-    "audit": frozenset({CAMPAIGNS_READ, RESULTS_READ, COMMENTS_READ}),
+    "audit": frozenset({CAMPAIGNS_READ, RESULTS_READ, COMMENTS_READ, AUDIT_READ}),
     "organise": frozenset({CAMPAIGNS_READ, CAMPAIGNS_WRITE, RESULTS_READ, TURNOUT_READ, COMMENTS_READ}),
     "admin": ALL_PERMISSIONS,
 }

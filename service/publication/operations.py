@@ -55,6 +55,8 @@ def publish(cur, principal, campaign_id, data) -> dict:
     if starts_on < today():
         details["backdate_reason"] = reason
     insert_event(cur, principal.actor, "publication.published", campaign_id, details)
+    from service.audit import operations as audit
+    audit.sign_campaign(cur, principal.actor, campaign_id, "publish")  # what was published, signed
     return get(cur, campaign_id)
 
 

@@ -76,6 +76,17 @@ def round_results(cur, campaign_id, round_id) -> dict:
             "state": definition["state"], "rules": definition["rules"], "unopened": unopened, **result}
 
 
+def issued(cur, round_id) -> dict:
+    """{group id: ballots in voters' hands} of the round (what turnout and quorum count against)."""
+    return q.issued_per_group(cur, round_id)
+
+
+def results_csv(results: list[dict]) -> bytes:
+    """Rounds' results as the CSV export writes them."""
+    from service.results.exports import to_csv
+    return to_csv(results)
+
+
 # --- 两推三评 scores -------------------------------------------------------------------------
 
 

@@ -1,0 +1,128 @@
+"""The auditor's bundle and its offline verifier (issue 11): a closed round's bundle, downloaded
+over the API, verifies step by step; what an operator changes afterwards is named."""
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+import pytest
+
+from ballots import audit, forms, signed_note, verify
+from tests.helpers import superuser
+
+CAST = "/api/v1/ballots:cast"
+
+
+@pytest.fixture
+def auditor_key(make_key):
+    return make_key("audit")
+
+
+def _close(client, organiser_key, campaign):
+    r = client.post(f"/api/v1/campaigns/{campaign.id}/transitions", json={"to": "closed"}, headers=organiser_key)
+    assert r.status_code == 200, r.get_json()
+
+
+def _bundle(client, key, campaign) -> bytes:
+    r = client.get(f"/api/v1/campaigns/{campaign.id}/rounds/{campaign.round}/bundle", headers=key)
+    assert r.status_code == 200, r.get_data(as_text=True)[:500]
+    return r.get_data()
+
+
+def _steps(data: bytes) -> dict:
+    return {s.number: s for s in verify.verify(io.BytesIO(data))}
+
+
+@pytest.fixture
+def closed_round(client, full_campaign, organiser_key):
+    for i, token in enumerate(full_campaign.tokens(7) + full_campaign.tokens(5, group=1)):
+        answers = full_campaign.valid if i % 2 else {}
+        assert client.post(CAST, json={"token": token, "answers": answers}).status_code == 201
+    _close(client, organiser_key, full_campaign)
+    return full_campaign
+
+
+def test_a_closed_rounds_bundle_verifies_step_by_step(client, closed_round, auditor_key):
+    data = _bundle(client, auditor_key, closed_round)
+    names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
+    assert {"manifest.json", "definition.json", "ballots.jsonl", "tally.json", "tally.csv", "audit-chain.jsonl",
+            "keys/audit-keys.txt", "report.pdf", "checkpoints/001-close.note"} <= names
+    steps = _steps(data)
+    assert [s.number for s in steps.values()] == list(range(1, 10))
+    assert all(s.status == verify.PASS for s in steps.values()), {n: (s.status, s.details) for n, s in steps.items()}
+    report = verify.report(list(steps.values()))
+    assert report["verdict"] == "PASS"
+
+
+def test_the_cli_passes_and_fails_with_its_exit_status(client, closed_round, auditor_key, tmp_path, capsys):
+    path = tmp_path / "bundle.zip"
+    path.write_bytes(_bundle(client, auditor_key, closed_round))
+    assert verify.main([str(path), "--json", str(tmp_path / "report.json")]) == 0
+    assert json.loads((tmp_path / "report.json").read_text())["verdict"] == "PASS"
+    out = capsys.readouterr().out
+    assert "1. PASS" in out and "9. PASS" in out and "verdict: PASS" in out
+    broken = tmp_path / "broken.zip"
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(broken, "w") as dst:
+        for item in src.infolist():
+            body = src.read(item.filename)
+            if item.filename == "tally.csv":
+                body = body.replace(b"1", b"2", 1)
+            dst.writestr(item, body)
+    assert verify.main([str(broken)]) == 1
+    assert "tally.csv is not the file the manifest names" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("new_tracker", [False, True])
+def test_a_ballot_changed_in_the_database_after_the_close_is_named(client, closed_round, auditor_key, database,
+                                                                   new_tracker):
+    """Blanked, its tracker kept: its content no longer hashes to it (step 6). Blanked with its
+    tracker recomputed: the trackers no longer give the root the close signed (step 5). Either
+    way the recount no longer equals the stored counts (step 8)."""
+    admin = superuser(database)
+    with admin.cursor() as cur:
+        cur.execute("SELECT id::text, group_id FROM ballots WHERE round_id = %s AND answers <> '{}'::jsonb LIMIT 1",
+                    (closed_round.round,))
+        ballot_id, group_id = cur.fetchone()
+        tracker = forms.tracker(ballot_id, closed_round.round, group_id, {})
+        cur.execute("UPDATE ballots SET answers = '{}'::jsonb, tracker = CASE WHEN %s THEN %s ELSE tracker END "
+                    "WHERE id = %s", (new_tracker, tracker, ballot_id))
+    admin.close()
+    steps = _steps(_bundle(client, auditor_key, closed_round))
+    assert (steps[6].status, steps[5].status) == ((verify.PASS, verify.FAIL) if new_tracker else
+                                                  (verify.FAIL, verify.PASS))
+    if new_tracker:
+        assert "a ballot was changed, added or removed" in steps[5].details[0]
+    else:
+        assert "does not hash to its tracker" in steps[6].details[0]
+    assert steps[8].status == verify.FAIL and any("the recount gives" in d for d in steps[8].details)
+    assert steps[9].status == verify.FAIL  # the tally the close signed is not the recount's
+
+
+def test_a_bundle_of_an_open_round_is_refused(client, full_campaign, auditor_key):
+    r = client.get(f"/api/v1/campaigns/{full_campaign.id}/rounds/{full_campaign.round}/bundle", headers=auditor_key)
+    assert r.status_code == 409 and r.get_json()["error"]["code"] == "not_closed"
+
+
+def test_the_public_key_is_served_and_signs_the_checkpoints(client, closed_round, auditor_key):
+    r = client.get("/audit/key")  # public: no key, no session
+    assert r.status_code == 200 and r.mimetype == "text/plain"
+    (key,) = r.get_data(as_text=True).split()
+    r = client.get(f"/api/v1/campaigns/{closed_round.id}/rounds/{closed_round.round}/checkpoints", headers=auditor_key)
+    (close,) = r.get_json()
+    assert close["kind"] == "close" and close["number"] == 1
+    body = signed_note.parse_checkpoint(signed_note.open_note(close["note"], [signed_note.parse_verifier_key(key)]))
+    checkpoint = audit.read_checkpoint(*body)
+    assert checkpoint.ballots == 12 and checkpoint.campaign_id == closed_round.id and checkpoint.kind == "close"
+    with pytest.raises(signed_note.BadSignature):
+        signed_note.open_note(close["note"].replace("\n12\n", "\n13\n", 1), [signed_note.parse_verifier_key(key)])
+
+
+def test_a_checkpoint_on_demand_only_after_the_close(client, full_campaign, organiser_key, auditor_key):
+    url = f"/api/v1/campaigns/{full_campaign.id}/rounds/{full_campaign.round}/checkpoints"
+    r = client.post(url, headers=auditor_key)
+    assert r.status_code == 409 and r.get_json()["error"]["code"] == "checkpoint_too_early"
+    _close(client, organiser_key, full_campaign)
+    r = client.post(url, headers=auditor_key)
+    assert r.status_code == 201 and r.get_json()["kind"] == "demand" and r.get_json()["number"] == 2
+    assert client.post(url, headers=organiser_key).status_code == 403  # the organiser has no audit:read
