@@ -126,3 +126,29 @@ def test_a_checkpoint_on_demand_only_after_the_close(client, full_campaign, orga
     r = client.post(url, headers=auditor_key)
     assert r.status_code == 201 and r.get_json()["kind"] == "demand" and r.get_json()["number"] == 2
     assert client.post(url, headers=organiser_key).status_code == 403  # the organiser has no audit:read
+
+
+def test_a_rotated_key_is_announced_and_followed(client, closed_round, auditor_key, run_cli, settings):
+    """After `audit-key rotate`, checkpoints are signed with the new key; a verifier that trusts
+    only the old key follows the announcement, signed with the old key, to the new one."""
+    env = {"BASE_URL": settings.base_url}
+    old = run_cli("audit-key", "show", env=env).output.strip()
+    r = run_cli("audit-key", "rotate", env=env)
+    assert r.exit_code == 0, r.output
+    new = run_cli("audit-key", "show", env=env).output.strip()
+    assert new != old and f"新公钥 {new}" in r.output
+    url = f"/api/v1/campaigns/{closed_round.id}/rounds/{closed_round.round}/checkpoints"
+    assert client.post(url, headers=auditor_key).status_code == 201  # signed with the new key
+    assert client.get("/audit/key").get_data(as_text=True).split() == [old, new]
+    data = _bundle(client, auditor_key, closed_round)
+    steps = {s.number: s for s in verify.verify(io.BytesIO(data), trusted_key=old)}
+    assert all(s.status == verify.PASS for s in steps.values()), {n: (s.status, s.details) for n, s in steps.items()}
+    forged = io.BytesIO()  # the announcement replaced by one the old key did not sign
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(forged, "w") as dst:
+        for item in src.infolist():
+            body = src.read(item.filename)
+            if item.filename == "keys/rotation-1.note":
+                body = body.replace(b"pingyi audit key rotation", b"pingyi audit key rotation!")
+            dst.writestr(item, body)
+    steps = {s.number: s for s in verify.verify(io.BytesIO(forged.getvalue()), trusted_key=old)}
+    assert steps[4].status == verify.FAIL and "not announced by the key before it" in steps[4].details[0]

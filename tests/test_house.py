@@ -104,6 +104,7 @@ PLUMBING_REACHES = {
     ("service.core.cli", "service.campaigns.demo"): "`demo` and serve's first start",
     ("service.core.cli", "service.publication.commands"): "the calendar command group",
     ("service.core.cli", "service.voting.mixer"): "`mix`",
+    ("service.core.cli", "service.audit.commands"): "the audit-key command group",
     ("service.web", "service.accounts.auth"): "the page guard and the signed-in user's name",
 }
 

@@ -74,8 +74,19 @@ def register_key(cur, verifier_key: str, announcement: str | None) -> None:
 
 
 def signing_keys(cur) -> list[dict]:
+    """The keys oldest first: the first key (no announcement), then each key whose announcement
+    names the one before it as old (two keys can be made within one second: no time decides)."""
     cur.execute("SELECT verifier_key, announcement, created_at FROM audit_signing_keys ORDER BY created_at, verifier_key")
-    return cur.fetchall()
+    rows = cur.fetchall()
+    ordered = [r for r in rows if r["announcement"] is None][:1]
+    rest = [r for r in rows if r not in ordered]
+    while ordered and rest:
+        nxt = next((r for r in rest if f"\nold {ordered[-1]['verifier_key']}\n" in r["announcement"]), None)
+        if nxt is None:
+            break
+        ordered.append(nxt)
+        rest.remove(nxt)
+    return ordered + rest  # keys no announcement reaches come last, for the verifier to refuse
 
 
 def snapshot(cur) -> None:

@@ -14,6 +14,7 @@ from service.core import db as dbmod
 from service.core import embedded_pg
 from service.core import migrate as migrations
 from service.core.config import ConfigError, Settings
+from service.audit import commands as audit_commands
 from service.publication import commands as calendar_commands
 
 
@@ -289,3 +290,4 @@ if __name__ == "__main__":
 
 
 main.add_command(calendar_commands.calendar_cmd)
+main.add_command(audit_commands.audit_key_cmd)
