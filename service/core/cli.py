@@ -10,11 +10,11 @@ import sys
 
 import click
 
+from service.audit import commands as audit_commands
 from service.core import db as dbmod
 from service.core import embedded_pg
 from service.core import migrate as migrations
 from service.core.config import ConfigError, Settings
-from service.audit import commands as audit_commands
 from service.publication import commands as calendar_commands
 
 
