@@ -257,6 +257,10 @@ def test_the_pdf_report(client, full_campaign, organiser_key, tmp_path):
     for needle in ("计票结果报告", "师生测评", "临床医学系党支部", "100.0%", "王丽华", "推荐", "有效门槛", "√",
                    "超过半数", "赞成率"):  # the rule's name over its column; approve sections as 赞成率
         assert needle in text, needle
+    # The key that signed the close's checkpoints, where it is served, and the checkpoints (docs/audit.md).
+    key = client.get("/audit/key").get_data(as_text=True).split()[0]
+    flat = text.replace("\n", "").replace(" ", "")
+    assert "核验信息" in text and "/audit/key" in text and key in flat and "pingyi-kindclose1" in flat
     rasterise(tmp_path / "r.pdf", tmp_path / "page", 60, "-f", "1", "-l", "1", "-singlefile")  # every glyph drawn
 
 

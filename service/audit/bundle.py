@@ -93,7 +93,7 @@ def stream(cur, campaign_id: int, round_id: int):
     yield from w.whole("keys/audit-keys.txt", "".join(k["verifier_key"] + "\n" for k in keys).encode("utf-8"))
     for i, k in enumerate(keys[1:], start=1):
         yield from w.whole(f"keys/rotation-{i}.note", (k["announcement"] or "").encode("utf-8"))
-    yield from w.whole("report.pdf", _report(definition, result, keys, q.checkpoints(cur, round_id)))
+    yield from w.whole("report.pdf", _report(cur, definition, result))
     yield from w.finish({"format": fmt.FORMAT, "campaign_id": campaign_id, "round_id": round_id,
                          "origin": ops.origin(round_id)})
 
@@ -108,15 +108,10 @@ def _canonical_counts(cur, round_id) -> bytes:
     return canonical_tally(round_id, q.count_records(cur, round_id))
 
 
-def _report(definition, result, keys, checkpoints) -> bytes:
+def _report(cur, definition, result) -> bytes:
     """The results report, its last page the key and the checkpoints a reader checks it against."""
     from ballots.report import write_report
-    lines = [f"服务签名公钥 {k['verifier_key']}" for k in keys]
-    for c in checkpoints:
-        lines += [f"检查点 {c['number']}（{_KIND_WORDS.get(c['kind'], c['kind'])}）："] + c["note"].rstrip("\n").split("\n")
     buf = io.BytesIO()
-    write_report(buf, definition["title"], [result], "审计包", [], verification=lines)
+    write_report(buf, definition["title"], [result], "审计包", [],
+                 verification=ops.verification_lines(cur, [result["round_id"]]))
     return buf.getvalue()
-
-
-_KIND_WORDS = {"close": "投票结束时", "publish": "公示时", "demand": "按需签署"}

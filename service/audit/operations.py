@@ -153,3 +153,19 @@ def verify_online(campaign_id: int, round_id: int) -> dict:
                 f.write(chunk)
         f.seek(0)
         return verify.report(verify.verify(f))
+
+
+KIND_WORDS = {"close": "投票结束时", "publish": "公示时", "demand": "按需签署"}
+
+
+def verification_lines(cur, round_ids) -> list[str]:
+    """What a printed report carries to be checked against (docs/audit.md): the service's public
+    key, where it is served, and each round's signed checkpoints."""
+    _name, _key, current = signer()
+    keys = [k["verifier_key"] for k in q.signing_keys(cur)] or [current]
+    lines = [f"服务签名公钥（{_settings().base_url}/audit/key）：{k}" for k in keys]
+    for round_id in round_ids:
+        for c in q.checkpoints(cur, round_id):
+            lines += [f"轮次 {round_id} 检查点 {c['number']}（{KIND_WORDS.get(c['kind'], c['kind'])}）："]
+            lines += c["note"].rstrip("\n").split("\n")
+    return lines

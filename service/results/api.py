@@ -67,12 +67,16 @@ def _export(campaign_id, kind):
     principal = current_principal()
     with db.transaction() as cur:
         definition, all_results, notes = exports.gather(cur, principal, campaign_id, kind)
+        if kind == "pdf":
+            from service.audit import operations as audit
+            verification = audit.verification_lines(cur, [r["round_id"] for r in all_results])
     if kind == "pdf":
         import io
 
         from ballots.report import write_report
         buf = io.BytesIO()
-        write_report(buf, definition["title"], all_results, exports.generated_at(definition), notes)
+        write_report(buf, definition["title"], all_results, exports.generated_at(definition), notes,
+                     verification=verification)
         body, mimetype = buf.getvalue(), "application/pdf"
     else:
         body = exports.to_csv(all_results) if kind == "csv" else exports.to_xlsx(all_results, notes)
