@@ -2,8 +2,10 @@
 over the API, verifies step by step; what an operator changes afterwards is named."""
 from __future__ import annotations
 
+import html
 import io
 import json
+import re
 import zipfile
 
 import pytest
@@ -152,3 +154,27 @@ def test_a_rotated_key_is_announced_and_followed(client, closed_round, auditor_k
             dst.writestr(item, body)
     steps = {s.number: s for s in verify.verify(io.BytesIO(forged.getvalue()), trusted_key=old)}
     assert steps[4].status == verify.FAIL and "not announced by the key before it" in steps[4].details[0]
+
+
+def test_the_board_shows_the_checkpoints_and_a_receipts_inclusion_proof(client, full_campaign, organiser_key,
+                                                                          database):
+    receipts = [client.post(CAST, json={"token": t, "answers": {}}).get_json()["tracker"] for t in full_campaign.tokens(5)]
+    _close(client, organiser_key, full_campaign)
+    page = client.post(f"/board/{full_campaign.round}", data={"tracker": receipts[2]}).get_data(as_text=True)
+    assert "已计入" in page and "已包含在签名的回执码树中" in page and 'id="checkpoints"' in page
+    assert "pingyi-kind close 1" in page
+    root = re.search(r"树根 <code class=\"wrap\">([0-9a-f]{64})</code>", page)[1]
+    proof = [bytes.fromhex(p) for p in re.findall(r"<li><code class=\"wrap\">([0-9a-f]{64})</code></li>", page)]
+    index, size = map(int, re.search(r"位置 (\d+) / (\d+)", page).groups())
+    note = re.search(r'<pre class="note small">(.*?)</pre>', page, re.S)[1]
+    signed_root = signed_note.parse_checkpoint(html.unescape(note).rsplit("\n\n", 1)[0] + "\n").root_hash
+    assert bytes.fromhex(root) == signed_root and size == 5
+    from ballots import merkle
+    admin = superuser(database)
+    with admin.cursor() as cur:
+        cur.execute("SELECT tracker FROM ballots WHERE round_id = %s", (full_campaign.round,))
+        trackers = [bytes(t) for (t,) in cur.fetchall()]
+    admin.close()
+    (leaf_tracker,) = [t for t in trackers if forms.short_tracker(t) == receipts[2]]
+    assert merkle.verify_inclusion(leaf_tracker, index - 1, size, proof, signed_root)
+

@@ -12,6 +12,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 
 from ballots import forms, lifecycle
 from ballots.tokens import grouped
+from service.audit import operations as audit
 from service.campaigns import operations as camps
 from service.core import db, errors, ratelimit
 from service.core.errors import APIError
@@ -175,18 +176,21 @@ def board(round_id):
         if campaign["state"] not in lifecycle.PUBLIC_STATES:
             abort(404)
         mixed, sealed = qv.count_ballots(cur, round_id), sum(casting.sealed_per_group(cur, round_id).values())
-        count, result = mixed + sealed, None
+        count, result, proof = mixed + sealed, None, None
+        ended = not lifecycle.allows("issue", campaign["state"])  # no ballot can be cast any more
         if check:
             short = casting.parse_tracker(check)
             if short is None:
                 result = "malformed"
-            elif qv.find_tracker(cur, round_id, short):
+            elif found := qv.find_tracker(cur, round_id, short):
                 result = "found"
+                proof = audit.inclusion(cur, round_id, bytes(found["tracker"])) if ended else None
             else:  # a receipt is on the board once its ballot is mixed, in a crowd of its group
                 result = "waiting" if sealed else "missing"
-        ended = not lifecycle.allows("issue", campaign["state"])  # no ballot can be cast any more
+        checkpoints = audit.round_checkpoints(cur, round_id) if ended else []
         after = casting.parse_tracker(request.args.get("after", "")) or b""
         trackers = [forms.short_tracker(x) for x in qv.list_trackers(cur, round_id, after, 500)] if ended else []
     return render_template("vote/board.html", round=rnd, campaign=campaign, count=count, check=check,
-                           result=result, ended=ended, trackers=trackers, sealed=sealed,
+                           result=result, ended=ended, trackers=trackers, sealed=sealed, proof=proof,
+                           checkpoints=checkpoints,
                            state_labels=lifecycle.LABELS)

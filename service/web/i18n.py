@@ -46,6 +46,11 @@ EN = {
     "已收回选票": "Ballots cast", "全部回执码": "All receipt codes",
     "投票结束后公布全部回执码。": "The full list of receipt codes is published when voting ends.",
     "回执码格式不正确": "That is not a receipt code",
+    "已包含在签名的回执码树中": "Included in the signed tree of receipt codes",
+    "第": "No.", "号检查点": "checkpoint", "位置": "position", "树根": "root", "证明路径": "proof path",
+    "签名的检查点": "Signed checkpoints",
+    "投票结束时，系统用公布的公钥签署本轮的回执码树根、选票张数和计票结果；审计员可离线核验。":
+        "When voting ends the service signs, with its published key, this round's tree of receipt codes, its number of ballots and its tally; auditors check them offline.",
     "票码": "Ballot code", "例如": "e.g.",
     "无法扫码时，请输入选票二维码下方的票码。大小写、空格和短横线均可。": "If you cannot scan, type the code printed under the QR code. Case, spaces and dashes do not matter.",
     "票码无效，请核对后重新输入。": "That code is not valid; please check it and try again.",
