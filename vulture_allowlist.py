@@ -25,3 +25,6 @@ pytestmark  # noqa
 NotReady, NotConfirmed, PublicityNotEnded, InvalidTransition  # noqa
 BackdatedWithoutReason, WindowAlreadyOver  # noqa
 MethodNotAllowed  # noqa
+# Click commands: run by name from the command line (`python -m service audit-key show|rotate`).
+show_cmd  # noqa
+rotate_cmd  # noqa
