@@ -2,6 +2,7 @@
 over the API, verifies step by step; what an operator changes afterwards is named."""
 from __future__ import annotations
 
+import hashlib
 import html
 import io
 import json
@@ -178,3 +179,71 @@ def test_the_board_shows_the_checkpoints_and_a_receipts_inclusion_proof(client, 
     (leaf_tracker,) = [t for t in trackers if forms.short_tracker(t) == receipts[2]]
     assert merkle.verify_inclusion(leaf_tracker, index - 1, size, proof, signed_root)
 
+
+
+def _random_answers(campaign, rng) -> dict:
+    """A valid ballot of the full campaign's round, drawn at random (each section may be left blank)."""
+    s, o, p = campaign.sections, campaign.orgs, campaign.people
+    answers = {}
+    if rng.random() < 0.8:  # at most two 满意 of three: the section's cap of 67%
+        marks = [rng.choice(["满意", "基本满意", "不满意", "不了解"]) for _ in o]
+        while marks.count("满意") > 2:
+            marks[marks.index("满意")] = "基本满意"
+        answers[str(s["rating"])] = {str(x): m for x, m in zip(o, marks) if rng.random() < 0.9}
+    if rng.random() < 0.7:
+        chosen = sorted(rng.sample(p, rng.randint(0, 2)))
+        pick = {"chosen": chosen} if chosen else {}
+        if len(chosen) < 2 and rng.random() < 0.3:
+            pick["write_ins"] = [rng.choice(["赵静", "钱多", "孙立"])]
+        answers[str(s["choose"])] = pick
+    if rng.random() < 0.7:
+        answers[str(s["approve"])] = {str(x): rng.choice(["赞成", "不赞成", "弃权"]) for x in p[:2]}
+    if rng.random() < 0.6:
+        scores = rng.sample(range(60, 90), 3)
+        if rng.random() < 0.3:
+            scores[0] = rng.randint(90, 100)  # at most one at 90 or above
+        answers[str(s["score"])] = {str(x): v for x, v in zip(p[:3], scores)}
+    if rng.random() < 0.3:
+        answers[str(s["text"])] = rng.choice(["希望加强实验室开放。", "食堂可以延长时间", "无"])
+    return {k: v for k, v in answers.items() if v}
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_the_verifiers_recount_equals_the_service_and_the_mixers_counts(client, full_campaign, organiser_key,
+                                                                         auditor_key, mix, seed):
+    """Seeded random rounds, mixed in batches during voting and at the close: the verifier's
+    recount (ballots.tally over the ballots) equals, figure by figure, the results the service
+    published and the counts the mixer kept batch by batch (steps 8 and 9 pass)."""
+    import random
+    rng = random.Random(seed)
+    for group in (0, 1):
+        for token in full_campaign.tokens(rng.randint(3, 25), group=group):
+            r = client.post(CAST, json={"token": token, "answers": _random_answers(full_campaign, rng)})
+            assert r.status_code == 201, r.get_json()
+    mix(k=3)  # some batches before the close, the rest in it
+    _close(client, organiser_key, full_campaign)
+    steps = _steps(_bundle(client, auditor_key, full_campaign))
+    assert all(s.status == verify.PASS for s in steps.values()), {n: (s.status, s.details) for n, s in steps.items()}
+    results = client.get(f"/api/v1/campaigns/{full_campaign.id}/rounds/{full_campaign.round}/results",
+                         headers=organiser_key).get_json()
+    assert results["ballots"] > 0
+
+
+def test_a_published_figure_that_is_not_the_recounts_is_named(client, closed_round, auditor_key):
+    """tally.json's results changed (and the manifest made to match): step 8 names the figure."""
+    data = _bundle(client, auditor_key, closed_round)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        tally = json.loads(src.read("tally.json"))
+        tally["results"]["ballots"] += 1
+        body = json.dumps(tally).encode()
+        manifest = json.loads(src.read("manifest.json"))
+        manifest["files"]["tally.json"] = hashlib.sha256(body).hexdigest()
+        for item in src.infolist():
+            if item.filename not in ("tally.json", "manifest.json"):
+                dst.writestr(item, src.read(item.filename))
+        dst.writestr("tally.json", body)
+        dst.writestr("manifest.json", json.dumps(manifest))
+    steps = _steps(out.getvalue())
+    assert steps[1].status == verify.PASS and steps[8].status == verify.FAIL
+    assert any(d.startswith("results.ballots: the recount gives 12") for d in steps[8].details), steps[8].details
