@@ -162,3 +162,21 @@ def test_a_mixed_batch_is_on_the_chain_by_its_count_and_sorted_trackers(client, 
     assert actor == "mixer" and payload == {"round_id": full_campaign.round, "group_id": full_campaign.groups[0],
                                             "count": 9, "trackers_sha256": batch_digest(trackers).hex()}
     assert check_chain(full_campaign.id, chain_of(database, full_campaign.id)) == []
+
+
+def test_the_close_counts_the_hand_outs_on_the_chain(client, full_campaign, organiser_key, database, make_key):
+    portal = make_key("handout")
+    for i, ref in enumerate(("u1", "u2", "u3", "u1")):  # u1 twice: one hand-out a voter and round
+        r = client.post(f"/api/v1/campaigns/{full_campaign.id}/rounds/{full_campaign.round}/ballots:handout",
+                        json={"voter_ref": ref, "group_id": full_campaign.groups[0]}, headers=portal)
+        assert r.status_code == (409 if i == 3 else 201), r.get_json()
+    r = client.post(f"/api/v1/campaigns/{full_campaign.id}/transitions", json={"to": "closed"}, headers=organiser_key)
+    assert r.status_code == 200
+    with psycopg2.connect(database) as c, c.cursor() as cur:
+        cur.execute("SELECT type, payload::jsonb FROM audit_log WHERE chain = %s ORDER BY height", (full_campaign.id,))
+        rows = cur.fetchall()
+    c.close()
+    types = [t for t, _ in rows]
+    counted = types.index("handouts.counted")
+    assert types[counted + 1] == "checkpoint.signed" and types[-1] == "campaign.transition"
+    assert rows[counted][1] == {"rounds": [[full_campaign.round, 3]]}

@@ -93,7 +93,11 @@ def signing_keys(cur) -> list[dict]:
 
 
 def _sign_at_close(cur, campaign_id) -> None:
-    """In the closing transaction, after the last mix: each round's checkpoint."""
+    """In the closing transaction, after the last mix: the hand-outs counted, then each round's
+    checkpoint (whose chain head covers that count)."""
+    handed = q.handouts_per_round(cur, campaign_id)
+    insert_event(cur, "system", "handouts.counted", campaign_id,
+                 {"rounds": [[r, handed.get(r, 0)] for r in _round_ids(cur, campaign_id)]})
     sign_campaign(cur, "system", campaign_id, "close")
 
 

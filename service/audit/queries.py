@@ -108,3 +108,11 @@ def log(cur, f: dict) -> list[dict]:
            ORDER BY created_at DESC, chain DESC, height DESC
            LIMIT %(limit)s""", f)
     return cur.fetchall()
+
+
+def handouts_per_round(cur, campaign_id: int) -> dict[int, int]:
+    """{round id: ballots handed out through the portals} of the campaign (no group, no time: a
+    hand-out row holds neither)."""
+    cur.execute("SELECT round_id, count(*) AS n FROM handouts WHERE campaign_id = %s GROUP BY round_id ORDER BY round_id",
+                (campaign_id,))
+    return {r["round_id"]: r["n"] for r in cur.fetchall()}

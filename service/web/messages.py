@@ -244,7 +244,7 @@ EVENTS = {
     "calendar.year_entered": "录入 {year} 年的法定节假日安排",
     "api_key.created": "创建 API 密钥「{name}」", "api_key.revoked": "吊销 API 密钥「{name}」",
     "ballots.mixed": "混合写入 {count} 张选票（轮次 {round_id}，群体 {group_id}）",
-    "audit_key.rotated": "更换审计签名密钥", "bundle.downloaded": "下载审计包（轮次 {round_id}）", "verification.run": "在线核验（轮次 {round_id}）",
+    "handouts.counted": "统计门户发放的选票", "audit_key.rotated": "更换审计签名密钥", "bundle.downloaded": "下载审计包（轮次 {round_id}）", "verification.run": "在线核验（轮次 {round_id}）",
     "checkpoint.signed": "签署检查点（轮次 {round_id} 第 {number} 号，{ballots} 张选票）",
 }
 OBJECTION_LABELS = {"open": "待处理", "verified": "已核实", "rejected": "不成立"}
