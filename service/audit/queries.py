@@ -95,7 +95,8 @@ def snapshot(cur) -> None:
 
 
 def log(cur, f: dict) -> list[dict]:
-    """Entries of every chain, newest first, filtered (ops.log_filters)."""
+    """Entries of every chain, newest first, filtered (ops.log_filters); dates are China's, as the
+    pages show them."""
     cur.execute(
         """SELECT chain, height, encode(entry_hash, 'hex') AS hash, NULLIF(chain, 0) AS campaign_id,
                   type AS action, actor, payload::jsonb AS details, created_at
@@ -103,8 +104,8 @@ def log(cur, f: dict) -> list[dict]:
            WHERE (%(campaign_id)s::bigint IS NULL OR chain = %(campaign_id)s)
              AND (%(type)s::text IS NULL OR type = %(type)s)
              AND (%(actor)s::text IS NULL OR actor = %(actor)s)
-             AND (%(since)s::date IS NULL OR created_at >= %(since)s::date)
-             AND (%(until)s::date IS NULL OR created_at < %(until)s::date + 1)
+             AND (%(since)s::date IS NULL OR (created_at AT TIME ZONE 'Asia/Shanghai')::date >= %(since)s::date)
+             AND (%(until)s::date IS NULL OR (created_at AT TIME ZONE 'Asia/Shanghai')::date <= %(until)s::date)
            ORDER BY created_at DESC, chain DESC, height DESC
            LIMIT %(limit)s""", f)
     return cur.fetchall()
