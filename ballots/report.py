@@ -14,12 +14,13 @@ ROW = 17.0
 class _Pages:
     def __init__(self, writer: Writer, title: str, subtitle: str):
         self.writer, self.title, self.subtitle, self.number = writer, title, subtitle, 0
-        self.c = None
+        self.c, self.xobjects = None, {}
         self.new()
 
     def new(self):
         if self.c is not None:
-            self.writer.page(self.c)
+            self.writer.page(self.c, self.xobjects or None)
+            self.xobjects = {}
         self.number += 1
         self.c = Canvas()
         self.c.text(LEFT, 28, f"{self.title} ｜计票结果｜第 {self.number} 页", 8)
@@ -30,6 +31,17 @@ class _Pages:
             self.new()
             return True
         return False
+
+    def qr(self, text: str, side: float = 200) -> None:
+        """A QR code of `text` (a signed checkpoint), `side` points wide, at the left margin."""
+        from . import qr
+        self.need(side + 8)
+        m = qr.matrix(text, mask=0)
+        modules = len(m) + 8
+        name = f"V{len(self.xobjects)}"
+        self.xobjects[name] = self.writer.image_1bit(qr.pack_rows(m, 4), modules)
+        self.c.image(name, LEFT, self.y - side, side)
+        self.y -= side + 8
 
     def text(self, s, size=10, bold=False, gap=4):
         for line in wrap(s, size, RIGHT - LEFT):
@@ -59,10 +71,23 @@ class _Pages:
         self.y -= 8
 
     def close(self):
-        self.writer.page(self.c)
+        self.writer.page(self.c, self.xobjects or None)
 
 
 
+
+
+def _verification(pages: _Pages, lines: list[str], checkpoints) -> None:
+    """The last page: how to check the report, and each signed checkpoint as a QR code."""
+    pages.need(80)
+    pages.text("核验信息（docs/audit.md：python -m ballots.verify）", 14, bold=True, gap=6)
+    for line in lines:
+        for start in range(0, len(line), 90):  # keys and signatures have no spaces to break at
+            pages.text(line[start:start + 90], 8, gap=3)
+    for number, note in enumerate(checkpoints, start=1):
+        pages.need(230)  # the caption and its code on one page
+        pages.text(f"检查点 {number}：扫码读取签名的检查点全文（含回执码树根和签名）", 9, gap=4)
+        pages.qr(note)
 
 
 def _comments(pages: _Pages, note: dict) -> None:
@@ -82,10 +107,11 @@ def _comments(pages: _Pages, note: dict) -> None:
 
 
 def write_report(out, title: str, results: list[dict], generated: str, notes: list[dict] | None = None,
-                 verification: list[str] | None = None) -> None:
+                 verification: list[str] | None = None, checkpoints: list[str] = ()) -> None:
     """The report; `notes` (each round's 意见建议, apart from the ballots) go at its end, then
     `verification`: lines that tell a reader how to check it (the service's key, the signed
-    checkpoints; docs/audit.md)."""
+    checkpoints; docs/audit.md), and a QR code of each note in `checkpoints` (its root and
+    signature, for a phone or the verifier to read off the paper)."""
     writer = Writer(title=f"{title} 计票结果")
     pages = _Pages(writer, title, generated)
     pages.text(title, 18, bold=True, gap=8)
@@ -130,11 +156,7 @@ def write_report(out, title: str, results: list[dict], generated: str, notes: li
     for note in notes or []:
         _comments(pages, note)
     if verification:
-        pages.need(80)
-        pages.text("核验信息（docs/audit.md：python -m ballots.verify）", 14, bold=True, gap=6)
-        for line in verification:
-            for start in range(0, len(line), 90):  # keys and signatures have no spaces to break at
-                pages.text(line[start:start + 90], 8, gap=3)
+        _verification(pages, verification, checkpoints)
     pages.close()
     writer.close()
     out.write(writer.take())

@@ -247,3 +247,18 @@ def test_a_published_figure_that_is_not_the_recounts_is_named(client, closed_rou
     steps = _steps(out.getvalue())
     assert steps[1].status == verify.PASS and steps[8].status == verify.FAIL
     assert any(d.startswith("results.ballots: the recount gives 12") for d in steps[8].details), steps[8].details
+
+
+def test_the_bundles_report_carries_the_checkpoint_as_a_qr_code(client, closed_round, auditor_key, tmp_path):
+    """The report's verification page: the signed close checkpoint as a QR code, which reads back
+    to the very note the checkpoints list gives (root and signature included)."""
+    import zxingcpp
+    from PIL import Image
+
+    from tests.helpers import rasterise
+    with zipfile.ZipFile(io.BytesIO(_bundle(client, auditor_key, closed_round))) as z:
+        (tmp_path / "report.pdf").write_bytes(z.read("report.pdf"))
+        note = z.read("checkpoints/001-close.note").decode()
+    rasterise(tmp_path / "report.pdf", tmp_path / "page", 150)
+    found = [r.text for page in sorted(tmp_path.glob("page*.png")) for r in zxingcpp.read_barcodes(Image.open(page))]
+    assert note in found

@@ -113,5 +113,6 @@ def _report(cur, definition, result) -> bytes:
     from ballots.report import write_report
     buf = io.BytesIO()
     write_report(buf, definition["title"], [result], "审计包", [],
-                 verification=ops.verification_lines(cur, [result["round_id"]]))
+                 verification=ops.verification_lines(cur, [result["round_id"]]),
+                 checkpoints=[c["note"] for c in q.checkpoints(cur, result["round_id"])])
     return buf.getvalue()
