@@ -382,6 +382,24 @@ def full_campaign(client, organiser_key):
                                  "sections": sec, "tokens": staticmethod(tokens), "valid": valid})
 
 
+@pytest.fixture
+def auditor_key(make_key):
+    """An API key with the audit scope (audit:read: bundles, verification, checkpoints)."""
+    return make_key("audit")
+
+
+@pytest.fixture
+def closed_round(client, full_campaign, organiser_key):
+    """The full campaign with 12 ballots cast (7 teachers', 5 students'; every other one blank) and
+    its round closed: mixed, its checkpoint signed."""
+    for i, token in enumerate(full_campaign.tokens(7) + full_campaign.tokens(5, group=1)):
+        answers = full_campaign.valid if i % 2 else {}
+        assert client.post("/api/v1/ballots:cast", json={"token": token, "answers": answers}).status_code == 201
+    r = client.post(f"/api/v1/campaigns/{full_campaign.id}/transitions", json={"to": "closed"}, headers=organiser_key)
+    assert r.status_code == 200, r.get_json()
+    return full_campaign
+
+
 def burst(url: str, body: dict, headers: dict | None = None, n: int = 20) -> list[int]:
     """n identical POSTs released at the same instant from n threads; their statuses."""
     import json

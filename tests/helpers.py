@@ -482,3 +482,10 @@ def wal_chain(records: list[WalRecord]) -> tuple[dict[int, int], dict[int, set[i
         elif r.rel == "sealed_ballots" and r.op == "DELETE":
             batches[r.xid].add(casts[sealed_by.pop(r.ctid)])
     return casts, batches
+
+
+def bundle_of(client, key, campaign) -> bytes:
+    """The auditor bundle of the campaign's round, downloaded over the API (200 asserted)."""
+    r = client.get(f"/api/v1/campaigns/{campaign.id}/rounds/{campaign.round}/bundle", headers=key)
+    assert r.status_code == 200, r.get_data(as_text=True)[:500]
+    return r.get_data()

@@ -12,14 +12,9 @@ import zipfile
 import pytest
 
 from ballots import audit, forms, signed_note, verify
-from tests.helpers import superuser
+from tests.helpers import bundle_of, superuser
 
 CAST = "/api/v1/ballots:cast"
-
-
-@pytest.fixture
-def auditor_key(make_key):
-    return make_key("audit")
 
 
 def _close(client, organiser_key, campaign):
@@ -27,27 +22,12 @@ def _close(client, organiser_key, campaign):
     assert r.status_code == 200, r.get_json()
 
 
-def _bundle(client, key, campaign) -> bytes:
-    r = client.get(f"/api/v1/campaigns/{campaign.id}/rounds/{campaign.round}/bundle", headers=key)
-    assert r.status_code == 200, r.get_data(as_text=True)[:500]
-    return r.get_data()
-
-
 def _steps(data: bytes) -> dict:
     return {s.number: s for s in verify.verify(io.BytesIO(data))}
 
 
-@pytest.fixture
-def closed_round(client, full_campaign, organiser_key):
-    for i, token in enumerate(full_campaign.tokens(7) + full_campaign.tokens(5, group=1)):
-        answers = full_campaign.valid if i % 2 else {}
-        assert client.post(CAST, json={"token": token, "answers": answers}).status_code == 201
-    _close(client, organiser_key, full_campaign)
-    return full_campaign
-
-
 def test_a_closed_rounds_bundle_verifies_step_by_step(client, closed_round, auditor_key):
-    data = _bundle(client, auditor_key, closed_round)
+    data = bundle_of(client, auditor_key, closed_round)
     names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
     assert {"manifest.json", "definition.json", "ballots.jsonl", "tally.json", "tally.csv", "audit-chain.jsonl",
             "keys/audit-keys.txt", "report.pdf", "checkpoints/001-close.note"} <= names
@@ -60,7 +40,7 @@ def test_a_closed_rounds_bundle_verifies_step_by_step(client, closed_round, audi
 
 def test_the_cli_passes_and_fails_with_its_exit_status(client, closed_round, auditor_key, tmp_path, capsys):
     path = tmp_path / "bundle.zip"
-    path.write_bytes(_bundle(client, auditor_key, closed_round))
+    path.write_bytes(bundle_of(client, auditor_key, closed_round))
     assert verify.main([str(path), "--json", str(tmp_path / "report.json")]) == 0
     assert json.loads((tmp_path / "report.json").read_text())["verdict"] == "PASS"
     out = capsys.readouterr().out
@@ -91,7 +71,7 @@ def test_a_ballot_changed_in_the_database_after_the_close_is_named(client, close
         cur.execute("UPDATE ballots SET answers = '{}'::jsonb, tracker = CASE WHEN %s THEN %s ELSE tracker END "
                     "WHERE id = %s", (new_tracker, tracker, ballot_id))
     admin.close()
-    steps = _steps(_bundle(client, auditor_key, closed_round))
+    steps = _steps(bundle_of(client, auditor_key, closed_round))
     assert (steps[6].status, steps[5].status) == ((verify.PASS, verify.FAIL) if new_tracker else
                                                   (verify.FAIL, verify.PASS))
     if new_tracker:
@@ -143,7 +123,7 @@ def test_a_rotated_key_is_announced_and_followed(client, closed_round, auditor_k
     url = f"/api/v1/campaigns/{closed_round.id}/rounds/{closed_round.round}/checkpoints"
     assert client.post(url, headers=auditor_key).status_code == 201  # signed with the new key
     assert client.get("/audit/key").get_data(as_text=True).split() == [old, new]
-    data = _bundle(client, auditor_key, closed_round)
+    data = bundle_of(client, auditor_key, closed_round)
     steps = {s.number: s for s in verify.verify(io.BytesIO(data), trusted_key=old)}
     assert all(s.status == verify.PASS for s in steps.values()), {n: (s.status, s.details) for n, s in steps.items()}
     forged = io.BytesIO()  # the announcement replaced by one the old key did not sign
@@ -222,7 +202,7 @@ def test_the_verifiers_recount_equals_the_service_and_the_mixers_counts(client, 
             assert r.status_code == 201, r.get_json()
     mix(k=3)  # some batches before the close, the rest in it
     _close(client, organiser_key, full_campaign)
-    steps = _steps(_bundle(client, auditor_key, full_campaign))
+    steps = _steps(bundle_of(client, auditor_key, full_campaign))
     assert all(s.status == verify.PASS for s in steps.values()), {n: (s.status, s.details) for n, s in steps.items()}
     results = client.get(f"/api/v1/campaigns/{full_campaign.id}/rounds/{full_campaign.round}/results",
                          headers=organiser_key).get_json()
@@ -231,7 +211,7 @@ def test_the_verifiers_recount_equals_the_service_and_the_mixers_counts(client, 
 
 def test_a_published_figure_that_is_not_the_recounts_is_named(client, closed_round, auditor_key):
     """tally.json's results changed (and the manifest made to match): step 8 names the figure."""
-    data = _bundle(client, auditor_key, closed_round)
+    data = bundle_of(client, auditor_key, closed_round)
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
         tally = json.loads(src.read("tally.json"))
@@ -256,9 +236,26 @@ def test_the_bundles_report_carries_the_checkpoint_as_a_qr_code(client, closed_r
     from PIL import Image
 
     from tests.helpers import rasterise
-    with zipfile.ZipFile(io.BytesIO(_bundle(client, auditor_key, closed_round))) as z:
+    with zipfile.ZipFile(io.BytesIO(bundle_of(client, auditor_key, closed_round))) as z:
         (tmp_path / "report.pdf").write_bytes(z.read("report.pdf"))
         note = z.read("checkpoints/001-close.note").decode()
     rasterise(tmp_path / "report.pdf", tmp_path / "page", 150)
     found = [r.text for page in sorted(tmp_path.glob("page*.png")) for r in zxingcpp.read_barcodes(Image.open(page))]
     assert note in found
+
+
+def test_the_audit_api_refuses_bad_input_and_missing_permission(client, closed_round, auditor_key, make_key):
+    base = f"/api/v1/campaigns/{closed_round.id}/rounds"
+    for query in ("limit=x", "limit=0", "limit=5000", "campaign_id=abc", "since=2026-13-01", "until=yesterday"):
+        r = client.get(f"/api/v1/audit/log?{query}", headers=auditor_key)
+        assert r.status_code == 422 and r.get_json()["error"]["code"] == "bad_log_filter", query
+    assert client.get("/api/v1/audit/log?limit=3", headers=auditor_key).status_code == 200
+    for method, path in (("get", "/999999/bundle"), ("post", "/999999/checkpoints"), ("get", "/999999/verification")):
+        r = getattr(client, method)(base + path, headers=auditor_key)
+        assert r.status_code == 404 and r.get_json()["error"]["code"] == "round_not_found", path
+    results_only = make_key("results")
+    for method, path in (("get", f"/{closed_round.round}/bundle"), ("post", f"/{closed_round.round}/checkpoints"),
+                         ("get", f"/{closed_round.round}/verification")):
+        assert getattr(client, method)(base + path, headers=results_only).status_code == 403, path
+        assert getattr(client, method)(base + path).status_code == 401, path
+    assert client.get("/api/v1/audit/log", headers=results_only).status_code == 403

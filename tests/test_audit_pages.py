@@ -12,16 +12,6 @@ from ballots import verify
 CAST = "/api/v1/ballots:cast"
 
 
-@pytest.fixture
-def closed_round(client, full_campaign, organiser_key):
-    for i, token in enumerate(full_campaign.tokens(4) + full_campaign.tokens(3, group=1)):
-        answers = full_campaign.valid if i % 2 else {}
-        assert client.post(CAST, json={"token": token, "answers": answers}).status_code == 201
-    r = client.post(f"/api/v1/campaigns/{full_campaign.id}/transitions", json={"to": "closed"}, headers=organiser_key)
-    assert r.status_code == 200, r.get_json()
-    return full_campaign
-
-
 def _round_url(c) -> str:
     return f"/admin/audit/campaigns/{c.id}/rounds/{c.round}"
 

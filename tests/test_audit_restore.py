@@ -16,31 +16,9 @@ from ballots import verify
 from service import create_app
 from service.core import db
 from tests.conftest import _worker, recreate_database
-from tests.helpers import PG_BIN
+from tests.helpers import PG_BIN, bundle_of
 
 CAST = "/api/v1/ballots:cast"
-
-
-@pytest.fixture
-def auditor_key(make_key):
-    return make_key("audit")
-
-
-@pytest.fixture
-def closed_round(client, full_campaign, organiser_key):
-    """12 ballots (7 teachers', 5 students'; every other one blank), the round closed."""
-    for i, token in enumerate(full_campaign.tokens(7) + full_campaign.tokens(5, group=1)):
-        answers = full_campaign.valid if i % 2 else {}
-        assert client.post(CAST, json={"token": token, "answers": answers}).status_code == 201
-    r = client.post(f"/api/v1/campaigns/{full_campaign.id}/transitions", json={"to": "closed"}, headers=organiser_key)
-    assert r.status_code == 200, r.get_json()
-    return full_campaign
-
-
-def _bundle(client, key, campaign) -> bytes:
-    r = client.get(f"/api/v1/campaigns/{campaign.id}/rounds/{campaign.round}/bundle", headers=key)
-    assert r.status_code == 200, r.get_data(as_text=True)[:500]
-    return r.get_data()
 
 
 def _run(*args) -> bytes:
@@ -67,14 +45,14 @@ def restored(admin_dsn):
 
 def test_a_bundle_verifies_after_dump_and_restore_and_the_key_is_not_in_the_dump(
         client, closed_round, auditor_key, database, restored, settings, tmp_path):
-    before = _bundle(client, auditor_key, closed_round)
+    before = bundle_of(client, auditor_key, closed_round)
     dump = tmp_path / "pingyi.dump"
     _run("pg_dump", "--format=custom", "--no-owner", "--dbname", database, "--file", str(dump))
     _run("pg_restore", "--no-owner", "--exit-on-error", "--dbname", restored, str(dump))
 
     other = create_app({"SETTINGS": dataclasses.replace(settings, database_url=restored), "TESTING": True})
     assert other.config["DATABASE_DSN"] == restored != database
-    after = _bundle(other.test_client(), auditor_key, closed_round)  # the API key was restored with the rest
+    after = bundle_of(other.test_client(), auditor_key, closed_round)  # the API key was restored with the rest
     steps = verify.verify(io.BytesIO(after))
     assert [s.number for s in steps] == list(range(1, 10))
     assert all(s.status == verify.PASS for s in steps), {s.number: (s.status, s.details) for s in steps}

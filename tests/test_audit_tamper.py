@@ -11,7 +11,6 @@ import random
 import uuid
 
 import psycopg2
-import pytest
 from psycopg2.extras import Json
 
 from ballots import audit, forms, verify
@@ -24,22 +23,6 @@ CHAIN_KINDS = ("payload", "entry", "delete_entry", "swap_entries", "forge_entry"
 BALLOT_KINDS = ("answers", "answers_and_tracker", "delete_ballot", "add_ballot")
 AUDIT_COLUMNS = "chain, height, prev_hash, entry_hash, entry, payload, type, actor, created_at"
 BALLOT_COLUMNS = "id, campaign_id, round_id, group_id, answers, tracker, source, tally"
-
-
-@pytest.fixture
-def auditor_key(make_key):
-    return make_key("audit")
-
-
-@pytest.fixture
-def closed_round(client, full_campaign, organiser_key):
-    """12 ballots (7 teachers', 5 students'; every other one blank), the round closed."""
-    for i, token in enumerate(full_campaign.tokens(7) + full_campaign.tokens(5, group=1)):
-        answers = full_campaign.valid if i % 2 else {}
-        assert client.post(CAST, json={"token": token, "answers": answers}).status_code == 201
-    r = client.post(f"/api/v1/campaigns/{full_campaign.id}/transitions", json={"to": "closed"}, headers=organiser_key)
-    assert r.status_code == 200, r.get_json()
-    return full_campaign
 
 
 def _steps(client, key, campaign) -> dict[int, verify.Step]:
