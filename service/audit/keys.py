@@ -9,15 +9,14 @@ that trusts the old key can follow the announcements to the new one.
 """
 from __future__ import annotations
 
-import os
 import secrets
-import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ballots import signed_note
+from service.core import secret_files
 
 _DIR = "audit-key"
 _FILE = "ed25519.seed"
@@ -33,40 +32,11 @@ def _path(var_dir: Path) -> Path:
     return Path(var_dir) / _DIR / _FILE
 
 
-def _write_new(path: Path, seed: bytes, replace: bool) -> None:
-    """Write a seed atomically and synced: the file is whole or absent, and a key reported made
-    survives a crash. Without `replace`, a key another process made first wins."""
-    folder = path.parent
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    temporary = folder / f".{path.name}.{os.getpid()}.{threading.get_ident()}.{secrets.token_hex(4)}"
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        os.write(fd, seed)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    try:
-        if replace:
-            os.replace(temporary, path)
-        else:
-            os.link(temporary, path)
-    except FileExistsError:
-        pass
-    finally:
-        if temporary.exists():
-            temporary.unlink()
-    dir_fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
-
-
 def signing_key(var_dir: Path) -> Ed25519PrivateKey:
     """The service's signing key, made (and synced to disk) if there is none yet."""
     path = _path(var_dir)
     if not path.exists():
-        _write_new(path, secrets.token_bytes(32), replace=False)
+        secret_files.write(path, secrets.token_bytes(32))
     seed = path.read_bytes()
     if len(seed) != 32:
         raise RuntimeError(f"the audit signing key {path} is damaged ({len(seed)} bytes)")
@@ -88,5 +58,5 @@ def rotate(var_dir: Path, base_url: str) -> tuple[str, str]:
     body = f"{ROTATION_HEADER}\nold {old_text}\nnew {new_text}\n"
     announcement = signed_note.sign(body, name, old)
     announcement = announcement + signed_note.sign(body, name, new).split("\n\n", 1)[1]
-    _write_new(_path(var_dir), new.private_bytes_raw(), replace=True)
+    secret_files.write(_path(var_dir), new.private_bytes_raw(), replace=True)
     return new_text, announcement

@@ -11,17 +11,12 @@ a key file is either whole or absent, and a key reported made survives a crash.
 from __future__ import annotations
 
 import os
-import secrets
-import threading
 from pathlib import Path
 
 from ballots import sealing
+from service.core import secret_files
 
 _DIR = "round-keys"
-
-
-def _folder(var_dir: Path) -> Path:
-    return Path(var_dir) / _DIR
 
 
 def _name(var_dir: Path, round_id: int) -> str:
@@ -32,36 +27,12 @@ def _path(var_dir: Path, round_id: int) -> Path:
     return Path(_name(var_dir, round_id))
 
 
-def _sync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def make(var_dir: Path, round_id: int) -> bytes:
     """The round's key, made (and synced to disk) if it does not exist yet; idempotent."""
     existing = load(var_dir, round_id)
     if existing is not None:
         return existing
-    folder = _folder(var_dir)
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    key, path = sealing.new_key(), _path(var_dir, round_id)
-    temporary = folder / f".{path.name}.{os.getpid()}.{threading.get_ident()}.{secrets.token_hex(4)}"
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        os.write(fd, key)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    try:
-        os.link(temporary, path)  # fails if another process made it first: theirs wins
-    except FileExistsError:
-        pass
-    finally:
-        os.unlink(temporary)
-    _sync_dir(folder)
+    secret_files.write(_path(var_dir, round_id), sealing.new_key())
     return load(var_dir, round_id)
 
 
@@ -97,4 +68,4 @@ def destroy(var_dir: Path, round_id: int) -> None:
     finally:
         os.close(fd)
     path.unlink()
-    _sync_dir(path.parent)
+    secret_files.sync_dir(path.parent)
