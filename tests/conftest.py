@@ -319,6 +319,25 @@ def _fresh_rate_limits():
     yield
 
 
+def issue_tokens(app, campaign_id: int, round_id: int, group_id: int, n: int) -> list[str]:
+    """Issue n ballots as issue_batch does, keeping the codes (the PDF path is tested elsewhere;
+    decoding it in every test would only be slow)."""
+    from ballots.tokens import token_hash
+    from service.core.keys import keys
+    with app.app_context():
+        minted = keys().minter.mint_many(round_id, n)
+    with psycopg2.connect(app.config["DATABASE_DSN"]) as c, c.cursor() as cur:
+        cur.execute("""INSERT INTO batches (campaign_id, round_id, group_id, kind, layout, size, created_by)
+                       VALUES (%s, %s, %s, 'print', 'slips-3x6', %s, 'test') RETURNING id""",
+                    (campaign_id, round_id, group_id, n))
+        batch = cur.fetchone()[0]
+        cur.executemany("""INSERT INTO ballot_tokens (token_hash, campaign_id, round_id, group_id, batch_id)
+                           VALUES (%s, %s, %s, %s, %s)""",
+                        [(token_hash(t), campaign_id, round_id, group_id, batch) for t in minted])
+    c.close()
+    return minted
+
+
 @pytest.fixture
 def full_campaign(client, organiser_key):
     """An open campaign whose evaluation round has every section type, with rules to break:
@@ -354,22 +373,7 @@ def full_campaign(client, organiser_key):
         assert r.status_code == 200, r.json
 
     def tokens(n, group=0):
-        """Issue n ballots as issue_batch does, keeping the codes (the PDF path is tested elsewhere;
-        decoding it in every test would only be slow)."""
-        from ballots.tokens import token_hash
-        from service.core.keys import keys
-        with client.application.app_context():
-            minted = keys().minter.mint_many(rid, n)
-        with psycopg2.connect(client.application.config["DATABASE_DSN"]) as c, c.cursor() as cur:
-            cur.execute("""INSERT INTO batches (campaign_id, round_id, group_id, kind, layout, size, created_by)
-                           VALUES (%s, %s, %s, 'print', 'slips-3x6', %s, 'test') RETURNING id""",
-                        (cid, rid, (g1, g2)[group], n))
-            batch = cur.fetchone()[0]
-            for t in minted:
-                cur.execute("""INSERT INTO ballot_tokens (token_hash, campaign_id, round_id, group_id, batch_id)
-                               VALUES (%s, %s, %s, %s, %s)""", (token_hash(t), cid, rid, (g1, g2)[group], batch))
-        c.close()
-        return minted
+        return issue_tokens(client.application, cid, rid, (g1, g2)[group], n)
 
     valid = {
         str(sec["rating"]): {str(orgs[0]): "满意", str(orgs[1]): "基本满意", str(orgs[2]): "不了解"},

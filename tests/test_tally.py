@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from ballots import forms
 from ballots.sections import DEFAULT_RULES
 from ballots.tally import counts_from_ballots, quorum, tally
+from tests.helpers import APPROVE, BARS, elections
 
 SAT = {"scale": "satisfaction"}
 
@@ -122,11 +123,6 @@ def test_a_group_of_three_is_suppressed_but_counts_in_the_composite():
 # --- the property test ----------------------------------------------------------------------
 # brute_force recounts a round straight from the ballots, written from DOMAIN.md and
 # docs/results.md without ballots.tally: only the scale table (points per option) is shared.
-
-APPROVE = {"赞成": (1, True), "不赞成": (0, False), "弃权": (None, None)}
-BARS = {"more_than_half": (Fraction(1, 2), False), "two_thirds": (Fraction(2, 3), True),
-        "sixty_percent": (Fraction(3, 5), True)}  # (bar, whether reaching it is enough)
-
 
 def brute_force(sections, groups, ballots, rules, issued):
     k = rules["small_group_k"]
@@ -280,63 +276,6 @@ def check_against_recount(sections, groups, ballots, rules, issued):
                     same(figures[g], shown, f"{sec['id']}.{key}.{g}")
             for name, value in item.items():
                 same(value, mine[name], f"{sec['id']}.{key}.{name}")
-
-
-NAMES = ["赵静", "钱多", "孙立"]
-
-
-@st.composite
-def elections(draw):
-    n_groups = draw(st.integers(1, 4))
-    groups = [{"id": i + 1, "name": f"g{i}", "weight": draw(st.sampled_from([0.1, 0.2, 0.25, 0.3, 0.5, 1, 2])),
-               "eligible": draw(st.sampled_from([None, 3, 10, 40]))} for i in range(n_groups)]
-    ids = [g["id"] for g in groups]
-    subjects = list(range(100, 100 + draw(st.integers(1, 6))))
-    scale = draw(st.sampled_from(["satisfaction", "member"]))
-    n_choose = draw(st.integers(1, len(subjects)))
-
-    def some_groups():
-        return draw(st.one_of(st.none(), st.lists(st.sampled_from(ids), min_size=1, unique=True)))
-
-    def rows():
-        return [forms.Row(str(s), s, f"s{s}") for s in subjects]
-    by = draw(st.sampled_from([None, "rate", "mean", "unfavourable"]))
-    sections = [forms.FormSection(1, "rating", "r", {"scale": scale, "rank_by": by}, rows(), some_groups()),
-                forms.FormSection(2, "choose", "c", {"max_choices": n_choose, "quota": draw(st.integers(1, n_choose)),
-                                                     "write_ins": True}, rows(), some_groups()),
-                forms.FormSection(3, "approve", "a", {"rank_by": draw(st.sampled_from([None, "mean", "unfavourable"]))},
-                                  rows(), some_groups()),
-                forms.FormSection(4, "score", "s", {"min": 0, "max": 100,
-                                                    "trim_above": draw(st.sampled_from([None, 2, 5]))},
-                                  rows(), some_groups())]
-    labels = [o["label"] for o in forms.scale_options({"scale": scale})]
-    ballots = []
-    for _ in range(draw(st.integers(0, 40))):
-        g = draw(st.sampled_from(ids))
-        form = [sec for sec in sections if not sec.group_ids or g in sec.group_ids]
-        answers = {}
-        for sec in form:
-            if sec.type in ("rating", "approve"):
-                options = labels if sec.type == "rating" else list(APPROVE)
-                grid = {str(s): draw(st.sampled_from(options)) for s in subjects if draw(st.booleans())}
-            elif sec.type == "score":
-                grid = {str(s): draw(st.integers(0, 100)) for s in subjects if draw(st.booleans())}
-            else:
-                chosen = draw(st.lists(st.sampled_from(subjects), max_size=n_choose, unique=True))
-                write_ins = draw(st.lists(st.sampled_from(NAMES), max_size=n_choose - len(chosen), unique=True))
-                grid = {k: v for k, v in (("chosen", sorted(chosen)), ("write_ins", write_ins)) if v}
-            if grid:
-                answers[str(sec.id)] = grid
-        assert not forms.validate(form, answers)[1], answers
-        ballots.append({"group_id": g, "answers": answers})
-    rules = {**DEFAULT_RULES, "weight_base": draw(st.sampled_from(["returned", "all"])),
-             "small_group_k": draw(st.sampled_from([1, 3, 5])),
-             "majority": {"threshold": draw(st.sampled_from(list(BARS))),
-                          "base": draw(st.sampled_from(["valid", "cast", "eligible"]))},
-             "quorum": draw(st.sampled_from([None, {"share": 0.6667, "base": "issued"},
-                                             {"share": 0.6667, "base": "eligible"}]))}
-    issued = {g: draw(st.sampled_from([0, 5, 20])) for g in ids}
-    return sections, groups, ballots, rules, issued
 
 
 def _results(r):
