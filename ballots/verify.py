@@ -115,19 +115,20 @@ def _signatures(ctx: Context, step: Step) -> None:
     if not listed:
         return step.fail("the bundle names no key")
     anchor = listed[0]
-    if ctx.trusted_key is not None:
-        given = signed_note.parse_verifier_key(ctx.trusted_key)
-        if given.public_key.public_bytes_raw() != anchor.public_key.public_bytes_raw():
-            return step.fail("the bundle's first key is not the key you were given (--key)")
     ctx.keys = [anchor]
     for i, (key, note) in enumerate(zip(listed[1:], ctx.bundle.rotations()), start=1):
-        try:
+        try:  # signed by the old key (which hands on its trust) and by the new (which vouches for the old)
             text = signed_note.open_note(note, ctx.keys[-1:])
+            signed_note.open_note(note, [key])
         except signed_note.NoteError as exc:
-            return step.fail(f"key {i + 1} is not announced by the key before it: {exc}")
-        if f"\nnew {_key_text(key)}\n" not in text:
-            return step.fail(f"key {i + 1}'s announcement names another key")
+            return step.fail(f"key {i + 1} is not announced by the key before it and by itself: {exc}")
+        if f"\nold {_key_text(ctx.keys[-1])}\nnew {_key_text(key)}\n" not in text:
+            return step.fail(f"key {i + 1}'s announcement names other keys")
         ctx.keys.append(key)
+    if ctx.trusted_key is not None:
+        given = signed_note.parse_verifier_key(ctx.trusted_key).public_key.public_bytes_raw()
+        if given not in [k.public_key.public_bytes_raw() for k in ctx.keys]:
+            return step.fail("the key you were given (--key) is not among the bundle's announced keys")
     if len(ctx.keys) != len(listed):
         step.fail(f"{len(listed) - len(ctx.keys)} keys have no announcement")
     _checkpoints(ctx, step)

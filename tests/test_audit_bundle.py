@@ -10,6 +10,7 @@ import re
 import zipfile
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ballots import audit, forms, signed_note, verify
 from tests.helpers import bundle_of, superuser
@@ -135,6 +136,46 @@ def test_a_rotated_key_is_announced_and_followed(client, closed_round, auditor_k
             dst.writestr(item, body)
     steps = {s.number: s for s in verify.verify(io.BytesIO(forged.getvalue()), trusted_key=old)}
     assert steps[4].status == verify.FAIL and "not announced by the key before it" in steps[4].details[0]
+    new_trusted = {s.number: s.status for s in verify.verify(io.BytesIO(data), trusted_key=new)}
+    assert set(new_trusted.values()) == {verify.PASS}  # the key /audit/key lists last vouches for the first
+    unvouched = io.BytesIO()  # the announcement without the new key's own signature
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(unvouched, "w") as dst:
+        for item in src.infolist():
+            body = src.read(item.filename)
+            if item.filename == "keys/rotation-1.note":
+                body = b"\n".join(body.split(b"\n")[:-2]) + b"\n"
+            dst.writestr(item, body)
+    steps = {s.number: s for s in verify.verify(io.BytesIO(unvouched.getvalue()), trusted_key=new)}
+    assert steps[4].status == verify.FAIL and "and by itself" in steps[4].details[0]
+    stranger = signed_note.verifier_key("elsewhere", Ed25519PrivateKey.generate().public_key())
+    steps = {s.number: s for s in verify.verify(io.BytesIO(data), trusted_key=stranger)}
+    assert steps[4].status == verify.FAIL and "not among the bundle's announced keys" in steps[4].details[0]
+
+
+def test_online_verification_trusts_the_key_on_disk_not_the_database(client, closed_round, auditor_key, database,
+                                                                      settings):
+    """An operator who can write to the database but not read the key file replaces the listed
+    key and re-signs the round's checkpoints with a key of their own: the offline verifier, given
+    no key, would follow the bundle; the online verification trusts the service's key file and fails."""
+    from service.audit import keys
+    forger, name = Ed25519PrivateKey.generate(), keys.key_name(settings.base_url)
+    with superuser(database) as c, c.cursor() as cur:
+        cur.execute("SET session_replication_role = replica")  # past the append-only triggers
+        cur.execute("SELECT number, note FROM checkpoints WHERE round_id = %s", (closed_round.round,))
+        for number, note in cur.fetchall():
+            body = note[:note.index("\n\n") + 1]
+            cur.execute("UPDATE checkpoints SET note = %s WHERE round_id = %s AND number = %s",
+                        (signed_note.sign(body, name, forger), closed_round.round, number))
+        cur.execute("UPDATE audit_signing_keys SET verifier_key = %s",
+                    (signed_note.verifier_key(name, forger.public_key()),))
+    c.close()
+    offline = {s.number: s.status for s in verify.verify(io.BytesIO(bundle_of(client, auditor_key, closed_round)))}
+    assert offline[4] == verify.PASS  # the bundle alone cannot tell: hence --key and the published key
+    url = f"/api/v1/campaigns/{closed_round.id}/rounds/{closed_round.round}/verification"
+    report = client.get(url, headers=auditor_key).get_json()
+    step = {s["number"]: s for s in report["steps"]}[4]
+    assert report["verdict"] == "FAIL" and step["status"] == "FAIL", report
+    assert "not among the bundle's announced keys" in step["details"][0]
 
 
 def test_the_board_shows_the_checkpoints_and_a_receipts_inclusion_proof(client, full_campaign, organiser_key,
