@@ -1,6 +1,6 @@
 """Command line: `python -m service COMMAND` (the same commands under `flask --app service`).
 
-serve · migrate · create-user · reset-password · create-api-key · demo · mix · calendar
+serve · migrate · grant-role · create-user · reset-password · create-api-key · demo · mix · calendar
 """
 from __future__ import annotations
 
@@ -50,6 +50,24 @@ def migrate_cmd():
     with dbmod.connect(_dsn(settings)) as conn:
         done = _migrate(conn)
     click.echo("applied: " + ", ".join(done) if done else "migrations: up to date")
+
+
+@main.command("grant-role")
+@click.argument("role")
+def grant_role_cmd(role):
+    """Give ROLE (an existing, non-owner database role) what the service needs to run as it: every
+    table read and written, the audit log and checkpoints only read and appended to. Run it as the
+    tables' owner after each upgrade (it grants on the tables that exist)."""
+    from service.core import role_queries
+    settings = _settings()
+    with dbmod.connect(_dsn(settings)) as conn:
+        _migrate(conn)
+        with conn.cursor() as cur:
+            if not role_queries.role_exists(cur, role):
+                raise click.ClickException(f"no database role named {role}: CREATE ROLE {role} LOGIN PASSWORD '…' first")
+            role_queries.grant_service_role(cur, role)
+        conn.commit()
+    click.echo(f"granted {role}: tables read and written; {', '.join(role_queries.APPEND_ONLY)} only appended to")
 
 
 @main.command("create-user")
