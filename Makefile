@@ -19,8 +19,10 @@ $(VENV)/.dev-installed: $(VENV)/.installed requirements-dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $@
 
-## make run: install, start the embedded PostgreSQL (unless DATABASE_URL is set), migrate, serve
+## make run: install, start the embedded PostgreSQL (unless DATABASE_URL is set), migrate, serve,
+## and the webhook worker beside the server (stopped with it)
 run: $(VENV)/.installed
+	@$(PY) -m service worker --exit-with-parent & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT; \
 	HOST=$(HOST) PORT=$(PORT) $(PY) -m service serve
 
 node_modules/.installed: package.json package-lock.json | system-deps

@@ -178,5 +178,5 @@ def test_the_close_counts_the_hand_outs_on_the_chain(client, full_campaign, orga
     c.close()
     types = [t for t, _ in rows]
     counted = types.index("handouts.counted")
-    assert types[counted + 1] == "checkpoint.signed" and types[-1] == "campaign.transition"
+    assert types[counted + 1] == "checkpoint.signed" and types[counted - 1] == "campaign.transition"
     assert rows[counted][1] == {"rounds": [[full_campaign.round, 3]]}

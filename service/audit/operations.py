@@ -93,8 +93,8 @@ def signing_keys(cur) -> list[dict]:
 
 
 def _sign_at_close(cur, campaign_id) -> None:
-    """In the closing transaction, after the last mix: the hand-outs counted, then each round's
-    checkpoint (whose chain head covers that count)."""
+    """In the closing transaction, after the last mix and once the close is recorded: the hand-outs
+    counted, then each round's checkpoint (whose chain head covers the close and that count)."""
     handed = q.handouts_per_round(cur, campaign_id)
     insert_event(cur, "system", "handouts.counted", campaign_id,
                  {"rounds": [[r, handed.get(r, 0)] for r in _round_ids(cur, campaign_id)]})
@@ -103,7 +103,7 @@ def _sign_at_close(cur, campaign_id) -> None:
 
 def _effects():
     from service.voting.operations import Effect
-    return {"checkpoints_signed": Effect(during=_sign_at_close)}
+    return {"checkpoints_signed": Effect(recorded=_sign_at_close)}
 
 
 EFFECTS = _effects()

@@ -25,7 +25,7 @@ bp = Blueprint("audit", __name__)
 STEP_TITLES = {1: "文件清单", 2: "活动定义", 3: "审计链", 4: "签名", 5: "回执码树", 6: "回执码", 7: "规则",
                8: "计票", 9: "计票哈希"}
 STATUS_WORDS = {"PASS": "通过", "FAIL": "未通过", "SKIPPED": "跳过"}
-KIND_WORDS = {"close": "投票结束时", "publication": "发布公示时", "demand": "按需签署"}
+KIND_WORDS = {"close": "投票结束时", "publish": "发布公示时", "demand": "按需签署"}
 # Actors that are no user: typed in words or as their code.
 _ACTORS = {"系统": "system", "命令行": "cli", "混合程序": "mixer", "公众": "public", "公众（匿名）": "public"}
 

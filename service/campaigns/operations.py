@@ -211,6 +211,8 @@ def transition(cur, principal, campaign_id, target):
     insert_event(cur, principal.actor, "campaign.transition", campaign_id,
                  {"from": campaign["state"], "to": target})
     for effect in effects:
+        effect.recorded(cur, campaign_id)
+    for effect in effects:
         if effect.after is not None:
             db.after_commit(functools.partial(effect.after, campaign_id))
     return row

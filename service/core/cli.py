@@ -1,6 +1,6 @@
 """Command line: `python -m service COMMAND` (the same commands under `flask --app service`).
 
-serve · migrate · grant-role · create-user · reset-password · create-api-key · demo · mix · calendar
+serve · migrate · grant-role · create-user · reset-password · create-api-key · demo · mix · worker · calendar
 """
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from service.core import embedded_pg
 from service.core import migrate as migrations
 from service.core.config import ConfigError, Settings
 from service.publication import commands as calendar_commands
+from service.webhooks import commands as webhook_commands
 
 
 def _settings() -> Settings:
@@ -309,3 +310,4 @@ if __name__ == "__main__":
 
 main.add_command(calendar_commands.calendar_cmd)
 main.add_command(audit_commands.audit_key_cmd)
+main.add_command(webhook_commands.worker_cmd)

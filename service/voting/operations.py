@@ -204,7 +204,8 @@ def parse_tracker(text: str) -> bytes | None:
 @dataclass(frozen=True)
 class Effect:
     before: Callable = lambda cur, campaign_id: None  # before the campaign row is locked
-    during: Callable = lambda cur, campaign_id: None
+    during: Callable = lambda cur, campaign_id: None  # the row locked, before the state changes
+    recorded: Callable = lambda cur, campaign_id: None  # the transition recorded, in its transaction
     after: Callable | None = None  # called with the campaign id once the transition has committed
 
 

@@ -246,6 +246,9 @@ EVENTS = {
     "ballots.mixed": "混合写入 {count} 张选票（轮次 {round_id}，群体 {group_id}）",
     "handouts.counted": "统计门户发放的选票", "audit_key.rotated": "更换审计签名密钥", "bundle.downloaded": "下载审计包（轮次 {round_id}）", "verification.run": "在线核验（轮次 {round_id}）",
     "checkpoint.signed": "签署检查点（轮次 {round_id} 第 {number} 号，{ballots} 张选票）",
+    "webhook.created": "添加事件订阅（{host}）", "webhook.deleted": "删除事件订阅（{host}）",
+    "webhook.enabled": "启用事件订阅", "webhook.disabled": "停用事件订阅",
+    "webhook.redelivered": "重新投递一条订阅消息", "webhook.test_sent": "发送订阅测试事件",
 }
 OBJECTION_LABELS = {"open": "待处理", "verified": "已核实", "rejected": "不成立"}
 _DETAIL_WORDS = {"verified": "已核实", "rejected": "不成立", **STATE_LABELS}
