@@ -11,6 +11,7 @@ A row is "<subject id>" or, with criteria, "<subject id>:<criterion index>".
 """
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import re
@@ -245,12 +246,15 @@ def tracker(ballot_id: str, round_id: int, group_id: int, answers: dict) -> byte
                                      "answers": answers})).digest()
 
 
+_TO_TOKEN_ALPHABET = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", b"0123456789ABCDEFGHJKMNPQRSTVWXYZ")
+
+
 def short_tracker(digest: bytes) -> str:
-    """The first 80 bits of a tracker in the token alphabet, grouped: what receipts show."""
-    from .tokens import ALPHABET
-    value = int.from_bytes(digest[:10], "big")
-    chars = "".join(ALPHABET[(value >> (5 * i)) & 31] for i in reversed(range(16)))
-    return "-".join(chars[i:i + 4] for i in range(0, 16, 4))
+    """The first 80 bits of a tracker in the token alphabet, grouped: what receipts show. Base32
+    (RFC 4648) reads 5 bits a character from the top, as the token alphabet's digits do; only the
+    alphabet differs, so a translation table maps one to the other."""
+    chars = base64.b32encode(digest[:10]).translate(_TO_TOKEN_ALPHABET).decode("ascii")
+    return f"{chars[:4]}-{chars[4:8]}-{chars[8:12]}-{chars[12:]}"
 
 
 # --- the packed counter -----------------------------------------------------------------

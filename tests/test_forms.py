@@ -63,6 +63,24 @@ def test_trackers_are_canonical_and_short_form_is_stable():
     assert forms.canonical({"b": 1, "a": "中"}) == '{"a":"中","b":1}'.encode()
 
 
+def test_short_tracker_is_the_top_80_bits_in_the_token_alphabet():
+    import secrets
+
+    from ballots.tokens import ALPHABET
+
+    def by_arithmetic(digest):  # the definition: 16 digits of 5 bits, most significant first
+        value = int.from_bytes(digest[:10], "big")
+        chars = "".join(ALPHABET[(value >> (5 * i)) & 31] for i in reversed(range(16)))
+        return "-".join(chars[i:i + 4] for i in range(0, 16, 4))
+
+    assert forms.short_tracker(bytes(10) + b"x" * 22) == "0000-0000-0000-0000"
+    assert forms.short_tracker(b"\xff" * 10) == "ZZZZ-ZZZZ-ZZZZ-ZZZZ"
+    assert forms.short_tracker(bytes(9) + b"\x21") == "0000-0000-0000-0011"
+    for _ in range(2000):
+        digest = secrets.token_bytes(32)
+        assert forms.short_tracker(digest) == by_arithmetic(digest)
+
+
 def test_packed_counters_add_up_to_the_counts():
     import random
     sections = forms.build_form(DEFINITION, 7, 5)

@@ -72,13 +72,15 @@ def get_pool(dsn: str, minconn: int = 1, maxconn: int = 10):
 
 
 def _request_conn():
-    if "db_conn" not in g:
-        settings = current_app.config["SETTINGS"]
-        pool = get_pool(current_app.config["DATABASE_DSN"], settings.db_pool_min,
-                        settings.db_pool_max)
-        g.db_pool = pool
-        g.db_conn = pool.getconn()
-    return g.db_conn
+    ctx_g = g._get_current_object()  # one look-up through the proxy, not six: this runs on every cast
+    conn = getattr(ctx_g, "db_conn", None)
+    if conn is None:
+        config = current_app.config
+        settings = config["SETTINGS"]
+        pool = get_pool(config["DATABASE_DSN"], settings.db_pool_min, settings.db_pool_max)
+        ctx_g.db_pool = pool
+        conn = ctx_g.db_conn = pool.getconn()
+    return conn
 
 
 @contextlib.contextmanager

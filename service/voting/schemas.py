@@ -1,10 +1,12 @@
 """Voting: a ballot code in, the ballot form and the receipt out."""
 from __future__ import annotations
 
+import re
+
 from marshmallow import Schema, fields, validate
 
 from ballots import forms
-from service.core.fields import CleanString
+from service.core.fields import CONTROL_FREE, CleanString
 
 # --- issuance ---------------------------------------------------------------------------
 
@@ -35,6 +37,33 @@ class CastIn(TokenIn):
         "a ballot id chosen by anyone else is no longer secret, and two ballots with one id and one content "
         "share one receipt code (both are counted)"),
         "example": "3f0c9a52-8a4e-4b51-9d62-7c1f2e4a9b10"})
+
+
+_TOKEN = re.compile(TOKEN_PATTERN)
+_BALLOT_ID = re.compile(forms.BALLOT_ID_PATTERN)
+_CLEAN = re.compile(CONTROL_FREE)
+_CAST_FIELDS = frozenset(("token", "answers", "ballot_id"))
+
+
+def _clean(value, pattern) -> bool:
+    return isinstance(value, str) and pattern.match(value) is not None and _CLEAN.match(value) is not None
+
+
+def fast_cast_in(data: dict) -> dict | None:
+    """What CastIn().load(data) returns, for a body it would accept, without marshmallow's
+    machinery (a third of a cast's Python, measured); None for anything else, which the schema
+    then loads to say what is wrong. tests/test_voting_schemas.py holds the two equal."""
+    if not _CAST_FIELDS.issuperset(data):
+        return None
+    token, answers = data.get("token"), data.get("answers")
+    if not (_clean(token, _TOKEN) and isinstance(answers, dict)):
+        return None
+    out = {"token": token, "answers": dict(answers)}
+    if "ballot_id" in data:
+        if not _clean(data["ballot_id"], _BALLOT_ID):
+            return None
+        out["ballot_id"] = data["ballot_id"]
+    return out
 
 
 class ReceiptOut(Schema):
