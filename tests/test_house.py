@@ -96,6 +96,7 @@ SHARED = {
 # The plumbing imports features only where it must, each named with why.
 PLUMBING_REACHES = {
     ("service.core.api", "service.accounts.auth"): "the route guard checks the principal's permissions",
+    ("service.core.openapi", "service.accounts.auth"): "the document names each operation's permission and the key scopes",
     ("service.core.server", "service.voting.mixer"): "each worker starts the mixing thread after the fork",
     ("service.core.cli", "service.accounts.auth"): "the CLI acts as the 'cli' principal",
     ("service.core.cli", "service.accounts.schemas"): "create-user and create-api-key validate as the API does",

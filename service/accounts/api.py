@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from service.accounts import operations as ops
 from service.accounts.auth import APIKEYS_MANAGE, SIGNED_IN, USERS_MANAGE, current_principal
-from service.accounts.schemas import ApiKeyIn, ApiKeyOut, UserIn, UserOut, UserPatch
+from service.accounts.schemas import ApiKeyIn, ApiKeyOut, MeOut, UserIn, UserOut, UserPatch
 from service.core import db
 from service.core.api import endpoint
 
 
 @endpoint("/me", "GET", summary="The caller: user or API key, and its permissions",
-          permission=SIGNED_IN, tag="accounts")
+          permission=SIGNED_IN, tag="accounts", documents=MeOut)
 def whoami():
     p = current_principal()
     return {"kind": p.kind, "name": p.name, "role": p.role, "permissions": sorted(p.permissions)}

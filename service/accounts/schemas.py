@@ -45,3 +45,11 @@ class ApiKeyOut(Schema):
     created_at = fields.DateTime()
     revoked_at = fields.DateTime(allow_none=True)
     key = CleanString(metadata={"description": "the key itself: present only in the creation response"})
+
+
+class MeOut(Schema):
+    kind = CleanString(required=True, metadata={"description": "`user` (a web session) or `key` (an API key)"})
+    name = CleanString(required=True)
+    role = CleanString(required=True, allow_none=True, metadata={"description": "a user's role; null for a key"})
+    permissions = fields.List(CleanString(), required=True,
+                              metadata={"description": "the scopes this caller holds (docs/api.md, Scopes)"})

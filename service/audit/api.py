@@ -9,6 +9,7 @@ from service.audit import bundle
 from service.audit import operations as ops
 from service.audit import queries as q
 from service.audit.errors import BadLogFilter, NoSuchRound
+from service.audit.schemas import CheckpointOut, LogEntryOut, LogQuery, SignedCheckpointOut, VerificationOut
 from service.campaigns import operations as camps
 from service.core import db
 from service.core.api import endpoint
@@ -27,7 +28,7 @@ def _round(cur, campaign_id, round_id) -> dict:
 
 @endpoint("/audit/log", "GET", summary="The audit log: entries of every chain, newest first, filtered by "
           "campaign_id, type, actor, since and until (ISO dates), at most `limit` (200)", permission=AUDIT_READ,
-          tag="audit")
+          tag="audit", documents=LogEntryOut, many=True, query=LogQuery)
 def audit_log():
     filters = ops.log_filters(request.args)
     if filters is None:
@@ -37,7 +38,7 @@ def audit_log():
 
 
 @endpoint(C + "/checkpoints", "GET", summary="A round's signed checkpoints (C2SP signed notes)",
-          permission=CAMPAIGNS_READ, tag="audit")
+          permission=CAMPAIGNS_READ, tag="audit", documents=CheckpointOut, many=True)
 def list_checkpoints(campaign_id, round_id):
     with db.transaction() as cur:
         _round(cur, campaign_id, round_id)
@@ -46,7 +47,7 @@ def list_checkpoints(campaign_id, round_id):
 
 
 @endpoint(C + "/checkpoints", "POST", summary="Sign a checkpoint of a closed round now", permission=AUDIT_READ,
-          status=201, tag="audit")
+          status=201, tag="audit", documents=SignedCheckpointOut)
 def sign_checkpoint(campaign_id, round_id):
     with db.transaction() as cur:
         made = ops.on_demand(cur, current_principal().actor, campaign_id, round_id)
@@ -54,7 +55,8 @@ def sign_checkpoint(campaign_id, round_id):
 
 
 @endpoint(C + "/verification", "GET", summary="The verifier run now on the round's record in the database: "
-          "its numbered steps, each PASS, FAIL or SKIPPED", permission=AUDIT_READ, tag="audit")
+          "its numbered steps, each PASS, FAIL or SKIPPED", permission=AUDIT_READ, tag="audit",
+          documents=VerificationOut)
 def verification(campaign_id, round_id):
     with db.transaction() as cur:
         _round(cur, campaign_id, round_id)

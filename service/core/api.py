@@ -31,6 +31,7 @@ class EndpointDoc:
     tag: str
     multipart: bool = False
     produces: tuple = ()
+    query: type | None = None
 
 
 REGISTRY: list[EndpointDoc] = []
@@ -80,11 +81,16 @@ def json_body(schema, fast=None):
 
 
 def endpoint(rule, method, *, summary, permission, body=None, response=None, status=200,
-             many=False, tag="campaigns", multipart=False, produces=(), fast_body=None):
+             many=False, tag="campaigns", multipart=False, produces=(), fast_body=None, documents=None, query=None):
+    """`response` is dumped through (its fields are what the client gets); `documents` only
+    describes a payload built elsewhere (results, verification: their keys depend on the round's
+    sections), for the OpenAPI document, which tests/test_schemathesis.py holds to the responses.
+    `query` documents the query string's parameters (the view reads them)."""
     # One schema instance per endpoint: marshmallow schemas keep no state between calls,
     # and building one costs more than loading a small body.
     body_schema = body() if body is not None else None
     response_schema = response(many=many) if response is not None else None
+    assert response is None or documents is None, "a response is dumped or documented, not both"
 
     def decorate(view):
         @functools.wraps(view)
@@ -102,8 +108,8 @@ def endpoint(rule, method, *, summary, permission, body=None, response=None, sta
         else:
             guarded = requires(permission)(wrapper)
         bp.add_url_rule(rule, endpoint=view.__name__, view_func=guarded, methods=[method])
-        REGISTRY.append(EndpointDoc(rule, method, summary, permission, body, response, status,
-                                    many, tag, multipart, tuple(produces)))
+        REGISTRY.append(EndpointDoc(rule, method, summary, permission, body, response or documents, status,
+                                    many, tag, multipart, tuple(produces), query))
         return guarded
 
     return decorate

@@ -12,13 +12,20 @@ from service.campaigns import operations as camps
 from service.core import db
 from service.core.api import endpoint
 from service.results import operations as results
-from service.results.schemas import SourceScoreIn, SourceScoreOut
+from service.results.schemas import (
+    CommentsOut,
+    CompositeOut,
+    RoundResultsOut,
+    SourceScoreIn,
+    SourceScoreOut,
+    TurnoutOut,
+)
 
 C = "/campaigns/<int:campaign_id>"
 
 
 @endpoint(C + "/turnout", "GET", summary="Ballots issued, cast and remaining per round and voter group",
-          permission=TURNOUT_READ, tag="results")
+          permission=TURNOUT_READ, tag="results", documents=TurnoutOut)
 def get_turnout(campaign_id):
     with db.transaction() as cur:
         camps.get_campaign(cur, campaign_id)
@@ -27,7 +34,7 @@ def get_turnout(campaign_id):
 
 @endpoint(C + "/rounds/<int:round_id>/results", "GET",
           summary="A closed round's results: per subject and group, weighted, ranked, recommended",
-          permission=RESULTS_READ, tag="results")
+          permission=RESULTS_READ, tag="results", documents=RoundResultsOut)
 def get_results(campaign_id, round_id):
     with db.transaction() as cur:
         return results.round_results(cur, campaign_id, round_id)
@@ -35,7 +42,8 @@ def get_results(campaign_id, round_id):
 
 @endpoint(C + "/rounds/<int:round_id>/comments", "GET",
           summary="A closed round's 意见建议: each text section's comments, apart from their ballots (no "
-          "group, tracker or time), sorted by their text", permission=COMMENTS_READ, tag="results")
+          "group, tracker or time), sorted by their text", permission=COMMENTS_READ, tag="results",
+          documents=CommentsOut)
 def get_comments(campaign_id, round_id):
     with db.transaction() as cur:
         return results.comments(cur, campaign_id, round_id)
@@ -102,7 +110,8 @@ def list_scores(campaign_id):
 
 
 @endpoint(C + "/composite", "GET", summary="两推三评: each subject's ballots, organisation and leader scores, "
-          "weighted by the campaign's source weights, ranked", permission=RESULTS_READ, tag="results")
+          "weighted by the campaign's source weights, ranked", permission=RESULTS_READ, tag="results",
+          documents=CompositeOut)
 def get_composite(campaign_id):
     with db.transaction() as cur:
         definition = camps.definition(cur, campaign_id)

@@ -41,3 +41,93 @@ class SourceScoreOut(Schema):
 
 
 
+
+
+# --- turnout, results, comments, composite (documented: the payloads are built in operations) ---
+
+_N = {"required": True}
+_NULLABLE = {"required": True, "allow_none": True}
+
+
+class TurnoutGroupOut(Schema):
+    id = fields.Integer(**_N)
+    name = CleanString(**_N)
+    issued = fields.Integer(**_N, metadata={"description": "ballots issued (发出)"})
+    cast = fields.Integer(**_N, metadata={"description": "ballots received (收回), sealed or mixed"})
+    remaining = fields.Integer(**_N)
+    eligible = fields.Integer(**_NULLABLE, metadata={"description": "应参评人数, when the group records it"})
+
+
+class TurnoutRoundOut(Schema):
+    id = fields.Integer(**_N)
+    title = CleanString(**_N)
+    issued = fields.Integer(**_N)
+    cast = fields.Integer(**_N)
+    groups = fields.List(fields.Nested(TurnoutGroupOut), **_N)
+
+
+class TurnoutOut(Schema):
+    campaign_id = fields.Integer(**_N)
+    title = CleanString(**_N)
+    state = CleanString(**_N)
+    rounds = fields.List(fields.Nested(TurnoutRoundOut), **_N)
+
+
+class ResultGroupOut(Schema):
+    id = fields.Integer(**_N)
+    name = CleanString(**_N)
+    weight = fields.Float(**_N)
+    ballots = fields.Integer(**_N)
+    issued = fields.Integer(**_N)
+    eligible = fields.Integer(**_NULLABLE)
+    suppressed = fields.Boolean(**_N, metadata={"description": "fewer ballots than small_group_k: its figures "
+                                                               "are withheld from every per-group table"})
+
+
+class RoundResultsOut(Schema):
+    campaign_id = fields.Integer(**_N)
+    round_id = fields.Integer(**_N)
+    round = CleanString(**_N)
+    kind = CleanString(**_N)
+    state = CleanString(**_N)
+    rules = fields.Dict(**_N, metadata={"description": "the campaign's rules the tally applied (docs/rules.md)"})
+    unopened = fields.Integer(**_N, metadata={"description": "sealed ballots not yet mixed (0 once closed)"})
+    ballots = fields.Integer(**_N)
+    void = fields.Boolean(**_N, metadata={"description": "the quorum was not met: the round's result is void"})
+    quorum = fields.Dict(**_N, metadata={"description": "rule, base_value, required, required_ballots, cast, met"})
+    groups = fields.List(fields.Nested(ResultGroupOut), **_N)
+    sections = fields.List(fields.Dict(), **_N, metadata={"description": (
+        "per section, by type: rating/approve {options, rank_by, rows: [{key, subject_id, name, criterion, counts, "
+        "valid, rate, mean, rank, passed, groups}]}, choose {candidates, quota, seats_open, majority}, score "
+        "{rows, trim_above}, text {} (the comments endpoint has them); each with id, type, title, withheld")})
+
+
+class CommentSectionOut(Schema):
+    id = fields.Integer(**_N)
+    title = CleanString(**_N)
+    count = fields.Integer(**_N)
+    withheld = fields.Boolean(**_N, metadata={"description": "too few ballots answered it: only the count is shown"})
+    comments = fields.List(CleanString(), **_N, metadata={"description": "sorted by their text"})
+
+
+class CommentsOut(Schema):
+    campaign_id = fields.Integer(**_N)
+    round_id = fields.Integer(**_N)
+    round = CleanString(**_N)
+    sections = fields.List(fields.Nested(CommentSectionOut), **_N)
+
+
+class CompositeSubjectOut(Schema):
+    subject_id = fields.Integer(**_N)
+    name = CleanString(**_N)
+    total = fields.Float(**_NULLABLE, metadata={"description": "null while a weighted source is missing"})
+    rank = fields.Integer(**_NULLABLE)
+    missing = fields.List(CleanString(), **_N)
+    ballots = fields.Float(**_NULLABLE)
+    organisation = fields.Float(**_NULLABLE)
+    leaders = fields.Float(**_NULLABLE)
+
+
+class CompositeOut(Schema):
+    weights = fields.Dict(**_NULLABLE, metadata={"description": "the campaign's source weights, if it sets them"})
+    subjects = fields.List(fields.Nested(CompositeSubjectOut), **_N)
