@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass, field
 
 from .sections import scale_options
+from .tokens import ALPHABET as TOKEN_ALPHABET
 
 APPROVE_OPTIONS = ("赞成", "不赞成", "弃权")
 
@@ -246,7 +247,7 @@ def tracker(ballot_id: str, round_id: int, group_id: int, answers: dict) -> byte
                                      "answers": answers})).digest()
 
 
-_TO_TOKEN_ALPHABET = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", b"0123456789ABCDEFGHJKMNPQRSTVWXYZ")
+_TO_TOKEN_ALPHABET = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", TOKEN_ALPHABET.encode("ascii"))
 
 
 def short_tracker(digest: bytes) -> str:
