@@ -223,3 +223,81 @@ def test_the_results_widget_withholds_what_the_results_page_withholds(client, cl
     assert widget.count(">不单列<") == page.count(">不单列<") > 0
     assert "少于 6 张" in widget
 
+
+
+# --- CORS on the read-only API ---------------------------------------------------------------------
+
+def test_cors_answers_a_listed_origin_only_on_read_routes(client, make_campaign, make_key, allow):
+    cid = make_campaign()
+    key = make_key("results")
+    allow(PORTAL)
+    r = client.get("/api/v1/campaigns", headers={**key, "Origin": PORTAL})
+    assert r.status_code == 200 and r.headers["Access-Control-Allow-Origin"] == PORTAL
+    assert "Origin" in r.headers["Vary"] and "Access-Control-Allow-Credentials" not in r.headers
+    refused = client.get("/api/v1/campaigns")  # no key: the error is readable by the portal too
+    assert refused.status_code == 401 and "Access-Control-Allow-Origin" not in refused.headers  # (no Origin sent)
+    unauthorised = client.get(f"/api/v1/campaigns/{cid}", headers={"Origin": PORTAL})
+    assert unauthorised.status_code == 401 and unauthorised.headers["Access-Control-Allow-Origin"] == PORTAL
+    for origin in ("https://evil.example", "https://oa.example.edu.cn:8443", "http://oa.example.edu.cn",
+                   "https://OA.example.edu.cn", "null", PORTAL + "/"):
+        r = client.get("/api/v1/campaigns", headers={**key, "Origin": origin})
+        assert r.status_code == 200 and "Access-Control-Allow-Origin" not in r.headers, origin
+        assert "Origin" not in r.headers.get("Vary", "")
+    # Writes are never shared, nor is anything outside /api/v1.
+    w = client.post("/api/v1/campaigns", json={"title": "x"}, headers={**make_key("organise"), "Origin": PORTAL})
+    assert w.status_code == 201 and "Access-Control-Allow-Origin" not in w.headers
+    for path in ("/api/openapi.json", f"/c/{cid}/turnout.json", "/healthz"):
+        assert "Access-Control-Allow-Origin" not in client.get(path, headers={"Origin": PORTAL}).headers, path
+
+
+def test_a_preflight_is_answered_for_get_with_the_authorization_header(client, make_campaign, allow):
+    cid = make_campaign()
+    allow(PORTAL)
+    ask = {"Origin": PORTAL, "Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "authorization"}
+    r = client.options(f"/api/v1/campaigns/{cid}/turnout", headers=ask)
+    assert r.status_code == 200 and r.headers["Access-Control-Allow-Origin"] == PORTAL
+    assert r.headers["Access-Control-Allow-Methods"] == "GET, HEAD"
+    assert r.headers["Access-Control-Allow-Headers"] == "Authorization" and int(r.headers["Access-Control-Max-Age"]) > 0
+    assert "Access-Control-Allow-Credentials" not in r.headers
+    # /api/v1/campaigns takes GET and POST: GET is allowed, POST is not.
+    assert client.options("/api/v1/campaigns", headers=ask).headers["Access-Control-Allow-Origin"] == PORTAL
+    for method in ("POST", "DELETE", "PATCH"):
+        r = client.options("/api/v1/campaigns", headers={**ask, "Access-Control-Request-Method": method})
+        assert "Access-Control-Allow-Origin" not in r.headers, method
+    post_only = client.options("/api/v1/ballots:cast", headers=ask)  # no GET route there
+    assert "Access-Control-Allow-Origin" not in post_only.headers
+    stranger = client.options(f"/api/v1/campaigns/{cid}/turnout", headers={**ask, "Origin": "https://evil.example"})
+    assert "Access-Control-Allow-Origin" not in stranger.headers and "Access-Control-Allow-Methods" not in stranger.headers
+
+
+def test_removing_an_origin_ends_its_cors_and_its_frames(client, make_user, login, make_key, make_published):
+    cid, _pub = make_published()
+    token = login(make_user("admin"))
+    client.post("/admin/embeds", data={"origin": PORTAL, "csrf_token": token})
+    key = make_key("results")
+    assert client.get("/api/v1/campaigns", headers={**key, "Origin": PORTAL}).headers["Access-Control-Allow-Origin"]
+    widget = f"/embed/campaigns/{cid}/publicity"
+    assert PORTAL in client.get(widget).headers["Content-Security-Policy"]
+    client.post("/admin/embeds/remove", data={"origin": PORTAL, "csrf_token": token})
+    assert "Access-Control-Allow-Origin" not in client.get("/api/v1/campaigns", headers={**key, "Origin": PORTAL}).headers
+    assert PORTAL not in client.get(widget).headers["Content-Security-Policy"]
+
+
+# --- the campaign page -----------------------------------------------------------------------------
+
+def test_the_campaign_page_offers_a_snippet_and_a_preview_per_widget(client, make_published, make_user, login, app):
+    cid, _pub = make_published()
+    rid = _round_of(client, cid)
+    login(make_user("organiser"))
+    html = client.get(f"/admin/campaigns/{cid}").get_data(as_text=True)
+    base = app.config["SETTINGS"].base_url
+    for path in _widgets(cid, rid):
+        assert f'&lt;iframe src=&#34;{base}{path}&#34;' in html, path  # the snippet, escaped in its textarea
+        assert f'<iframe class="embed-preview" src="{path}"' in html, path
+    assert "嵌入到其他网站" in html
+
+
+def test_a_viewer_sees_no_snippets(client, make_published, make_user, login):
+    cid, _pub = make_published()
+    login(make_user("viewer"))
+    assert "嵌入到其他网站" not in client.get(f"/admin/campaigns/{cid}").get_data(as_text=True)
