@@ -25,7 +25,7 @@ POLL_SECONDS, RELOAD_SECONDS = 5, 30  # the script's poll; the page's own reload
 _POLICY = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; {ancestors}; "
            "form-action 'self'; base-uri 'none'")
 # What each widget is called, and a height its <iframe> snippet starts from (the page scrolls past it).
-WIDGETS = {"turnout": ("实时参评情况", 360), "results": ("计票结果", 520), "publicity": ("公示名单", 420)}
+WIDGETS = {"turnout": ("实时参评情况", 420), "results": ("计票结果", 520), "publicity": ("公示名单", 420)}
 ENDPOINTS = {"turnout": "embed.turnout", "results": "embed.round_results", "publicity": "embed.publicity"}
 
 

@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import PHONE
+from tests.conftest import OUTPUT
 
 pytestmark = pytest.mark.browser
 
@@ -29,9 +30,10 @@ PORTAL_PAGE = """<!doctype html>
 </style></head>
 <body><header>某某医学院 · 信息门户</header>
 <main>
-  <section class="panel"><h2>通知公告</h2><p>关于开展 2026 年度师生满意度测评的通知……</p><p>各部门请组织师生按时参加。</p></section>
+  <section class="panel"><h2>通知公告</h2><p>关于开展 2026 年度师生满意度测评的通知……</p>
+    <p>各部门请组织师生按时参加。</p></section>
   <section class="panel"><h2>测评进度</h2>
-    <iframe id="widget" src="{src}" title="实时参评情况" height="400"></iframe></section>
+    <iframe id="widget" src="{src}" title="实时参评情况" height="420"></iframe></section>
 </main></body></html>"""
 
 
@@ -157,3 +159,23 @@ def test_the_widgets_light_and_dark_on_a_phone(browser, live_server, client, clo
         assert page.evaluate("getComputedStyle(document.body).backgroundColor") == \
             ("rgb(255, 255, 255)" if other == "light" else "rgb(27, 25, 24)")
         context.close()
+
+
+def test_the_campaign_page_previews_each_widget(browser, live_server, full_campaign, make_user):
+    from tests.browser.helpers import sign_in
+    context = browser.new_context(viewport={"width": 1100, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    sign_in(page, live_server, make_user("organiser"))
+    page.goto(f"{live_server}/admin/campaigns/{full_campaign.id}#embeds")
+    card = page.locator("#embeds")
+    card.locator("summary").first.click()
+    snippet = card.locator("textarea.snippet").first.input_value()
+    assert snippet.startswith('<iframe src="http') and "/turnout" in snippet and 'title="师生测评 · 实时参评情况"' in snippet
+    preview = card.frame_locator("iframe.embed-preview").first
+    expect(preview.locator("[data-key='issued']")).to_have_text("0")  # framed by the service itself ('self')
+    card.locator("summary").nth(1).click()
+    expect(card.frame_locator("iframe.embed-preview").nth(1).locator("p.pending")).to_contain_text("公示发布后")
+    path = OUTPUT / "screenshots" / "64-embed-campaign-card.png"
+    card.screenshot(path=str(path))  # the card, not the whole campaign page
+    assert path.stat().st_size > 5000
+    context.close()
