@@ -59,6 +59,12 @@ def test_anything_else_is_refused_with_the_reason(typed, words):
     assert words in caught.value.details["reason"]
 
 
+def test_an_address_with_a_path_is_refused_with_its_origin_suggested():
+    with pytest.raises(BadOrigin) as caught:
+        normalise("https://OA.example.edu.cn/portal/index.html?x=1")
+    assert caught.value.details["reason"].endswith("应填写 https://oa.example.edu.cn")
+
+
 def test_the_table_refuses_what_could_break_a_header(database):
     for bad in ("https://x.cn; script-src *", "https://x.cn/path", "*", "https://X.cn"):
         with pytest.raises(psycopg2.errors.CheckViolation):

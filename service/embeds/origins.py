@@ -34,7 +34,7 @@ def normalise(text: str) -> str:
     if rest.endswith("/") and "/" not in rest[:-1]:
         rest = rest[:-1]  # the root path a browser's address bar shows: not a path of the site
     if any(c in rest for c in "/?#"):
-        _refuse("只填写协议、域名和端口，不要包含路径、查询参数或 #（例如 https://oa.example.edu.cn）")
+        _refuse("只填写协议、域名和端口，不要包含路径、查询参数或 #" + _suggestion(scheme, rest))
     if "@" in rest:
         _refuse("不能包含用户名或密码（@）")
     host, port = _split_port(rest)
@@ -73,3 +73,12 @@ def _host(host: str) -> str:
         except ValueError:
             _refuse(f"「{host}」不是有效的 IPv4 地址")
     return ascii_host
+
+
+def _suggestion(scheme: str, rest: str) -> str:
+    """What was probably meant by an address with a path: its origin, when that is one."""
+    head = re.split(r"[/?#]", rest, maxsplit=1)[0]
+    try:
+        return f"：应填写 {normalise(f'{scheme}://{head}')}"
+    except BadOrigin:
+        return "（例如 https://oa.example.edu.cn）"

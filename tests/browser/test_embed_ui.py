@@ -91,7 +91,7 @@ def test_an_allowed_portal_frames_the_turnout_and_it_counts_up(browser, live_ser
     # The widget's poll runs on a clock the test moves (as the projector's test does): no waiting.
     start = datetime.datetime(2026, 12, 1, 9, 0)
     page.clock.install(time=start)
-    page.clock.pause_at(start + datetime.timedelta(milliseconds=100))
+    page.clock.pause_at(start + datetime.timedelta(seconds=30))  # ahead of the real time a loaded machine takes
     page.goto(f"http://127.0.0.1:{portal_server.port}/")
     frame = page.frame_locator("#widget")
     cast = frame.locator("[data-key='cast']")
@@ -179,3 +179,25 @@ def test_the_campaign_page_previews_each_widget(browser, live_server, full_campa
     card.screenshot(path=str(path))  # the card, not the whole campaign page
     assert path.stat().st_size > 5000
     context.close()
+
+
+def test_the_administrator_edits_the_list_on_a_phone(live_server, phone, make_user, shots):
+    from tests.browser.helpers import sign_in
+    page = phone
+    page.on("dialog", lambda d: d.accept())
+    sign_in(page, live_server, make_user("admin"))
+    page.get_by_role("link", name="嵌入网站").click()
+    page.wait_for_url(live_server + "/admin/embeds")
+    form = page.locator("#add-origin")
+    form.get_by_label("网站地址").fill("https://oa.example.edu.cn/portal/index.html")
+    form.get_by_role("button", name="添加").click()
+    expect(form.locator(".form-errors")).to_contain_text("不要包含路径、查询参数或 #：应填写 https://oa.example.edu.cn")
+    shots(page, "65-embed-admin-refused")
+    form = page.locator("#add-origin")
+    form.get_by_label("网站地址").fill("https://OA.example.edu.cn/")
+    form.get_by_label("说明").fill("学校门户")
+    form.get_by_role("button", name="添加").click()
+    expect(page.locator("#origins")).to_contain_text("https://oa.example.edu.cn")
+    shots(page, "66-embed-admin-list")
+    page.locator("#origins").get_by_role("button", name="移除").click()
+    expect(page.locator("#origins")).to_contain_text("还没有允许任何其他网站")
