@@ -30,6 +30,7 @@ show_cmd  # noqa
 rotate_cmd  # noqa
 # The webhook worker's command, run by name (`python -m service worker`).
 worker_cmd  # noqa
-# http.server calls its handlers' methods by name (tests/test_webhooks.py's receiver).
+# http.server calls its handlers' methods by name (tests/test_webhooks.py's receiver, the embed test's portal).
+do_GET  # noqa
 do_POST  # noqa
 log_message  # noqa

@@ -63,10 +63,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 # The features: importing a feature's `api` registers its routes on service.core.api's blueprint;
 # its page modules each carry a blueprint (several may share service.web.admin).
-FEATURES = ("accounts", "campaigns", "issuance", "voting", "results", "publication", "audit", "webhooks")
+FEATURES = ("accounts", "campaigns", "issuance", "voting", "results", "publication", "audit", "webhooks", "embeds")
 PAGES = ("accounts.signin", "accounts.pages", "campaigns.pages", "issuance.pages", "voting.pages",
          "results.pages", "publication.pages", "publication.calendar_pages", "publication.public", "audit.pages",
-         "webhooks.pages")
+         "webhooks.pages", "embeds.pages", "embeds.widgets")
 
 
 def load_features() -> list:
@@ -104,19 +104,33 @@ def _security_headers(resp):
         h.extend(_API_HEADERS)
     elif "Content-Security-Policy" not in h:
         h.extend(_SECURITY_HEADERS)
+    else:  # a page that names its own policy (the /embed/ widgets, framed by the allowlist): no DENY
+        h.extend(_API_HEADERS)
     if mimetype in ("text/html", "application/json") and "Cache-Control" not in h:
         h["Cache-Control"] = "no-store"  # ballots, receipts, results: never kept by a browser or proxy
     return resp
 
 
+# Pages other sites frame (service/embeds/widgets.py): public, so no session is read there, and no
+# cookie is ever set on them, whatever a template touches (a framed page that set one would be
+# a third-party cookie, and a signed-in organiser's preview would refresh theirs from it).
+SESSIONLESS_PREFIXES = ("/embed/",)
+
+
 class _SessionInterface(SecureCookieSessionInterface):
     """Flask's signed-cookie sessions, with the signer built once instead of on every request, and
-    no cookie parsing for a request without cookies (the API's: a cast carries none)."""
+    no cookie parsing for a request without cookies (the API's: a cast carries none); none at all
+    under SESSIONLESS_PREFIXES."""
 
     def open_session(self, app, request):
-        if "HTTP_COOKIE" not in request.environ:  # what the parent gives too, without parsing cookies
-            return self.session_class()
+        if "HTTP_COOKIE" not in request.environ or request.path.startswith(SESSIONLESS_PREFIXES):
+            return self.session_class()  # what the parent gives a request without cookies
         return super().open_session(app, request)
+
+    def save_session(self, app, session, response):
+        if request.path.startswith(SESSIONLESS_PREFIXES):
+            return None
+        return super().save_session(app, session, response)
 
     def get_signing_serializer(self, app):
         signer = app.extensions.get("pingyi_session_signer")

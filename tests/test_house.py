@@ -73,7 +73,8 @@ def test_the_import_contracts_break_on_a_violation(tmp_path):
         (tmp_path / package).mkdir(parents=True, exist_ok=True)
         (tmp_path / package / "__init__.py").write_text("")
     for module in ("queries", "operations"):
-        for feature in ("voting", "campaigns", "accounts", "issuance", "results", "publication", "audit", "webhooks"):
+        for feature in ("voting", "campaigns", "accounts", "issuance", "results", "publication", "audit", "webhooks",
+                        "embeds"):
             (tmp_path / "service" / feature / f"{module}.py").write_text("")
     (tmp_path / "service" / "publication" / "calendar_queries.py").write_text("")
     (tmp_path / "ballots" / "tally.py").write_text("import flask\n")
@@ -87,7 +88,7 @@ def test_the_import_contracts_break_on_a_violation(tmp_path):
     assert "service.results" not in r.stdout.split("Broken contracts")[-1]  # through operations is allowed
 
 
-FEATURES = ("accounts", "campaigns", "issuance", "voting", "results", "publication", "audit", "webhooks")
+FEATURES = ("accounts", "campaigns", "issuance", "voting", "results", "publication", "audit", "webhooks", "embeds")
 # What a feature may import of another besides its operations and errors, and why.
 SHARED = {
     "service.accounts.auth": "the permissions and the signed-in principal every feature's routes check",

@@ -12,7 +12,11 @@ from service.accounts.auth import BALLOT_TOKEN, ROLES, SCOPES, SIGNED_IN
 PUBLIC = {"/", "/audit/key", "/login", "/logout", "/c/<int:campaign_id>", "/healthz", "/readyz", "/api/openapi.json",
           "/static/<path:filename>", "/vote", "/b/<token>", "/B/<token>",
           "/board/<int:round_id>", "/c/<int:campaign_id>/turnout", "/c/<int:campaign_id>/turnout.json",
-          "/c/<int:campaign_id>/publicity"}
+          "/c/<int:campaign_id>/publicity",
+          # the embeddable widgets (service/embeds/widgets.py): public data, framed by other sites
+          "/embed/campaigns/<int:campaign_id>/rounds/<int:round_id>/turnout",
+          "/embed/campaigns/<int:campaign_id>/rounds/<int:round_id>/turnout.json",
+          "/embed/campaigns/<int:campaign_id>/rounds/<int:round_id>/results", "/embed/campaigns/<int:campaign_id>/publicity"}
 
 
 def _url(rule):

@@ -248,6 +248,7 @@ EVENTS = {
     "checkpoint.signed": "签署检查点（轮次 {round_id} 第 {number} 号，{ballots} 张选票）",
     "webhook.created": "添加事件订阅（{host}）", "webhook.deleted": "删除事件订阅（{host}）",
     "webhook.enabled": "启用事件订阅", "webhook.disabled": "停用事件订阅",
+    "embed.origin_added": "允许网站 {origin} 嵌入页面", "embed.origin_removed": "不再允许网站 {origin} 嵌入页面",
     "webhook.redelivered": "重新投递一条订阅消息", "webhook.test_sent": "发送订阅测试事件",
 }
 OBJECTION_LABELS = {"open": "待处理", "verified": "已核实", "rejected": "不成立"}
