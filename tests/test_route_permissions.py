@@ -70,9 +70,10 @@ def test_api_refuses_unknown_and_revoked_keys(app, client, make_key):
     assert client.get("/api/v1/campaigns", headers=headers).status_code == 200
     admin = client.get("/api/v1/api-keys", headers=headers).json
     client.delete(f"/api/v1/api-keys/{admin[0]['id']}", headers=headers)
-    for h in (headers, {"Authorization": "Bearer pgy_forged"}, {"Authorization": "Basic abc"}):
+    for h, code in ((headers, "api_key_revoked"), ({"Authorization": "Bearer pgy_forged"}, "unauthorized"),
+                    ({"Authorization": "Basic abc"}, "unauthorized")):
         r = client.get("/api/v1/campaigns", headers=h)
-        assert r.status_code == 401 and r.json["error"]["code"] == "unauthorized"
+        assert r.status_code == 401 and r.json["error"]["code"] == code
 
 
 def test_api_refuses_keys_without_the_scope(app, client, make_key):

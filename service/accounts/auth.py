@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from flask import g, request, session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from service.accounts import keyguard, throttle
 from service.accounts import queries as q
-from service.accounts import throttle
 from service.accounts.errors import OneTimePasswordSpent, PasswordChangeRequired
 from service.core import db, ratelimit
 from service.core.errors import Forbidden, TooManyRequests, Unauthorized
@@ -157,9 +157,7 @@ def _key_principal(cur, header: str):
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.startswith(API_KEY_PREFIX):
         raise Unauthorized("malformed Authorization header; send 'Bearer <API key>'")
-    row = q.get_api_key_by_hash(cur, hash_api_key(token.strip()))
-    if row is None:
-        raise Unauthorized("unknown or revoked API key")
+    row = keyguard.check_key(cur, hash_api_key(token.strip()))
     perms = frozenset().union(*(SCOPES.get(s, frozenset()) for s in row["scopes"]))
     return Principal("key", row["id"], row["name"], perms)
 
@@ -174,6 +172,15 @@ def current_principal():
             g.principal = _key_principal(cur, header) if header else _session_principal(cur)
         g.via_session = not header and g.principal is not None
     return g.principal
+
+
+def _refusal(principal: Principal, permission: str) -> Forbidden:
+    """403; for a key, the message names the scopes that would grant the permission."""
+    if principal.kind != "key":
+        return Forbidden(details={"required": permission})
+    scopes = [s for s in SCOPES if permission in SCOPES[s]]
+    return Forbidden(f"this API key lacks the scope {' or '.join(scopes)} (permission {permission})",
+                     details={"required": permission, "scopes": scopes})
 
 
 def requires(permission: str):
@@ -193,7 +200,7 @@ def requires(permission: str):
             if principal.must_change_password:
                 raise PasswordChangeRequired()
             if not principal.can(permission):
-                raise Forbidden(details={"required": permission})
+                raise _refusal(principal, permission)
             return view(*args, **kwargs)
 
         wrapper.required_permission = permission

@@ -1,7 +1,7 @@
 """Accounts' refusals: sign-in, passwords, users and API keys."""
 from __future__ import annotations
 
-from service.core.errors import Conflict, Forbidden, Unauthorized
+from service.core.errors import Conflict, Forbidden, TooManyRequests, Unauthorized
 
 
 class OneTimePasswordSpent(Unauthorized):
@@ -24,3 +24,23 @@ class LastAdmin(Conflict):
 class AlreadyRevoked(Conflict):
     code, message = "already_revoked", "the key is already revoked"
     zh, when = "该密钥已经吊销", "revoking a revoked API key"
+
+
+class ApiKeyRevoked(Unauthorized):
+    code, message = "api_key_revoked", "this API key has been revoked"
+    zh, when = "该 API 密钥已被吊销", "an API key that was revoked (refused from the next request on)"
+
+
+class ApiKeyExpired(Unauthorized):
+    code, message = "api_key_expired", "this API key has expired; ask an administrator for a new one"
+    zh, when = "该 API 密钥已过期，请联系管理员重新创建", "an API key past its expiry date"
+
+
+class ApiKeyRateLimited(TooManyRequests):
+    code, message = "api_key_rate_limited", "this API key is over its requests a minute; see Retry-After"
+    zh = "该 API 密钥每分钟的请求次数已达上限，请稍后再试"
+    when = "an API key over its requests a minute (`details.limit`); `Retry-After` says when its next minute starts"
+
+    def __init__(self, limit: int, retry_after: int):
+        super().__init__(details={"limit": limit, "retry_after": retry_after})
+        self.retry_after = retry_after

@@ -71,9 +71,11 @@ def list_api_keys(cur):
 def create_api_key(cur, principal, data):
     key, prefix, key_hash = new_api_key()
     row = dict(q.insert_api_key(cur, data["name"], prefix, key_hash, sorted(set(data["scopes"])),
-                                principal.id if principal.kind == "user" else None))
+                                principal.id if principal.kind == "user" else None, data["days"],
+                                data["rate_per_minute"]))
     insert_event(cur, principal.actor, "api_key.created",
-                 details={"id": row["id"], "name": row["name"], "scopes": row["scopes"]})
+                 details={"id": row["id"], "name": row["name"], "scopes": row["scopes"], "prefix": row["prefix"],
+                          "expires_at": row["expires_at"].isoformat(), "rate_per_minute": row["rate_per_minute"]})
     row["key"] = key
     return row
 
@@ -84,4 +86,5 @@ def revoke_api_key(cur, principal, key_id):
     row = q.revoke_api_key(cur, key_id)
     if row is None:
         raise AlreadyRevoked("the key is already revoked")
-    insert_event(cur, principal.actor, "api_key.revoked", details={"id": key_id, "name": row["name"]})
+    insert_event(cur, principal.actor, "api_key.revoked", details={"id": key_id, "name": row["name"], "prefix": row["prefix"]})
+    return row

@@ -121,25 +121,56 @@ def spend_one_time_password(cur, user_id) -> bool:
     return cur.fetchone() is not None
 
 
-_KEY_COLS = "id, name, prefix, scopes, created_by, created_at, revoked_at"
+_KEY_COLS = ("id, name, prefix, scopes, created_by, created_at, revoked_at, expires_at, last_used_on, rate_per_minute, "
+             "CASE WHEN revoked_at IS NOT NULL THEN 'revoked' WHEN expires_at <= now() THEN 'expired' "
+             "ELSE 'active' END AS state")
 
 
-def insert_api_key(cur, name, prefix, key_hash, scopes, created_by):
+def insert_api_key(cur, name, prefix, key_hash, scopes, created_by, days, rate_per_minute):
     cur.execute(
-        f"""INSERT INTO api_keys (name, prefix, key_hash, scopes, created_by)
-            VALUES (%s, %s, %s, %s, %s)
+        f"""INSERT INTO api_keys (name, prefix, key_hash, scopes, created_by, expires_at, rate_per_minute)
+            VALUES (%s, %s, %s, %s, %s, now() + make_interval(days => %s), %s)
             RETURNING {_KEY_COLS}""",
-        (name, prefix, key_hash, list(scopes), created_by),
+        (name, prefix, key_hash, list(scopes), created_by, days, rate_per_minute),
     )
     return cur.fetchone()
 
 
-def get_api_key_by_hash(cur, key_hash):
+def get_api_key_by_hash(cur, key_hash, now):
+    """The key (revoked or expired too, so the refusal can say which), its expiry against `now`."""
     cur.execute(
-        f"SELECT {_KEY_COLS} FROM api_keys WHERE key_hash = %s AND revoked_at IS NULL",
-        (key_hash,),
+        """SELECT id, name, scopes, revoked_at, rate_per_minute, last_used_on,
+                  expires_at <= to_timestamp(%s) AS expired
+           FROM api_keys
+           WHERE key_hash = %s""",
+        (now, key_hash),
     )
     return cur.fetchone()
+
+
+def touch_api_key(cur, key_id, today):
+    """The last-used date, written only when the day has changed: most reads write nothing."""
+    cur.execute(
+        """UPDATE api_keys
+           SET last_used_on = %s
+           WHERE id = %s
+             AND last_used_on IS DISTINCT FROM %s""",
+        (today, key_id, today),
+    )
+
+
+def count_api_key_request(cur, key_id, minute):
+    """Count one request in the key's window for `minute`; return the window's count so far."""
+    cur.execute("DELETE FROM api_key_windows WHERE key_id = %s AND minute < %s", (key_id, minute))
+    cur.execute(
+        """INSERT INTO api_key_windows (key_id, minute, requests)
+           VALUES (%s, %s, 1)
+           ON CONFLICT (key_id, minute) DO UPDATE
+           SET requests = api_key_windows.requests + 1
+           RETURNING requests""",
+        (key_id, minute),
+    )
+    return cur.fetchone()["requests"]
 
 
 def list_api_keys(cur):
@@ -160,3 +191,4 @@ def revoke_api_key(cur, key_id):
 def get_api_key(cur, key_id):
     cur.execute(f"SELECT {_KEY_COLS} FROM api_keys WHERE id = %s", (key_id,))
     return cur.fetchone()
+

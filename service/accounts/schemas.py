@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from service.core.fields import CleanString, StrictBoolean, Text
+from service.core.fields import CleanString, StrictBoolean, StrictInteger, Text
 
 # --- accounts ---------------------------------------------------------------------------
 
@@ -21,11 +21,18 @@ class UserPatch(Schema):
     disabled = StrictBoolean()
 
 
+KEY_DAYS_DEFAULT, KEY_DAYS_MAX, KEY_RATE_DEFAULT = 90, 730, 600
+
+
 class ApiKeyIn(Schema):
     name = Text(100, required=True, min_len=1)
     scopes = fields.List(
         CleanString(validate=validate.OneOf(["results", "turnout", "handout", "audit", "organise", "admin"])),
         required=True, validate=validate.Length(min=1, max=6))
+    days = StrictInteger(load_default=KEY_DAYS_DEFAULT, validate=validate.Range(min=1, max=KEY_DAYS_MAX),
+                          metadata={"description": "days until the key expires"})
+    rate_per_minute = StrictInteger(load_default=KEY_RATE_DEFAULT, validate=validate.Range(min=1, max=10000),
+                                     metadata={"description": "requests a minute the key may make"})
 
 
 class UserOut(Schema):
@@ -44,6 +51,10 @@ class ApiKeyOut(Schema):
     scopes = fields.List(CleanString())
     created_at = fields.DateTime()
     revoked_at = fields.DateTime(allow_none=True)
+    expires_at = fields.DateTime()
+    last_used_on = fields.Date(allow_none=True, metadata={"description": "the day (China time) it was last used"})
+    rate_per_minute = fields.Integer()
+    state = CleanString(metadata={"description": "active, expired or revoked"})
     key = CleanString(metadata={"description": "the key itself: present only in the creation response"})
 
 

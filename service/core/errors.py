@@ -242,6 +242,9 @@ def register(app: Flask) -> None:
         if exc.status == 503:  # nothing was done: say when to try again (pool_exhausted too)
             resp = app.make_response(resp)
             resp.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        elif getattr(exc, "retry_after", None) is not None:  # a limit that knows when it lifts
+            resp = app.make_response(resp)
+            resp.headers["Retry-After"] = str(exc.retry_after)
         return resp
 
     @app.errorhandler(ValidationError)
