@@ -76,6 +76,9 @@ def create_database(admin_dsn: str, database: str) -> None:
     try:
         conn.autocommit = True
         with conn.cursor() as cur:
+            # `make run` starts the server and the webhook worker at once: both get here, and
+            # the lock lets one create the database while the other waits and then finds it.
+            cur.execute("SELECT pg_advisory_lock(hashtext('pingyi.create_database'))")
             quiet_logs(cur)
             cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,))
             if cur.fetchone() is None:
