@@ -63,6 +63,7 @@ def announced_campaign(app) -> tuple[dict, dict]:
 
     from service.accounts.auth import ROLES, Principal
     from service.accounts.operations import create_api_key, create_user
+    from service.accounts.schemas import ApiKeyIn
     from service.campaigns.demo import create_campaign
 
     with psycopg2.connect(app.config["DATABASE_DSN"], cursor_factory=psycopg2.extras.RealDictCursor) as conn:
@@ -71,7 +72,8 @@ def announced_campaign(app) -> tuple[dict, dict]:
                                            "role": "admin"})
             actor = Principal("user", user["id"], "bench", ROLES["admin"], "admin")
             cid = create_campaign(cur, actor)  # the demo campaign comes announced
-            key = create_api_key(cur, actor, {"name": "bench", "scopes": ["organise"]})["key"]
+            key = create_api_key(cur, actor, ApiKeyIn().load({"name": "bench", "scopes": ["organise"],
+                                                              "rate_per_minute": 10000}))["key"]
             cur.execute("SELECT id FROM rounds WHERE campaign_id = %s ORDER BY position LIMIT 1", (cid,))
             rid = cur.fetchone()["id"]
             cur.execute("SELECT id FROM voter_groups WHERE campaign_id = %s ORDER BY position LIMIT 1", (cid,))
