@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .display import num, pct
 from .linebreak import wrap
+from .fonts import report_font
 from .pdf import A4, Canvas, Writer
 from .sections import MAJORITY_LABELS, rank_label
 
@@ -22,7 +23,7 @@ class _Pages:
             self.writer.page(self.c, self.xobjects or None)
             self.xobjects = {}
         self.number += 1
-        self.c = Canvas()
+        self.c = Canvas(self.writer.cjk)
         self.c.text(LEFT, 28, f"{self.title} ｜计票结果｜第 {self.number} 页", 8)
         self.y = TOP
 
@@ -112,7 +113,7 @@ def write_report(out, title: str, results: list[dict], generated: str, notes: li
     `verification`: lines that tell a reader how to check it (the service's key, the signed
     checkpoints; docs/audit.md), and a QR code of each note in `checkpoints` (its root and
     signature, for a phone or the verifier to read off the paper)."""
-    writer = Writer(title=f"{title} 计票结果")
+    writer = Writer(title=f"{title} 计票结果", cjk=report_font())
     pages = _Pages(writer, title, generated)
     pages.text(title, 18, bold=True, gap=8)
     pages.text(f"计票结果报告　生成于 {generated}", 10, gap=12)
