@@ -113,9 +113,8 @@ class EmbeddedCJK:
         from fontTools import subset
         from fontTools.ttLib import TTFont
         font = TTFont(str(self.path), fontNumber=self.number, lazy=True)
-        options = subset.Options()
-        options.layout_features, options.name_IDs, options.notdef_outline = [], [], True
-        options.drop_tables += ["GSUB", "GPOS", "GDEF", "BASE", "VORG", "vhea", "vmtx", "DSIG"]
+        drop = subset.Options().drop_tables + ["GSUB", "GPOS", "GDEF", "BASE", "VORG", "vhea", "vmtx", "DSIG"]
+        options = subset.Options(layout_features=[], name_IDs=[], notdef_outline=True, drop_tables=drop)
         sub = subset.Subsetter(options)
         sub.populate(glyphs=[".notdef" if cid == 0 else f"cid{cid:05d}" for cid in sorted(self.used)])
         with font:

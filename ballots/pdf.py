@@ -86,6 +86,11 @@ class Canvas:
         fill_op = f"{_num(fill)} g " if fill is not None else ""
         self.ops.append(f"q {fill_op}{_num(gray)} G {_num(width)} w {_num(x)} {_num(y)} {_num(w)} {_num(h)} re {paint} Q")
 
+    def fill(self, x, y, w, h, rgb):
+        """A rectangle filled in a colour (chart bars), no outline."""
+        r, g, b = rgb
+        self.ops.append(f"q {_num(r)} {_num(g)} {_num(b)} rg {_num(x)} {_num(y)} {_num(w)} {_num(h)} re f Q")
+
     def image(self, name, x, y, size):
         self.ops.append(f"q {_num(size)} 0 0 {_num(size)} {_num(x)} {_num(y)} cm /{name} Do Q")
 

@@ -81,10 +81,10 @@ def _export(campaign_id, kind):
     if kind == "pdf":
         import io
 
-        from ballots.report import write_report
+        from ballots.report import scales_of, write_report
         buf = io.BytesIO()
         write_report(buf, definition["title"], all_results, exports.generated_at(definition), notes,
-                     verification=verification)
+                     verification=verification, scales=scales_of(definition))
         body, mimetype = buf.getvalue(), "application/pdf"
     else:
         body = exports.to_csv(all_results) if kind == "csv" else exports.to_xlsx(all_results, notes)
