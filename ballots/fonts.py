@@ -78,11 +78,14 @@ class EmbeddedCJK:
         from fontTools.ttLib import TTCollection, TTFont
         self.path = path
         self.number = _face(path, TTCollection)
-        self.font = TTFont(str(path), fontNumber=self.number, lazy=True)
-        if "CFF " not in self.font or not hasattr(self.font["CFF "].cff.topDictIndex[0], "ROS"):
-            raise ValueError("not a CID-keyed OpenType/CFF font")
-        self.cmap = self.font.getBestCmap()
-        self.advance = self.font["hmtx"].metrics
+        with TTFont(str(path), fontNumber=self.number, lazy=True) as font:  # what a document needs, read once
+            if "CFF " not in font or not hasattr(font["CFF "].cff.topDictIndex[0], "ROS"):
+                raise ValueError("not a CID-keyed OpenType/CFF font")
+            self.cmap = font.getBestCmap()
+            self.advance = dict(font["hmtx"].metrics)
+            head, hhea = font["head"], font["hhea"]
+            self.metrics = (f"/FontBBox [{head.xMin} {head.yMin} {head.xMax} {head.yMax}] /ItalicAngle 0 "
+                            f"/Ascent {hhea.ascent} /Descent {hhea.descent}")
         self.used: dict[int, str] = {}  # CID → the character drawn with it
         self._widths: dict[str, int] = {}
 
@@ -127,11 +130,8 @@ class EmbeddedCJK:
         tag = "".join(chr(65 + b % 26) for b in hashlib.sha256(repr(sorted(self.used)).encode()).digest()[:6])
         name = f"{tag}+{SC}"
         program = writer.stream("/Subtype /CIDFontType0C", self._subset())
-        head, hhea = self.font["head"], self.font["hhea"]
-        desc = writer.obj(f"<< /Type /FontDescriptor /FontName /{name} /Flags 4 "
-                          f"/FontBBox [{head.xMin} {head.yMin} {head.xMax} {head.yMax}] /ItalicAngle 0 "
-                          f"/Ascent {hhea.ascent} /Descent {hhea.descent} /CapHeight 733 /StemV 80 "
-                          f"/FontFile3 {program} 0 R >>")
+        desc = writer.obj(f"<< /Type /FontDescriptor /FontName /{name} /Flags 4 {self.metrics} /CapHeight 733 "
+                          f"/StemV 80 /FontFile3 {program} 0 R >>")
         widths = " ".join(f"{cid} [{self.advance[f'cid{cid:05d}' if cid else '.notdef'][0]}]"
                           for cid in sorted(self.used))
         cid_font = writer.obj(f"<< /Type /Font /Subtype /CIDFontType0 /BaseFont /{name} "
@@ -140,7 +140,6 @@ class EmbeddedCJK:
         to_unicode = writer.stream("", self._to_unicode())
         writer.obj(f"<< /Type /Font /Subtype /Type0 /BaseFont /{name} /Encoding /Identity-H "
                    f"/DescendantFonts [{cid_font} 0 R] /ToUnicode {to_unicode} 0 R >>", num)
-        self.font.close()
 
     def _to_unicode(self) -> bytes:
         pairs = [(cid, ch) for cid, ch in sorted(self.used.items()) if ch]

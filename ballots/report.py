@@ -39,9 +39,9 @@ def _ranked(items: list[dict]) -> list[dict]:
 
 def _turnout(pages: Pages, r: dict) -> None:
     pages.text("一、参评情况", 11, bold=True, gap=5)
-    rows = [[g["name"], pct(g["weight"]), "—" if g.get("eligible") is None else g["eligible"], g["issued"],
+    rows = [[g["name"], pct(g["weight"]), "—" if g.get("eligible") is None else g["eligible"], g["issued"] or 0,
              g["ballots"], pct(g["ballots"] / g["issued"]) if g["issued"] else "—"] for g in r["groups"]]
-    issued, cast = sum(g["issued"] for g in r["groups"]), sum(g["ballots"] for g in r["groups"])
+    issued, cast = sum(g["issued"] or 0 for g in r["groups"]), sum(g["ballots"] for g in r["groups"])
     eligible = [g["eligible"] for g in r["groups"] if g.get("eligible") is not None]
     rows.append(["合计", "", sum(eligible) if len(eligible) == len(r["groups"]) else "—", issued, cast,
                  pct(cast / issued) if issued else "—"])
@@ -106,6 +106,10 @@ def _charts(pages: Pages, sec: dict) -> None:
         pages.ranking_bars(list(zip(names, (x["mean"] for x in items))), "图：综合得分")
 
 
+def _of(item: dict, group: dict):
+    return item["groups"].get(str(group["id"]), item["groups"].get(group["id"]))
+
+
 def _section(pages: Pages, r: dict, sec: dict, scale) -> None:
     pages.need(120)
     pages.text(sec["title"], 11.5, bold=True, gap=5)
@@ -117,14 +121,14 @@ def _section(pages: Pages, r: dict, sec: dict, scale) -> None:
     heads, widths = _columns(sec, True)
     pages.text("综合结果（各群体加权）", 9.5, bold=True, gap=4)
     pages.table(heads, widths, [[x["rank"] or "—", _name(x)] + _cells(sec, x, True) for x in items])
-    answering = {gid for x in items for gid in x["groups"]}
+    answering = {str(gid) for x in items for gid in x["groups"]}  # ids as JSON has them (str) or as counted
     heads, widths = _columns(sec, False)
     for g in r["groups"]:
         if str(g["id"]) not in answering or g["id"] in sec.get("withheld", []) or not g["ballots"]:
             continue
         pages.text(f"分群体：{g['name']}（收回 {g['ballots']} 张，权重 {pct(g['weight'])}）", 9.5, bold=True, gap=4)
-        pages.table(heads, widths, [[_name(x)] + _cells(sec, x["groups"][str(g["id"])], False) for x in items
-                                    if x["groups"].get(str(g["id"])) is not None])
+        pages.table(heads, widths, [[_name(x)] + _cells(sec, _of(x, g), False) for x in items
+                                    if _of(x, g) is not None])
     apart = [g["name"] for g in r["groups"] if g["id"] in sec.get("withheld", []) and g["ballots"]
              and str(g["id"]) in answering]
     if apart:

@@ -27,8 +27,8 @@ def round_lines(result: dict) -> list[str]:
              f"（{WEIGHT_BASES.get(rules.get('weight_base', 'returned'), '')}）。"]
     q = result["quorum"]
     if q.get("rule"):
-        lines.append(f"有效门槛：收回票数须达{QUORUM_BASES.get(q['rule']['base'], '')} {q['base_value']} 的 "
-                     f"{pct(q['rule']['share'])}，即不少于 {q['required_ballots']} 张；收回 {q['cast']} 张，{_MET[q['met']]}。")
+        lines.append(f"有效门槛：需 ≥ {q['required_ballots']} 张（{QUORUM_BASES.get(q['rule']['base'], '')} "
+                     f"{q['base_value']} 的 {pct(q['rule']['share'])}）；收回 {q['cast']} 张，{_MET[q['met']]}。")
     k = rules.get("small_group_k", 5)
     lines.append(f"小群体保护：收回选票少于 {k} 张的群体（及须与之一并隐去的群体）不单列，其选票并入综合结果。")
     return lines
