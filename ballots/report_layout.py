@@ -65,7 +65,7 @@ class Pages:
         self.c.text(RIGHT - self.c.width(s, size), self.y - size, s, size)
         self.y -= size + gap
 
-    def table(self, headings, widths, rows, size=9, left=("对象", "候选人", "群体", "姓名", "单位", "称号", "序号")):
+    def table(self, headings, widths, rows, size=9, left=("对象", "候选人", "群体", "姓名（名称）", "单位", "称号", "序号")):
         """Columns of `widths` (points); the columns headed by one of `left` set flush left, the
         figures flush right."""
         flush = [h not in left for h in headings]

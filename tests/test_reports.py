@@ -90,12 +90,12 @@ def pdffonts(path) -> list[dict]:
             for line in lines[2:]]
 
 
-def soffice(src, to: str, tmp_path):
+def soffice(src, to: str, tmp_path, infilter: str | None = None):
     """LibreOffice headless converts `src` (a PDF opens in Draw, an XLSX or CSV in Calc) with a
     profile of its own; it must say it converted, and write the file."""
     out = tmp_path / f"lo-{src.stem}"
     r = subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path}/lo-profile", "--headless",
-                        "--convert-to", to, "--outdir", str(out), str(src)],
+                        *([f"--infilter={infilter}"] if infilter else []), "--convert-to", to, "--outdir", str(out), str(src)],
                        capture_output=True, text=True, timeout=180)
     assert r.returncode == 0 and "Error" not in r.stdout + r.stderr and "convert " in r.stdout, r.stdout + r.stderr
     return out
@@ -301,3 +301,100 @@ def test_the_summary_xlsx_is_ready_to_print_and_reads_back_as_the_api_says(clien
             for heading, value in want.items():
                 shown = {"0.0%": pct, "0.0": one}.get(FORMATS.get(heading), str)
                 assert cells[heading] == ("" if value is None else shown(value)), (heading, cells[heading], value)
+
+
+def test_the_publicity_notice_prints_what_was_published(client, organiser_key, campaign, monkeypatch, tmp_path,
+                                                         make_user, login):
+    import datetime as dt
+
+    from service.publication import operations as publication
+    monkeypatch.setattr(publication, "today", lambda: dt.date(2026, 11, 25))
+    cid, people = campaign["id"], campaign["people"]
+    r = client.post(f"/api/v1/campaigns/{cid}/publication", headers=organiser_key, json={
+        "honourees": [{"subject_id": people[0], "award": "优秀共产党员"},
+                      {"subject_id": people[1], "award": "优秀党务工作者"},
+                      {"name": "赵静", "award": "优秀共产党员"}],
+        "issuer": "中共某某医学院委员会", "objection_contact": "组织部办公室（行政楼 305），电话 0571-12345678",
+        "note": "根据《关于开展 2026 年度民主评议工作的通知》。"})
+    assert r.status_code == 201, r.json
+    pub = r.json
+    assert (pub["issuer"], pub["objection_contact"]) == ("中共某某医学院委员会", "组织部办公室（行政楼 305），电话 0571-12345678")
+    pdf = tmp_path / "notice.pdf"
+    pdf.write_bytes(get(client, organiser_key, f"/{cid}/publication.pdf").data)
+    assert_embedded(pdf)
+    day = lambda iso: "{}年{}月{}日".format(*(int(p) for p in iso.split("-")))  # noqa: E731
+    subjects = {s["id"]: s for s in get(client, organiser_key, f"/{cid}").json["subjects"]}
+    rows = [[str(i), h["name"], subjects[h["subject_id"]]["unit"] if h["subject_id"] else "—", h["award"]]
+            for i, h in enumerate(pub["honourees"], start=1)]
+    assert rows[0][2:] == ["临床医学系", "优秀共产党员"] and rows[1][2:] == ["护理系", "优秀党务工作者"]
+
+    def check(text):
+        assert_rows_in_order(text, rows)
+        flat = text.replace(" ", "").replace("\n", "")
+        assert flat.startswith("关于2026年度民主评议拟表彰对象的公示")
+        assert f"公示期{day(pub['starts_on'])}至{day(pub['ends_on'])}（{pub['working_days']}个工作日" \
+            .replace("期", "期：") in flat
+        assert "组织部办公室（行政楼305），电话0571-12345678" in flat and f"/c/{cid}/publicity" in flat
+        assert flat.count("中共某某医学院委员会") == 3  # in the text, in how to object, and as the issuer at the foot
+        assert flat.rstrip().endswith(day(pub["starts_on"]) + "扫码查看公示并在线反映意见：")  # the date line
+        assert "根据《关于开展2026年度民主评议工作的通知》。" in flat
+    check(pdftext(pdf))
+    check(pdftext(soffice(pdf, "pdf", tmp_path) / "notice.pdf"))
+    events = [e["action"] for e in get(client, organiser_key, f"/{cid}/events").json]
+    assert events.count("publication.exported") == 1  # handing it out is on the record, as every export
+    login(make_user("organiser"))
+    page = client.get(f"/admin/campaigns/{cid}").get_data(as_text=True)
+    assert f"/api/v1/campaigns/{cid}/publication.pdf" in page and "下载公示通知" in page
+
+
+def _composite_figures(results) -> dict:
+    """{(round, section, name, 综合): (valid, rate, mean, votes, share)} from the JSON."""
+    out = {}
+    for r in results:
+        for sec in r["sections"]:
+            for x in sec.get("rows", []) + sec.get("candidates", []):
+                out[(r["round"], sec["title"], x["name"])] = (x.get("valid"), x.get("rate"), x.get("mean"),
+                                                              x.get("votes"), x.get("share"))
+    return out
+
+
+def _same(cell, value) -> bool:
+    if value is None:
+        return cell in (None, "")
+    return cell not in (None, "") and abs(float(cell) - value) <= 1e-9 * max(1.0, abs(value))
+
+
+def test_the_existing_exports_open_in_libreoffice_and_say_what_the_api_says(client, organiser_key, campaign,
+                                                                            tmp_path):
+    import csv
+
+    from openpyxl import load_workbook
+    results = round_results(client, organiser_key, campaign)
+    want = _composite_figures(results)
+    (tmp_path / "results.xlsx").write_bytes(get(client, organiser_key, f"/{campaign['id']}/results.xlsx").data)
+    (tmp_path / "results.csv").write_bytes(get(client, organiser_key, f"/{campaign['id']}/results.csv").data)
+    figures = ("有效评价", "满意率", "平均分", "得票", "得票率")
+    seen = set()
+    out = soffice(tmp_path / "results.xlsx", ALL_SHEETS_AS_SHOWN.replace("true,true,false", "true,false,false"),
+                  tmp_path)
+    for r in results:
+        (sheet,) = out.glob(f"*-{r['round']}.csv")
+        head, *body = csv.reader(sheet.read_text(encoding="utf-8").splitlines())
+        for row in (dict(zip(head, b)) for b in body):
+            key = (r["round"], row["题目"], row["对象"])
+            if row["群体"] == "综合" and key in want:
+                assert all(_same(row[f], v) for f, v in zip(figures, want[key])), (key, row, want[key])
+                seen.add(key)
+    assert seen == set(want)
+    # The CSV, as Calc imports it (UTF-8, comma-separated), into a workbook read back with openpyxl.
+    out = soffice(tmp_path / "results.csv", "xlsx", tmp_path, infilter="CSV:44,34,76,1")
+    ws = load_workbook(out / "results.xlsx").active
+    head, *body = ws.iter_rows(values_only=True)
+    assert head[:3] == ("轮次", "题目", "题型"), head
+    seen = set()
+    for row in (dict(zip(head, b)) for b in body):
+        key = (row["轮次"], row["题目"], row["对象"])
+        if row["群体"] == "综合" and key in want:
+            assert all(_same(row[f], v) for f, v in zip(figures, want[key])), (key, row, want[key])
+            seen.add(key)
+    assert seen == set(want)
