@@ -59,6 +59,14 @@ def rows_of(result: dict, options: list[str]) -> list[tuple[list, list]]:
     return out
 
 
+def _used(heads: list[str], rows: list[tuple[list, list]]) -> tuple[list[str], list[tuple[list, list]]]:
+    """Only the columns some row of the round fills (a recommendation round has no 满意率), so the
+    sheet prints large enough to read on one page's width."""
+    keep = [i for i, h in enumerate(heads) if h in ("题目", "排名", "对象")
+            or any(values[i] not in (None, "") for values, _ in rows)]
+    return [heads[i] for i in keep], [([v[i] for i in keep], [f[i] for i in keep]) for v, f in rows]
+
+
 def _title_rows(ws, title: str, result: dict, generated: str, width: int) -> None:
     from openpyxl.styles import Alignment, Font
     q = result["quorum"]
@@ -100,12 +108,12 @@ def to_xlsx(title: str, results: list[dict], generated: str) -> bytes:
     for result in results:
         ws = wb.create_sheet(_sheet_title(result["round"], used))
         options = options_of(result)
-        heads = headings(options)
+        heads, rows = _used(headings(options), rows_of(result, options))
         _title_rows(ws, title, result, generated, len(heads))
         ws.append(heads)
         for cell in ws[HEADER_ROWS]:
             cell.font, cell.border = Font(bold=True), Border(bottom=thin)
-        for values, formats in rows_of(result, options):
+        for values, formats in rows:
             ws.append(values)
             for cell, fmt in zip(ws[ws.max_row], formats):
                 if fmt:  # on blank figure cells too: a figure typed in later shows as its column does
