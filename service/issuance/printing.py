@@ -13,7 +13,6 @@ from urllib.parse import quote
 from flask import Response, current_app
 
 from ballots import qr, slips
-from ballots.tokens import grouped
 from service.core import db
 from service.core.event_queries import insert_event
 from service.issuance.queries import set_printed
@@ -36,8 +35,9 @@ def batch_response(batch, tokens: list[str], head: slips.Heading, layout: str, a
         "Cache-Control": "no-store",
     }
     if layout in _MIMETYPES:
-        m = qr.matrix(slips.ballot_url(base_url, tokens[0]))
-        body = qr.to_png(m, 600) if layout == "png" else qr.to_svg(m, caption=grouped(tokens[0]))
+        url, code = slips.slip_face(base_url, tokens[0])
+        m = qr.matrix(url)
+        body = qr.to_png(m, 600) if layout == "png" else qr.to_svg(m, caption=code)
         _record(current_app.config["DATABASE_DSN"], batch, actor, "batch.printed", 1)
         return Response(body, status=201, mimetype=_MIMETYPES[layout], headers=headers)
     stream = _stream(current_app.config["DATABASE_DSN"], batch, tokens, head, layout, base_url, actor)

@@ -59,6 +59,8 @@ class BatchOut(Schema):
     created_by = CleanString()
     created_at = fields.DateTime()
     voided_at = fields.DateTime(allow_none=True)
+    codes_kept = fields.Boolean(metadata={"description": "a printed batch whose codes can be downloaded as CSV "
+                                                         "(GET …/codes) while voting lasts"})
 
 
 class VoidCodeOut(Schema):

@@ -236,6 +236,7 @@ EVENTS = {
     "subjects.imported": "导入 {count} 个被测评对象",
     "batch.issued": "生成第 {batch_id} 批选票（{size} 张）", "batch.printed": "打印第 {batch_id} 批选票",
     "batch.print_interrupted": "第 {batch_id} 批选票下载中断（已生成 {printed} 张）",
+    "batch.codes_downloaded": "下载第 {batch_id} 批票码 CSV（{count} 张，供印刷厂套打）",
     "batch.voided": "作废第 {batch_id} 批未使用的选票（{voided} 张）", "ballot.voided": "按票码作废一张选票（第 {batch_id} 批）",
     "score.entered": "录入评分", "results.exported": "导出计票结果（{format}）",
     "publication.published": "发布公示（{starts_on} 至 {ends_on}）", "publication.confirmed": "确定最终名单",
