@@ -71,9 +71,12 @@ def api_keys():
 @page(APIKEYS_MANAGE)
 @form_action(lambda **_: url_for("accounts.api_keys"), render=lambda **_: api_keys())
 def create_api_key():
-    data = ApiKeyIn().load({"name": request.form.get("name", "").strip(), "scopes": request.form.getlist("scopes"),
-                            **{k: v for k in ("days", "rate_per_minute")
-                               if (v := number(request.form.get(k), integer=True)) is not None}})
+    raw = {"name": request.form.get("name", "").strip(), "scopes": request.form.getlist("scopes")}
+    for field in ("days", "rate_per_minute"):
+        value = number(request.form.get(field), integer=True)
+        if value is not None:  # left blank: the default
+            raw[field] = value
+    data = ApiKeyIn().load(raw)
     with db.transaction() as cur:
         row = ops.create_api_key(cur, g.user, data)
     # The key is shown in this response only; it is never stored or shown again.
