@@ -45,11 +45,10 @@ ENTERED_AT = {"announced": "announced_at", "open": "opened_at", "closed": "close
 # What entering a state sets off besides the state itself, in the order it runs (the service's
 # campaigns.transition runs them; service/voting/operations.py implements them). Opening makes
 # each round's sealing key; the close mixes every sealed ballot left, in the closing transaction,
-# and destroys the keys once it has committed (docs/voting.md), and erases the seeds the printed
-# batches kept for their codes' CSV (docs/issuance.md).
+# and destroys the keys once it has committed (docs/voting.md).
 EFFECTS = {
     "open": ("round_keys_made",),
-    "closed": ("ballots_mixed", "checkpoints_signed", "batch_seeds_erased", "round_keys_destroyed"),
+    "closed": ("ballots_mixed", "checkpoints_signed", "round_keys_destroyed"),
 }
 
 # What may be done in which states.

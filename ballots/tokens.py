@@ -131,12 +131,6 @@ def pooled_random(pool_key: bytes, seed: bytes) -> bytes:
     return hmac.digest(pool_key, seed, "sha256")[:RANDOM_BYTES]
 
 
-def batch_seed(batch_key: bytes, stored: bytes) -> bytes:
-    """The seed of a printed batch's tokens (Batch), from the random seed its row keeps: without
-    the key (derived from the service secret) the row re-derives nothing."""
-    return hmac.digest(batch_key, stored, "sha256")
-
-
 def reference_hash(ref_key: bytes, round_id: int, reference: str) -> bytes:
     """A portal's voter reference, keyed so that a list of student numbers cannot be tested."""
     return hmac.digest(ref_key, f"{round_id}:{reference}".encode("utf-8"), "sha256")

@@ -220,6 +220,5 @@ def transition(cur, principal, campaign_id, target):
 
 def _effect(name: str):
     from service.audit import operations as audit
-    from service.issuance import operations as issuance
     from service.voting import operations as voting
-    return {**voting.EFFECTS, **audit.EFFECTS, **issuance.effects()}[name]
+    return {**voting.EFFECTS, **audit.EFFECTS}[name]

@@ -1,5 +1,5 @@
 """Per-purpose keys derived from SECRET_KEY. Changing SECRET_KEY invalidates every ballot
-token issued before (their MACs no longer check), every hand-out pool seed, every printed batch's kept seed and every
+token issued before (their MACs no longer check), every hand-out pool seed and every
 portal-reference hash: each batch records the id of the key it was minted with (`key_id`), and
 `serve` warns when unused ballots of announced or open campaigns were minted with another."""
 from __future__ import annotations
@@ -16,7 +16,6 @@ from ballots.tokens import Minter, derive_key
 class Keys:
     minter: Minter
     pool: bytes
-    batch: bytes  # a printed batch's seed (its codes downloaded again as CSV)
     reference: bytes
     key_id: str  # names the MAC key without revealing it: the first 64 bits of a hash of it
 
@@ -33,7 +32,6 @@ def keys() -> Keys:
         ext["pingyi_keys"] = Keys(
             minter=Minter(derive_key(secret, "ballot-token-mac/v1")),
             pool=derive_key(secret, "handout-pool/v1"),
-            batch=derive_key(secret, "print-batch/v1"),
             reference=derive_key(secret, "portal-reference/v1"),
             key_id=key_id(secret),
         )

@@ -12,7 +12,6 @@ from service.accounts.auth import (
 from service.core import db
 from service.core.api import endpoint
 from service.issuance import operations as issuance
-from service.issuance.codes import codes_response
 from service.issuance.errors import PoolExhausted
 from service.issuance.printing import batch_response
 from service.issuance.schemas import BatchIn, BatchOut, HandoutIn, HandoutOut, VoidCodeIn, VoidCodeOut
@@ -35,25 +34,15 @@ def get_batch(campaign_id, batch_id):
 
 
 @endpoint(C + "/batches", "POST", summary="Issue a batch of ballots for a voter group and round; the response "
-          "is the printable PDF (or one PNG / SVG); the codes can be had again only as the batch's CSV, while voting lasts",
+          "is the printable PDF (or one PNG / SVG, or with layout csv the codes for a print shop's mail merge) — "
+          "the only time the codes exist outside the voters' hands",
           permission=CAMPAIGNS_WRITE, body=BatchIn, status=201, tag="ballots",
-          produces=("application/pdf", "image/png", "image/svg+xml"))
+          produces=("application/pdf", "image/png", "image/svg+xml", "text/csv"))
 def issue_batch(campaign_id, data):
     principal = current_principal()
     with db.transaction() as cur:
         batch, minted, head = issuance.issue_batch(cur, principal, campaign_id, data)
     return batch_response(batch, minted, head, data["layout"], principal.actor)
-
-
-@endpoint(C + "/batches/<int:batch_id>/codes", "GET",
-          summary="A printed batch's codes as CSV for a print shop's mail merge (UTF-8 with BOM, one row a slip: "
-          "serial, campaign, round, group, ballot URL, code): live ballots, recorded as an event; "
-          "while the campaign is announced or open, not for a voided batch",
-          permission=CAMPAIGNS_WRITE, tag="ballots", produces=("text/csv",))
-def batch_codes(campaign_id, batch_id):
-    with db.transaction() as cur:
-        batch, tokens, head = issuance.batch_codes(cur, current_principal(), campaign_id, batch_id)
-    return codes_response(batch, tokens, head)
 
 
 @endpoint(C + "/batches/<int:batch_id>:void", "POST", summary="Void every unused ballot of a batch",

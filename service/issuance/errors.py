@@ -1,7 +1,7 @@
 """Issuing, voiding and handing out ballots: the refusals."""
 from __future__ import annotations
 
-from service.core.errors import APIError, Conflict
+from service.core.errors import APIError, Conflict, Invalid
 
 
 class PoolExhausted(APIError):
@@ -25,19 +25,8 @@ class AlreadyHandedOut(Conflict):
     zh, when = "该用户已领取本轮的选票", "a second hand-out to the same portal user for the same round"
 
 
-class CodesOfVoidedBatch(Conflict):
-    code, message = "codes_of_voided_batch", "this batch is voided: its codes cannot be downloaded"
-    zh, when = "该批次已作废，不能再下载其票码", "downloading the codes (CSV) of a voided batch"
 
-
-class CodesAfterVoting(Conflict):
-    code, message = "codes_after_voting", "this campaign is past voting: its codes cannot be downloaded"
-    zh = "本活动已不在发放和投票阶段，不能再下载票码"
-    when = "downloading a batch's codes (CSV) once the campaign has closed (its kept seeds are erased at the close)"
-
-
-class CodesNotKept(Conflict):
-    code, message = "codes_not_kept", "this batch's codes cannot be made again"
-    zh = "该批次的票码无法再次生成（门户发放批次、较早生成的批次或在另一个 SECRET_KEY 下生成的批次）"
-    when = ("downloading the codes of a hand-out batch, of a batch printed before codes were kept "
-            "(migration 0025), or of one minted under another SECRET_KEY")
+class CodesNotConfirmed(Invalid):
+    code, message = "codes_not_confirmed", "tick understood: every row of the codes' CSV is a live ballot"
+    zh = "请先勾选“我明白”：票码 CSV 里的每一行都是一张可以投票的选票，只交印刷厂，印制后删除，且不能再次下载"
+    when = ("issuing a batch as the codes' CSV (`layout` csv) without `understood` true: nothing is minted")

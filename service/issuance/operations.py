@@ -1,9 +1,9 @@
 """Issuing ballots: printed batches, voiding, and portal hand-out. None of these commits.
 
 Plain tokens exist only in memory: they are minted, their hashes stored, and they are
-handed to the PDF writer (or the portal, or the codes' CSV) in the same request. Nothing stores
-or logs them. A printed batch keeps a random seed from which, with a key the database does not
-hold, its tokens can be made again for the codes' CSV while voting lasts (batch_codes).
+handed to the PDF writer (or the codes' CSV, or the portal) in the same request. Nothing stores
+or logs them, and nothing kept can make them again: a printed batch's codes exist only in the
+one response that carries them (docs/issuance.md).
 """
 from __future__ import annotations
 
@@ -18,14 +18,7 @@ from service.core.errors import Invalid, NotFound, WrongState
 from service.core.event_queries import insert_event
 from service.core.keys import keys
 from service.issuance import queries as q
-from service.issuance.errors import (
-    AlreadyHandedOut,
-    AlreadyVoided,
-    CodesAfterVoting,
-    CodesNotKept,
-    CodesOfVoidedBatch,
-    NotVoidable,
-)
+from service.issuance.errors import AlreadyHandedOut, AlreadyVoided, CodesNotConfirmed, NotVoidable
 
 POOL_REFILL = 50
 
@@ -49,58 +42,30 @@ def _round_and_group(cur, campaign_id, round_id, group_id):
 
 
 def issue_batch(cur, principal, campaign_id, data):
-    """Mint a printed batch: store the hashes; return (batch, tokens, heading) for the PDF."""
+    """Mint a printed batch: store the hashes; return (batch, tokens, heading) for the file (the
+    PDF, the image, or the codes' CSV for a print shop, which only a ticked confirmation gets)."""
+    if data["layout"] == "csv" and not data["understood"]:
+        raise CodesNotConfirmed()
     campaign = _campaign_accepting(cur, campaign_id, "issuing ballots")
     rnd, group = _round_and_group(cur, campaign_id, data["round_id"], data["group_id"])
     head = heading(cur, campaign, rnd, group, data["layout"] == "paper")
     if data["layout"] == "paper" and not head.sections:
         raise Invalid("this voter group answers no section in this round: there is no form to print",
                       {"fields": {"group_id": ["no section of this round is for this group"]}})
-    kept = secrets.token_bytes(32)
-    minted = tk.Batch(keys().minter, rnd["id"], data["size"], tk.batch_seed(keys().batch, kept))  # on demand, not N
+    minted = keys().minter.batch(rnd["id"], data["size"])  # made on demand, never a list of N
     batch = q.insert_batch(cur, campaign_id, rnd["id"], group["id"], data["label"], "print", data["layout"],
-                           data["size"], principal.actor, keys().key_id, kept)
+                           data["size"], principal.actor, keys().key_id)
     q.copy_tokens(cur, (tk.token_hash(t) for t in minted), campaign_id, rnd["id"], group["id"], batch["id"])
     insert_event(cur, principal.actor, "batch.issued", campaign_id,
                  {"batch_id": batch["id"], "round_id": rnd["id"], "group_id": group["id"],
-                  "size": data["size"], "layout": data["layout"], "label": data["label"]})
+                  "size": data["size"], "layout": data["layout"], "output": output_of(data["layout"]),
+                  "label": data["label"]})
     return batch, minted, head
 
 
-def downloadable(cur, campaign_id, batch_id):
-    """(campaign, batch, kept seed) of a batch whose codes may be downloaded; else the refusal:
-    a voided batch, a campaign past voting, a batch whose tokens cannot be made again."""
-    campaign = camps.get_campaign(cur, campaign_id, for_share=True)
-    batch = get_batch(cur, campaign_id, batch_id)
-    if batch["voided_at"] is not None:
-        raise CodesOfVoidedBatch()
-    if not lifecycle.allows("issue", campaign["state"]):
-        raise CodesAfterVoting(details={"state": campaign["state"]})
-    kept = q.get_batch_seed(cur, batch_id)
-    if batch["kind"] != "print" or kept["seed"] is None or kept["key_id"] != keys().key_id:
-        raise CodesNotKept()
-    return campaign, batch, bytes(kept["seed"])
-
-
-def batch_names(cur, campaign_id, round_id, group_id) -> dict:
-    rnd, group = _round_and_group(cur, campaign_id, round_id, group_id)
-    return {"round": rnd["title"], "group": group["name"]}
-
-
-def batch_codes(cur, principal, campaign_id, batch_id):
-    """A printed batch's tokens made again (for the codes' CSV) and its heading, recorded as an
-    event that names the batch and the count, never a code."""
-    campaign, batch, kept = downloadable(cur, campaign_id, batch_id)
-    rnd, group = _round_and_group(cur, campaign_id, batch["round_id"], batch["group_id"])
-    tokens = tk.Batch(keys().minter, rnd["id"], batch["size"], tk.batch_seed(keys().batch, kept))
-    insert_event(cur, principal.actor, "batch.codes_downloaded", campaign_id,
-                 {"batch_id": batch_id, "count": batch["size"]})
-    return batch, tokens, heading(cur, campaign, rnd, group, False)
-
-
-def erase_batch_seeds(cur, campaign_id) -> None:
-    """At the close (lifecycle effect batch_seeds_erased): no batch's codes can be made again."""
-    q.erase_batch_seeds(cur, campaign_id)
+def output_of(layout: str) -> str:
+    """The file a batch's response carries: pdf, png, svg, or csv (the codes, no PDF)."""
+    return layout if layout in ("png", "svg", "csv") else "pdf"
 
 
 def heading(cur, campaign, rnd, group, with_form: bool, base_url: str | None = None) -> Heading:
@@ -240,9 +205,3 @@ def unused_under_other_keys(cur, secret_key: str) -> int:
     from service.core.keys import key_id
     return q.unused_under_other_keys(cur, key_id(secret_key), sorted(lifecycle.ACTIONS["issue"]))
 
-
-def effects() -> dict:
-    """What a close sets off here (ballots.lifecycle.EFFECTS); built when asked, for voting's
-    operations import these."""
-    from service.voting.operations import Effect
-    return {"batch_seeds_erased": Effect(during=erase_batch_seeds)}

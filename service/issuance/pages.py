@@ -1,17 +1,15 @@
-"""Admin pages for ballot issuance: issue and download a batch, watch its progress, its codes as CSV
-(after a warning), void."""
+"""Admin pages for ballot issuance: issue and download a batch (its PDF, or its codes' CSV after a
+warning and a ticked confirmation), watch its progress, void."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, jsonify, redirect, request, url_for
 
 from service.accounts.auth import CAMPAIGNS_READ, CAMPAIGNS_WRITE
 from service.core import db
-from service.core.errors import APIError
 from service.issuance import operations as issuance
-from service.issuance.codes import codes_response
 from service.issuance.printing import batch_response
 from service.issuance.schemas import BatchIn
-from service.web import flash_error, form_action, number, page
+from service.web import form_action, number, page
 
 bp = Blueprint("issuing", __name__, url_prefix="/admin/campaigns/<int:campaign_id>")
 
@@ -35,6 +33,7 @@ def issue(campaign_id):
         "size": number(request.form.get("size"), integer=True),
         "label": request.form.get("label", "").strip(),
         "layout": request.form.get("layout", "slips-2x4"),
+        "understood": request.form.get("understood") == "1",
     })
     with db.transaction() as cur:
         batch, minted, head = issuance.issue_batch(cur, g.user, campaign_id, data)
@@ -47,34 +46,6 @@ def progress(campaign_id, batch_id):
     with db.transaction() as cur:
         b = issuance.get_batch(cur, campaign_id, batch_id)
     return jsonify({"printed": b["printed"], "size": b["size"]})
-
-
-@bp.get("/batches/<int:batch_id>/codes")
-@page(CAMPAIGNS_WRITE)
-def confirm_codes(campaign_id, batch_id):
-    """The warning first: the file holds live ballots. Refusals go back to the campaign page."""
-    try:
-        with db.transaction() as cur:
-            campaign, batch, _ = issuance.downloadable(cur, campaign_id, batch_id)
-            rnd = issuance.batch_names(cur, campaign_id, batch["round_id"], batch["group_id"])
-    except APIError as exc:
-        if exc.status != 409:
-            raise
-        flash_error(exc)
-        return redirect(_back(campaign_id))
-    return render_template("admin/batch_codes.html", c=campaign, b=batch, names=rnd)
-
-
-@bp.post("/batches/<int:batch_id>/codes")
-@page(CAMPAIGNS_WRITE)
-@form_action(_back)
-def download_codes(campaign_id, batch_id):
-    if request.form.get("understood") != "1":
-        flash("请先勾选确认：这个文件里的每一行都是一张可以投票的选票", "error")
-        return redirect(url_for("issuing.confirm_codes", campaign_id=campaign_id, batch_id=batch_id))
-    with db.transaction() as cur:
-        batch, tokens, head = issuance.batch_codes(cur, g.user, campaign_id, batch_id)
-    return codes_response(batch, tokens, head)
 
 
 @bp.post("/batches/<int:batch_id>/void")

@@ -7,34 +7,21 @@ from __future__ import annotations
 import io
 
 _BATCH_COLS = """b.id, b.campaign_id, b.round_id, b.group_id, b.label, b.kind, b.layout, b.size,
-                 b.printed, b.withdrawn, b.created_by, b.created_at, b.voided_at,
-                 b.seed IS NOT NULL AS codes_kept"""
+                 b.printed, b.withdrawn, b.created_by, b.created_at, b.voided_at"""
 _COUNTS = """
     (SELECT count(*) FROM ballot_tokens t WHERE t.batch_id = b.id) AS unused,
     (SELECT count(*) FROM voided_tokens v WHERE v.batch_id = b.id) AS voided,
     (SELECT count(*) FROM handout_pool p WHERE p.batch_id = b.id) AS pooled"""
 
 
-def insert_batch(cur, campaign_id, round_id, group_id, label, kind, layout, size, actor, key_id, seed=None):
+def insert_batch(cur, campaign_id, round_id, group_id, label, kind, layout, size, actor, key_id):
     cur.execute(
-        f"""INSERT INTO batches AS b (campaign_id, round_id, group_id, label, kind, layout, size, created_by, key_id,
-                                      seed)
-            VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+        f"""INSERT INTO batches AS b (campaign_id, round_id, group_id, label, kind, layout, size, created_by, key_id)
+            VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)
             RETURNING {_BATCH_COLS}""",
-        (campaign_id, round_id, group_id, label, kind, layout, size, actor, key_id, seed),
+        (campaign_id, round_id, group_id, label, kind, layout, size, actor, key_id),
     )
     return cur.fetchone()
-
-
-def get_batch_seed(cur, batch_id):
-    """A printed batch's kept seed and the id of the key it was minted under ({seed, key_id})."""
-    cur.execute("SELECT seed, key_id FROM batches WHERE id = %s", (batch_id,))
-    return cur.fetchone()
-
-
-def erase_batch_seeds(cur, campaign_id):
-    """Voting is over: no printed batch of the campaign can give its codes again."""
-    cur.execute("UPDATE batches SET seed = NULL WHERE campaign_id = %s AND seed IS NOT NULL", (campaign_id,))
 
 
 def copy_tokens(cur, hashes, campaign_id, round_id, group_id, batch_id):
@@ -124,7 +111,7 @@ def void_batch(cur, batch_id):
         {"b": batch_id},
     )
     cur.execute("DELETE FROM handout_pool WHERE batch_id = %s", (batch_id,))
-    cur.execute("UPDATE batches SET voided_at = now(), seed = NULL WHERE id = %s AND voided_at IS NULL", (batch_id,))
+    cur.execute("UPDATE batches SET voided_at = now() WHERE id = %s AND voided_at IS NULL", (batch_id,))
 
 
 def void_token(cur, campaign_id, token_hash):
