@@ -162,11 +162,13 @@ def make_user(database):
 def make_key(database):
     from service.accounts.auth import new_api_key
 
-    def make(*scopes, name="test system"):
+    def make(*scopes, name="test system", rate_per_minute=100000):
+        """A key with a rate limit no test reaches unless it means to (tests/test_api_keys.py sets
+        its own): a property test's hundreds of requests a minute are not what it tests."""
         key, prefix, key_hash = new_api_key()
         with psycopg2.connect(database) as c, c.cursor() as cur:
-            cur.execute("INSERT INTO api_keys (name, prefix, key_hash, scopes) VALUES (%s, %s, %s, %s)",
-                        (name, prefix, key_hash, list(scopes)))
+            cur.execute("INSERT INTO api_keys (name, prefix, key_hash, scopes, rate_per_minute) VALUES (%s, %s, %s, %s, %s)",
+                        (name, prefix, key_hash, list(scopes), rate_per_minute))
         c.close()
         return {"Authorization": f"Bearer {key}"}
     return make

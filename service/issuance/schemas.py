@@ -20,6 +20,18 @@ class BatchIn(Schema):
         "description": "slips-2x4 / slips-3x6: A4 sheets of cut-out slips; paper: a full paper ballot per "
                        "token; png / svg: one ballot's QR code as an image (size must be 1)"})
 
+    also_round_ids = fields.List(StrictInteger(validate=validate.Range(min=1)), load_default=list,
+                                 validate=validate.Length(max=9), metadata={
+        "description": "further rounds of the campaign the same slips cover (a meeting that votes in two "
+                       "rounds at once: one scan opens them one after the other, each cast on its own); "
+                       "not for paper ballots"})
+
+    @validates_schema
+    def rounds_are_distinct(self, data, **_):
+        also = data.get("also_round_ids") or []
+        if len(set(also)) != len(also):
+            raise ValidationError("each round once", "also_round_ids")
+
     @validates_schema
     def images_are_single(self, data, **_):
         if data.get("layout") in ("png", "svg") and data.get("size") != 1:
@@ -59,6 +71,8 @@ class BatchOut(Schema):
     created_by = CleanString()
     created_at = fields.DateTime()
     voided_at = fields.DateTime(allow_none=True)
+    joint_of = fields.Integer(allow_none=True, metadata={
+        "description": "the batch whose slips these are too (one slip, several rounds), or null"})
 
 
 class VoidCodeOut(Schema):
