@@ -9,46 +9,9 @@ import re
 import pytest
 
 from ballots.tokens import grouped, token_hash
-from tests.helpers import ctid_order, decode_pdf, kendall_tau, token_of
+from tests.helpers import ctid_order, decode_pdf, errors_of, kendall_tau, token_of
 
 N = 30  # voters a group in the anonymity test: enough for the rank statistics
-
-
-@pytest.fixture
-def two_rounds(client, organiser_key):
-    """An announced campaign with a 测评 round and a 推荐 round, two groups; scores carry a voter's
-    number so that a test knows whose ballot a row is."""
-    def api(path, body, method="post"):
-        r = getattr(client, method)(f"/api/v1/campaigns{path}", json=body, headers=organiser_key)
-        assert r.status_code in (200, 201), r.get_json()
-        return r.get_json()
-    cid = api("", {"title": "2026 年度民主评议"})["id"]
-    groups = [api(f"/{cid}/groups", {"name": n, "weight": w})["id"] for n, w in (("教师", 0.5), ("学生", 0.5))]
-    people = [api(f"/{cid}/subjects", {"name": n, "kind": "person", "category": "党员"})["id"]
-              for n in ("王丽华", "李建国")]
-    rounds, sections = [], []
-    for title, kind in (("民主测评", "evaluation"), ("优秀党员推荐", "recommendation")):
-        rid = api(f"/{cid}/rounds", {"title": title, "kind": kind})["id"]
-        sections.append(api(f"/{cid}/sections", {"round_id": rid, "type": "score", "title": f"{title}打分",
-                                                 "subject_ids": people})["id"])
-        rounds.append(rid)
-    students_only = api(f"/{cid}/rounds", {"title": "学生专项", "kind": "evaluation"})["id"]
-    api(f"/{cid}/sections", {"round_id": students_only, "type": "score", "title": "学生打分", "subject_ids": people,
-                             "group_ids": [groups[1]]})
-    api(f"/{cid}/transitions", {"to": "announced"})
-
-    def issue(size, group=0, also=True, layout="slips-3x6", first=0):
-        body = {"round_id": rounds[first], "group_id": groups[group], "size": size, "layout": layout,
-                "also_round_ids": [r for r in rounds if r != rounds[first]] if also else []}  # the first two rounds
-        return client.post(f"/api/v1/campaigns/{cid}/batches", json=body, headers=organiser_key)
-
-    def answers(round_index, voter):
-        return {str(sections[round_index]): {str(people[0]): voter, str(people[1]): 100 - voter}}
-
-    return type("TwoRounds", (), {"id": cid, "rounds": rounds, "groups": groups, "sections": sections,
-                                  "students_only": students_only,
-                                  "people": people, "issue": staticmethod(issue),
-                                  "answers": staticmethod(answers), "api": staticmethod(api)})
 
 
 def _slips(campaign, tmp_path, app, size, **kw) -> tuple[list[str], int]:
@@ -248,3 +211,24 @@ def test_a_slips_rounds_are_joined_in_the_database_no_better_than_two_slips(clie
         assert len({r["xmin"] for r in first.values()}) == 1  # one mixing transaction a round and group
         tau, same = _rank_correlation(_order_of_voters(conn, r1, gid, voter_of), _order_of_voters(conn, r2, gid, voter_of))
         assert abs(tau) <= 0.75 and same <= 8, ("ballot rows", group, tau, same)
+
+
+def test_the_campaign_page_issues_a_slip_of_two_rounds_and_refuses_paper_in_chinese(
+        client, two_rounds, make_user, login, conn):
+    """The 选票发放 form: the first round ticked again is ignored; a paper ballot cannot carry two."""
+    page_user = login(make_user("organiser", username="zuzhibu"))
+    page = client.get(f"/admin/campaigns/{two_rounds.id}").get_data(as_text=True)
+    assert 'id="also-rounds"' in page and "同一张选票还包含" in page
+    form = {"csrf_token": page_user, "_form": "issue-batch", "round_id": str(two_rounds.rounds[0]),
+            "group_id": str(two_rounds.groups[0]), "size": "2", "layout": "slips-2x4", "label": "党员大会",
+            "also_round_ids": [str(two_rounds.rounds[0]), str(two_rounds.rounds[1])]}
+    r = client.post(f"/admin/campaigns/{two_rounds.id}/batches", data=form)
+    assert r.status_code == 201 and r.mimetype == "application/pdf"
+    with conn.cursor() as cur:
+        cur.execute("SELECT round_id, joint_of FROM batches WHERE campaign_id = %s ORDER BY id", (two_rounds.id,))
+        rows = cur.fetchall()
+    assert [x["round_id"] for x in rows] == two_rounds.rounds[:2] and rows[1]["joint_of"] is not None
+    r = client.post(f"/admin/campaigns/{two_rounds.id}/batches", data={**form, "layout": "paper"})
+    assert r.status_code == 422
+    box = errors_of(r.get_data(as_text=True), "issue-batch")
+    assert "同一张选票还包含：纸质选票只能印一轮的表格" in box, box
