@@ -9,7 +9,7 @@ from psycopg2.extras import Json
 from ballots.lifecycle import ENTERED_AT
 
 _CAMPAIGN_COLS = ("id, title, description, state, rules, created_by, created_at, updated_at, state_changed_at, "
-                  "announced_at, opened_at, closed_at, published_at, archived_at")
+                  "announced_at, opened_at, closed_at, published_at, archived_at, projector_results")
 
 # The parts of a campaign's definition, with the columns a caller may write.
 PARTS = {

@@ -120,6 +120,8 @@ MESSAGES = [
      "只有在“已公告”或“投票中”时才能发放或作废选票；活动当前为「{state}」"),
     (r"ballots can be voided only while the campaign is announced or open; it is (?P<state>\w+)",
      "只有在“已公告”或“投票中”时才能发放或作废选票；活动当前为「{state}」"),
+    (r"results are counted once voting has closed; the campaign is (?P<state>\w+)",
+     "投票结束后才能计票和公布结果；活动当前为「{state}」"),
     (r"scores are entered while voting is open or closed; the campaign is (?P<state>\w+)",
      "只有在投票中或投票结束后才能录入评分；活动当前为「{state}」"),
     (r"objections are answered while the list is published; the campaign is (?P<state>\w+)",
@@ -256,6 +258,7 @@ EVENTS = {
     "webhook.created": "添加事件订阅（{host}）", "webhook.deleted": "删除事件订阅（{host}）",
     "webhook.enabled": "启用事件订阅", "webhook.disabled": "停用事件订阅",
     "embed.origin_added": "允许网站 {origin} 嵌入页面", "embed.origin_removed": "不再允许网站 {origin} 嵌入页面",
+    "projector.results_shown": "在投影上当场公布计票结果", "projector.results_hidden": "投影改回显示参评情况",
     "webhook.redelivered": "重新投递一条订阅消息", "webhook.test_sent": "发送订阅测试事件",
 }
 OBJECTION_LABELS = {"open": "待处理", "verified": "已核实", "rejected": "不成立"}
