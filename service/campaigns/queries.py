@@ -145,6 +145,16 @@ def existing_ids(cur, table, campaign_id, ids):
     return {r["id"] for r in cur.fetchall()}
 
 
+def set_positions(cur, table, campaign_id, ids):
+    """Number the parts 0, 1, … in the order of `ids`."""
+    cur.execute(
+        sql.SQL("""UPDATE {t} AS p SET position = o.n - 1
+                   FROM unnest(%s::bigint[]) WITH ORDINALITY AS o(id, n)
+                   WHERE p.campaign_id = %s AND p.id = o.id""").format(t=sql.Identifier(table)),
+        (list(ids), campaign_id),
+    )
+
+
 def touch_campaign(cur, campaign_id):
     cur.execute("UPDATE campaigns SET updated_at = now() WHERE id = %s", (campaign_id,))
 

@@ -218,6 +218,20 @@ class SectionIn(Schema):
         return data
 
 
+class FromTemplateIn(Schema):
+    template = CleanString(required=True, validate=validate.Regexp(r"^[a-z0-9][a-z0-9-]{0,49}$"),
+                           metadata={"description": "a template's key (GET /campaign-templates)"})
+    title = CleanString(validate=validate.Length(min=1, max=200), metadata={"description": "default: the template's"})
+
+
+class CopyIn(Schema):
+    title = CleanString(validate=validate.Length(min=1, max=200), metadata={"description": "default: the title + （副本）"})
+
+
+class MoveIn(Schema):
+    direction = CleanString(required=True, validate=validate.OneOf(["up", "down"]))
+
+
 class TransitionIn(Schema):
     to = CleanString(required=True, validate=validate.OneOf(
         ["announced", "open", "closed", "published", "archived"]))
@@ -275,6 +289,15 @@ class CampaignDetailOut(CampaignOut):
 class ImportReport(Schema):
     imported = fields.Integer()
     subjects = fields.List(fields.Nested(SubjectOut))
+
+
+class TemplateOut(Schema):
+    key = CleanString()
+    name = CleanString()
+    summary = CleanString()
+    title = CleanString(metadata={"description": "the title a campaign made from it starts with"})
+    groups = fields.List(CleanString())
+    rounds = fields.List(fields.Dict(), metadata={"description": "each round's title and its sections' titles"})
 
 
 class EventOut(Schema):
