@@ -21,6 +21,24 @@ def _drop_none(d):
     return {k: v for k, v in d.items() if v is not None}
 
 
+def scale_lines(options) -> str:
+    """A scale of one's own as the section form's text shows it: a line an option, 名称 分值 +/-."""
+    marks = {True: " +", False: " -", None: ""}
+    return "\n".join(f"{o['label']}" + (f" {o['points']:g}" if o["points"] is not None else "")
+                     + marks[o.get("favourable")] for o in options or [])
+
+
+def _scale_options(text):
+    """The lines of scale_lines back into options (a bad number stays text, for the schema to refuse)."""
+    out = []
+    for line in _lines(text):
+        label, *rest = line.split()
+        favourable = {"+": True, "-": False}.get(rest[-1]) if rest and rest[-1] in "+-" else None
+        points = rest[0] if rest and rest[0] not in "+-" else None
+        out.append({"label": label, "points": number(points) if points is not None else None, "favourable": favourable})
+    return out
+
+
 def campaign_form(form, with_rules):
     data = {"title": form.get("title", "").strip(), "description": form.get("description", "").strip()}
     if with_rules:
@@ -82,6 +100,8 @@ def section_form(form):
         config["rank_by"] = form.get("rank_by") or None  # empty: the scale's usual key
     if kind == "rating":
         config["scale"] = form.get("scale", "satisfaction")
+        if form.get("options", "").strip():
+            config["options"] = _scale_options(form.get("options"))
         config["criteria"] = _lines(form.get("criteria"))
         cap = number(form.get("cap_share"))
         if cap is not None and form.get("cap_option"):

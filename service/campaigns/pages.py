@@ -166,35 +166,6 @@ def add_part(campaign_id, part):
     return redirect(detail_url(campaign_id) + f"#{part}")
 
 
-_SAVED = {"groups": "已修改参评群体", "subjects": "已修改被测评对象", "rounds": "已修改轮次", "sections": "已修改题目"}
-
-
-@bp.post("/campaigns/<int:campaign_id>/<any(groups, subjects, rounds, sections):part>/<int:part_id>/edit")
-@page(CAMPAIGNS_WRITE)
-@form_action(detail_url, render=again)
-def edit_part(campaign_id, part, part_id):
-    schema, parse = _FORMS[part]
-    data = schema().load(parse(request.form))
-    if "position" not in request.form:
-        data.pop("position", None)  # the edit form leaves the place as it is (move it with the arrows)
-    with db.transaction() as cur:
-        ops.update_part(cur, g.user, PARTS[part], campaign_id, part_id, data)
-    flash(_SAVED[part], "info")
-    return redirect(detail_url(campaign_id) + f"#{part[:-1]}-{part_id}")
-
-
-@bp.post("/campaigns/<int:campaign_id>/<any(groups, subjects, rounds, sections):part>/<int:part_id>/move")
-@page(CAMPAIGNS_WRITE)
-@form_action(detail_url, render=again)
-def move_part(campaign_id, part, part_id):
-    direction = request.form.get("direction", "")
-    if direction not in ("up", "down"):
-        raise Invalid("请选择上移或下移", {"fields": {"direction": ["请选择上移或下移"]}})
-    with db.transaction() as cur:
-        ops.move_part(cur, g.user, PARTS[part], campaign_id, part_id, direction)
-    return redirect(detail_url(campaign_id) + f"#{part[:-1]}-{part_id}")
-
-
 @bp.post("/campaigns/<int:campaign_id>/<any(groups, subjects, rounds, sections):part>/<int:part_id>/delete")
 @page(CAMPAIGNS_WRITE)
 @form_action(detail_url, render=again)

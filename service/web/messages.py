@@ -88,6 +88,7 @@ MESSAGES = [
     (r"a (?P<p>\S+) with the same name already exists", "已存在同名的{p}"),
     (r"no such API key", "找不到该 API 密钥"),
     (r"no such campaign", "找不到该测评活动"),
+    (r"no such round or voter group in this campaign", "本活动中找不到该轮次或参评群体"),
     (r"no such (?P<p>\S+) in this campaign", "本活动中找不到该{p}"),
     (r"no such batch in this campaign", "本活动中找不到该批次"),
     (r"no such objection in this campaign", "本活动中找不到该异议"),
