@@ -144,3 +144,27 @@ def test_the_example_in_docs_templates_md_is_a_valid_template(tmp_path, client, 
     c = client.get(f"/api/v1/campaigns/{cid}", headers=organiser_key).json
     students = next(g["id"] for g in c["groups"] if g["name"] == "学生")
     assert c["rounds"][0]["sections"][1]["group_ids"] == [students] and c["readiness"] == []
+
+
+def test_the_list_page_makes_copies_and_drafts_from_templates(client, organiser_key, make_campaign, make_user, login,
+                                                               fingerprint):
+    cid = make_campaign()
+    token = login(make_user("organiser"))
+    page = client.get("/admin/").get_data(as_text=True)
+    assert all(t["name"] in page for t in copies.templates()) and 'id="copy-campaign"' in page
+    before = fingerprint()
+    r = client.post("/admin/campaigns/from-template", data={"csrf_token": token, "_form": "from-template"})
+    assert r.status_code == 422 and "未能保存" in r.get_data(as_text=True)
+    r = client.post("/admin/campaigns/copy", data={"csrf_token": token, "_form": "copy-campaign", "source": "x"})
+    assert r.status_code == 422 and "请选择要复制的测评活动" in r.get_data(as_text=True)
+    assert fingerprint() == before
+    r = client.post("/admin/campaigns/copy", data={"csrf_token": token, "_form": "copy-campaign", "source": str(cid)})
+    assert r.status_code == 302
+    new = int(r.headers["Location"].rsplit("/", 1)[1])
+    html = client.get(f"/admin/campaigns/{new}").get_data(as_text=True)
+    assert "复制测评活动「2026 年度优秀党员评选」，创建「2026 年度优秀党员评选（副本）」" in html
+    r = client.post("/admin/campaigns/from-template", data={"csrf_token": token, "_form": "from-template",
+                                                           "template": "party-organisations", "title": ""})
+    new = int(r.headers["Location"].rsplit("/", 1)[1])
+    html = client.get(f"/admin/campaigns/{new}").get_data(as_text=True)
+    assert "按模板「先进基层党组织评议」创建测评活动「年度先进基层党组织评议」" in html
