@@ -184,3 +184,17 @@ def test_the_draft_pages_want_a_sign_in(client, make_campaign, path):
     method = client.post if path.endswith("move") else client.get
     r = method(f"/admin/campaigns/{cid}/{path}")
     assert r.status_code in (302, 400, 403)
+
+
+def test_a_part_added_goes_last_and_a_replaced_one_keeps_its_place(client, organiser_key, make_campaign):
+    cid = make_campaign()
+    subjects = _definition(client, organiser_key, cid)["subjects"]
+    assert _move(client, organiser_key, cid, "subjects", subjects[3]["id"], "up").status_code == 200
+    added = client.post(f"/api/v1/campaigns/{cid}/subjects", json={"name": "赵静", "kind": "person"},
+                        headers=organiser_key).json
+    assert added["position"] == 4
+    moved = subjects[3]
+    r = client.put(f"/api/v1/campaigns/{cid}/subjects/{moved['id']}", headers=organiser_key, json={
+        "name": "刘洋", "kind": "person", "category": "教职工优秀党员", "unit": "护理系"})
+    assert r.status_code == 200 and r.json["position"] == 2 and r.json["unit"] == "护理系"
+    assert [s["name"] for s in _definition(client, organiser_key, cid)["subjects"]] == ["王丽华", "李建国", "刘洋", "张敏", "赵静"]

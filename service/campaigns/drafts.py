@@ -51,9 +51,7 @@ def edit_page(campaign_id, part, part_id):
 @form_action(detail_url, render=edit_page)
 def edit_part(campaign_id, part, part_id):
     schema, parse = _FORMS[part]
-    data = schema().load(parse(request.form))
-    if "position" not in request.form:
-        data.pop("position", None)  # the edit form leaves the place as it is (the arrows move it)
+    data = schema().load(parse(request.form))  # no position: the place stays (the arrows move it)
     with db.transaction() as cur:
         ops.update_part(cur, g.user, PARTS[part], campaign_id, part_id, data)
     flash(_SAVED[part], "info")

@@ -127,6 +127,7 @@ def section_form(form):
                                  "min_count": number(form.get("floor_min_count"), integer=True)}]
     elif kind == "text":
         config["max_length"] = number(form.get("max_length"), integer=True) or 500
+    position = number(form.get("position"), integer=True)
     return {
         "round_id": number(form.get("round_id"), integer=True),
         "type": kind,
@@ -134,5 +135,4 @@ def section_form(form):
         "config": _drop_none(config) if kind != "score" else config,
         "subject_ids": _ids(form, "subject_ids"),
         "group_ids": _ids(form, "group_ids"),
-        "position": number(form.get("position"), integer=True) or 0,
-    }
+    } | ({"position": position} if position is not None else {})

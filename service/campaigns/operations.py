@@ -128,6 +128,8 @@ def _unique_violation(table, exc):
 def add_part(cur, principal, table, campaign_id, data):
     editable_campaign(cur, campaign_id)
     _check_references(cur, campaign_id, data)
+    if "position" not in data:  # after the last (of its round, for a section)
+        data = {**data, "position": q.next_position(cur, table, campaign_id, data.get("round_id"))}
     try:
         with q.savepoint(cur):
             row = q.insert_part(cur, table, campaign_id, data)

@@ -145,6 +145,14 @@ def existing_ids(cur, table, campaign_id, ids):
     return {r["id"] for r in cur.fetchall()}
 
 
+def next_position(cur, table, campaign_id, round_id=None):
+    """The place after the last part (a section: the last of its round)."""
+    where = sql.SQL(" AND round_id = %s") if table == "sections" else sql.SQL("")
+    cur.execute(sql.SQL("SELECT coalesce(max(position) + 1, 0) AS n FROM {t} WHERE campaign_id = %s{w}").format(
+        t=sql.Identifier(table), w=where), (campaign_id, round_id) if table == "sections" else (campaign_id,))
+    return cur.fetchone()["n"]
+
+
 def set_positions(cur, table, campaign_id, ids):
     """Number the parts 0, 1, … in the order of `ids`."""
     cur.execute(

@@ -91,12 +91,15 @@ class CampaignPatch(Schema):
     rules = fields.Nested(RulesSchema)
 
 
+AFTER_THE_LAST = {"description": "the place in the list; left out: after the last when added, unchanged when replaced"}
+
+
 class GroupIn(Schema):
     name = Text(50, required=True, min_len=1)
     weight = StrictFloat(required=True, validate=validate.Range(min=0, max=1000))
     criteria = Text(2000, metadata={"description": "this group's criteria, e.g. 比教学看师德、比科研看成果"})
     eligible = StrictInteger(allow_none=True, load_default=None, validate=validate.Range(min=0, max=10_000_000))
-    position = StrictInteger(load_default=0, validate=validate.Range(min=0, max=100000))
+    position = StrictInteger(validate=validate.Range(min=0, max=100000), metadata=AFTER_THE_LAST)
 
 
 class SubjectIn(Schema):
@@ -105,13 +108,13 @@ class SubjectIn(Schema):
     category = Text(50)
     unit = Text(100)
     commitment = Text(2000, metadata={"description": "public commitment (公开承诺) shown on the ballot"})
-    position = StrictInteger(load_default=0, validate=validate.Range(min=0, max=100000))
+    position = StrictInteger(validate=validate.Range(min=0, max=100000), metadata=AFTER_THE_LAST)
 
 
 class RoundIn(Schema):
     title = Text(100, required=True, min_len=1)
     kind = CleanString(required=True, validate=validate.OneOf(["evaluation", "recommendation"]))
-    position = StrictInteger(load_default=0, validate=validate.Range(min=0, max=1000))
+    position = StrictInteger(validate=validate.Range(min=0, max=1000), metadata=AFTER_THE_LAST)
 
 
 # --- section configurations, one per type ------------------------------------------------
@@ -202,7 +205,7 @@ class SectionIn(Schema):
         "description": "depends on type: see RatingConfig, ChooseConfig, ApproveConfig, ScoreConfig, TextConfig"})
     subject_ids = Ids(load_default=None)
     group_ids = Ids(load_default=None)
-    position = StrictInteger(load_default=0, validate=validate.Range(min=0, max=1000))
+    position = StrictInteger(validate=validate.Range(min=0, max=1000), metadata=AFTER_THE_LAST)
 
     @post_load
     def load_config(self, data, **_):
