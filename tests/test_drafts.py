@@ -197,4 +197,5 @@ def test_a_part_added_goes_last_and_a_replaced_one_keeps_its_place(client, organ
     r = client.put(f"/api/v1/campaigns/{cid}/subjects/{moved['id']}", headers=organiser_key, json={
         "name": "刘洋", "kind": "person", "category": "教职工优秀党员", "unit": "护理系"})
     assert r.status_code == 200 and r.json["position"] == 2 and r.json["unit"] == "护理系"
-    assert [s["name"] for s in _definition(client, organiser_key, cid)["subjects"]] == ["王丽华", "李建国", "刘洋", "张敏", "赵静"]
+    names = [s["name"] for s in _definition(client, organiser_key, cid)["subjects"]]
+    assert names == ["王丽华", "李建国", "刘洋", "张敏", "赵静"]
