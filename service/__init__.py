@@ -65,7 +65,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 # The features: importing a feature's `api` registers its routes on service.core.api's blueprint;
 # its page modules each carry a blueprint (several may share service.web.admin).
 FEATURES = ("accounts", "campaigns", "issuance", "voting", "results", "publication", "audit", "webhooks", "embeds")
-PAGES = ("accounts.signin", "accounts.pages", "campaigns.pages", "issuance.pages", "voting.pages",
+PAGES = ("accounts.signin", "accounts.pages", "campaigns.pages", "campaigns.drafts", "issuance.pages", "voting.pages",
          "results.pages", "publication.pages", "publication.calendar_pages", "publication.public", "audit.pages",
          "webhooks.pages", "embeds.pages", "embeds.widgets")
 

@@ -21,6 +21,24 @@ def _drop_none(d):
     return {k: v for k, v in d.items() if v is not None}
 
 
+def scale_lines(options) -> str:
+    """A scale of one's own as the section form's text shows it: a line an option, 名称 分值 +/-."""
+    marks = {True: " +", False: " -", None: ""}
+    return "\n".join(f"{o['label']}" + (f" {o['points']:g}" if o["points"] is not None else "")
+                     + marks[o.get("favourable")] for o in options or [])
+
+
+def _scale_options(text):
+    """The lines of scale_lines back into options (a bad number stays text, for the schema to refuse)."""
+    out = []
+    for line in _lines(text):
+        label, *rest = line.split()
+        favourable = {"+": True, "-": False}.get(rest[-1]) if rest and rest[-1] in "+-" else None
+        points = rest[0] if rest and rest[0] not in "+-" else None
+        out.append({"label": label, "points": number(points) if points is not None else None, "favourable": favourable})
+    return out
+
+
 def campaign_form(form, with_rules):
     data = {"title": form.get("title", "").strip(), "description": form.get("description", "").strip()}
     if with_rules:
@@ -82,6 +100,8 @@ def section_form(form):
         config["rank_by"] = form.get("rank_by") or None  # empty: the scale's usual key
     if kind == "rating":
         config["scale"] = form.get("scale", "satisfaction")
+        if form.get("options", "").strip():
+            config["options"] = _scale_options(form.get("options"))
         config["criteria"] = _lines(form.get("criteria"))
         cap = number(form.get("cap_share"))
         if cap is not None and form.get("cap_option"):
@@ -107,6 +127,7 @@ def section_form(form):
                                  "min_count": number(form.get("floor_min_count"), integer=True)}]
     elif kind == "text":
         config["max_length"] = number(form.get("max_length"), integer=True) or 500
+    position = number(form.get("position"), integer=True)
     return {
         "round_id": number(form.get("round_id"), integer=True),
         "type": kind,
@@ -114,5 +135,4 @@ def section_form(form):
         "config": _drop_none(config) if kind != "score" else config,
         "subject_ids": _ids(form, "subject_ids"),
         "group_ids": _ids(form, "group_ids"),
-        "position": number(form.get("position"), integer=True) or 0,
-    }
+    } | ({"position": position} if position is not None else {})

@@ -145,6 +145,24 @@ def existing_ids(cur, table, campaign_id, ids):
     return {r["id"] for r in cur.fetchall()}
 
 
+def next_position(cur, table, campaign_id, round_id=None):
+    """The place after the last part (a section: the last of its round)."""
+    where = sql.SQL(" AND round_id = %s") if table == "sections" else sql.SQL("")
+    cur.execute(sql.SQL("SELECT coalesce(max(position) + 1, 0) AS n FROM {t} WHERE campaign_id = %s{w}").format(
+        t=sql.Identifier(table), w=where), (campaign_id, round_id) if table == "sections" else (campaign_id,))
+    return cur.fetchone()["n"]
+
+
+def set_positions(cur, table, campaign_id, ids):
+    """Number the parts 0, 1, … in the order of `ids`."""
+    cur.execute(
+        sql.SQL("""UPDATE {t} AS p SET position = o.n - 1
+                   FROM unnest(%s::bigint[]) WITH ORDINALITY AS o(id, n)
+                   WHERE p.campaign_id = %s AND p.id = o.id""").format(t=sql.Identifier(table)),
+        (list(ids), campaign_id),
+    )
+
+
 def touch_campaign(cur, campaign_id):
     cur.execute("UPDATE campaigns SET updated_at = now() WHERE id = %s", (campaign_id,))
 

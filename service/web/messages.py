@@ -95,6 +95,7 @@ MESSAGES = [
     (r"a (?P<p>\S+) with the same name already exists", "已存在同名的{p}"),
     (r"no such API key", "找不到该 API 密钥"),
     (r"no such campaign", "找不到该测评活动"),
+    (r"no such round or voter group in this campaign", "本活动中找不到该轮次或参评群体"),
     (r"no such (?P<p>\S+) in this campaign", "本活动中找不到该{p}"),
     (r"no such batch in this campaign", "本活动中找不到该批次"),
     (r"no such objection in this campaign", "本活动中找不到该异议"),
@@ -241,6 +242,8 @@ EVENTS = {
     "subject.added": "添加被测评对象", "subject.updated": "修改被测评对象", "subject.deleted": "删除被测评对象",
     "round.added": "添加轮次", "round.updated": "修改轮次", "round.deleted": "删除轮次",
     "section.added": "添加题目", "section.updated": "修改题目", "section.deleted": "删除题目",
+    "group.moved": "调整参评群体的顺序", "subject.moved": "调整被测评对象的顺序", "round.moved": "调整轮次的顺序",
+    "section.moved": "调整题目的顺序",
     "subjects.imported": "导入 {count} 个被测评对象",
     "batch.issued": "生成第 {batch_id} 批选票（{size} 张）", "batch.printed": "打印第 {batch_id} 批选票",
     "batch.print_interrupted": "第 {batch_id} 批选票下载中断（已生成 {printed} 张）",
@@ -261,6 +264,12 @@ EVENTS = {
     "projector.results_shown": "在投影上当场公布计票结果", "projector.results_hidden": "投影改回显示参评情况",
     "webhook.redelivered": "重新投递一条订阅消息", "webhook.test_sent": "发送订阅测试事件",
 }
+# An event whose details carry the key is told in these words instead (a campaign made from a
+# template or as a copy of another: service/campaigns/copies.py).
+EVENT_VARIANTS = {
+    ("campaign.created", "template"): "按模板「{template_name}」创建测评活动「{title}」",
+    ("campaign.created", "source_campaign_id"): "复制测评活动「{source_title}」，创建「{title}」",
+}
 OBJECTION_LABELS = {"open": "待处理", "verified": "已核实", "rejected": "不成立"}
 _DETAIL_WORDS = {"verified": "已核实", "rejected": "不成立", **STATE_LABELS}
 
@@ -268,5 +277,6 @@ _DETAIL_WORDS = {"verified": "已核实", "rejected": "不成立", **STATE_LABEL
 def event_text(event: dict) -> str:
     from service.web import actor_name
     details = {k: _DETAIL_WORDS.get(v, v) if isinstance(v, str) else v for k, v in (event.get("details") or {}).items()}
-    template = EVENTS.get(event["action"], "其他操作")
+    template = next((words for (action, key), words in EVENT_VARIANTS.items()
+                     if action == event["action"] and key in details), EVENTS.get(event["action"], "其他操作"))
     return f"{actor_name(event['actor'])}：{template.format_map(_Blanks(details))}"
