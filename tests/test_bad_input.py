@@ -67,7 +67,7 @@ VALID = {
 
 
 def wrong_value(field):
-    if isinstance(field, (fields.String, fields.Date)):
+    if isinstance(field, (fields.String, fields.Date, fields.DateTime)):
         return 12345
     if isinstance(field, (S.StrictInteger, S.StrictFloat)):
         return "12"

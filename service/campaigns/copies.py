@@ -113,8 +113,10 @@ def copy_campaign(cur, principal, source_id: int, title: str | None = None) -> d
     """A draft with the definition of campaign `source_id` (in whatever state it is)."""
     c = ops.definition(cur, source_id)
     campaign = {"title": title or f"{c['title']}（副本）"[:200], "description": c["description"], "rules": c["rules"]}
-    rounds = [{**r, "sections": [{**s, "subject_refs": s["subject_ids"], "group_refs": s["group_ids"]}
-                                 for s in r["sections"]]} for r in c["rounds"]]
+    # Not the rounds' times: a copy is next year's campaign, scheduled anew.
+    rounds = [{**{k: v for k, v in r.items() if k not in ("opens_at", "closes_at")},
+               "sections": [{**s, "subject_refs": s["subject_ids"], "group_refs": s["group_ids"]}
+                            for s in r["sections"]]} for r in c["rounds"]]
     groups = [{**g, "ref": g["id"]} for g in c["groups"]]
     subjects = [{**s, "ref": s["id"]} for s in c["subjects"]]
     return _build(cur, principal, campaign, groups, subjects, rounds,

@@ -5,7 +5,12 @@ bad number as text, so the schema reports it) and leave validation to the schema
 """
 from __future__ import annotations
 
-from service.web import number
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from flask import request
+
+from service.web import DEFAULT_ZONE, number
 
 
 def _lines(value):
@@ -88,7 +93,37 @@ def round_form(form):
         "title": form.get("title", "").strip(),
         "kind": form.get("kind", ""),
         "position": number(form.get("position"), integer=True),
+        "opens_at": _local_time(form.get("opens_at", "")),
+        "closes_at": _local_time(form.get("closes_at", "")),
     })
+
+
+def _local_time(text: str):
+    """A datetime-local field (2026-12-01T09:30, the campaign's own time: China's unless its rules
+    name another zone) as the API takes it, with its offset; blank → None (no time); anything
+    else goes to the schema as typed, for its error."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        naive = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    if naive.tzinfo is not None:
+        return text
+    return naive.replace(tzinfo=ZoneInfo(_campaign_zone())).isoformat()
+
+
+def _campaign_zone() -> str:
+    """The zone of the campaign the form is for (its rules.time_zone; China's by default)."""
+    from service.campaigns import operations as ops
+    from service.core import db
+    campaign_id = (request.view_args or {}).get("campaign_id")
+    if campaign_id is None:
+        return DEFAULT_ZONE
+    with db.transaction() as cur:
+        rules = ops.get_campaign(cur, campaign_id)["rules"]
+    return rules.get("time_zone") or DEFAULT_ZONE
 
 
 def section_form(form):

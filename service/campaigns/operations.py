@@ -39,6 +39,24 @@ def list_parts(cur, table, campaign_id):
     return q.list_parts(cur, table, campaign_id)
 
 
+def round_window(cur, round_id) -> tuple:
+    """(opens_at, closes_at) of a round, either None (scheduled voting, service/campaigns/schedule.py)."""
+    from service.campaigns import schedule
+    return schedule.window(cur, round_id)
+
+
+def schedule_now():
+    """The schedule's clock (tests move it)."""
+    from service.campaigns import schedule
+    return schedule.now()
+
+
+def window_refusal(opens_at, closes_at) -> str | None:
+    """'not_open' before a round's opening, 'closed' from its closing on, None between (now)."""
+    from service.campaigns import schedule
+    return schedule.refusal(opens_at, closes_at)
+
+
 def find_round(cur, round_id):
     """A round by its id alone (its campaign_id says whose), or None."""
     return q.get_part_any(cur, "rounds", round_id)

@@ -15,7 +15,7 @@ _CAMPAIGN_COLS = ("id, title, description, state, rules, created_by, created_at,
 PARTS = {
     "voter_groups": ("name", "weight", "criteria", "eligible", "position"),
     "subjects": ("name", "kind", "category", "unit", "commitment", "position"),
-    "rounds": ("title", "kind", "position"),
+    "rounds": ("title", "kind", "position", "opens_at", "closes_at"),
     "sections": ("round_id", "type", "title", "config", "subject_ids", "group_ids", "position"),
 }
 _ORDER = {

@@ -115,6 +115,17 @@ class RoundIn(Schema):
     title = Text(100, required=True, min_len=1)
     kind = CleanString(required=True, validate=validate.OneOf(["evaluation", "recommendation"]))
     position = StrictInteger(validate=validate.Range(min=0, max=1000), metadata=AFTER_THE_LAST)
+    opens_at = fields.AwareDateTime(allow_none=True, load_default=None, metadata={
+        "description": "when this round's voting opens (ISO 8601 with its offset): casts before it are refused, and "
+                       "an announced campaign opens by itself when its first round's time comes (docs/voting.md)"})
+    closes_at = fields.AwareDateTime(allow_none=True, load_default=None, metadata={
+        "description": "when this round's voting closes: casts from then on are refused; an open campaign closes by "
+                       "itself once every round's closing time has passed"})
+
+    @validates_schema
+    def closes_after_opening(self, data, **_):
+        if data.get("opens_at") and data.get("closes_at") and data["closes_at"] <= data["opens_at"]:
+            raise ValidationError("the closing time must come after the opening time", "closes_at")
 
 
 # --- section configurations, one per type ------------------------------------------------

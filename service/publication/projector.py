@@ -17,13 +17,33 @@ def view(cur, campaign_id) -> dict:
     """What the projector shows: turnout (groups that were issued nothing left out) and, when the
     organiser has switched it and voting has closed, each round's results."""
     t = results.turnout(cur, campaign_id)
+    at = camps.schedule_now()
     for rnd in t["rounds"]:
         rnd["groups"] = [g for g in rnd["groups"] if g["issued"] > 0]
+        rnd["time_left"] = time_left(t["state"], *camps.round_window(cur, rnd["id"]), at)
     t["rounds"] = [r for r in t["rounds"] if r["issued"] > 0] or t["rounds"]
     showing = lifecycle.allows("results", t["state"]) and q.shows_results(cur, campaign_id)
     t["mode"] = "results" if showing else "turnout"
     t["results"] = [results.round_results(cur, campaign_id, r["id"]) for r in t["rounds"]] if showing else []
     return t
+
+
+def time_left(state: str, opens_at, closes_at, at) -> str:
+    """The projector's countdown for a scheduled round: 距开始 before its opening, 距结束 while it
+    is open and before its closing; '' otherwise."""
+    if state == "announced" and opens_at is not None and at < opens_at:
+        return "距开始 " + _clock(opens_at - at)
+    if state == "open" and closes_at is not None and at < closes_at and (opens_at is None or at >= opens_at):
+        return "距结束 " + _clock(closes_at - at)
+    if state == "open" and opens_at is not None and at < opens_at:
+        return "距开始 " + _clock(opens_at - at)
+    return ""
+
+
+def _clock(delta) -> str:
+    seconds = max(int(delta.total_seconds()), 0)
+    h, rest = divmod(seconds, 3600)
+    return f"{h}:{rest // 60:02d}:{rest % 60:02d}" if h else f"{rest // 60}:{rest % 60:02d}"
 
 
 def switch(cur, principal, campaign_id, show: bool) -> bool:

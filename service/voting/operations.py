@@ -90,6 +90,23 @@ def verify(text: str) -> tuple[str, int]:
         raise BallotInvalid() from None
 
 
+def _in_window(cur, round_id) -> None:
+    """A round with an opening or closing time (service/campaigns/schedule.py) takes casts only
+    between them. Its times are fixed once tokens exist (only drafts are edited): kept per process."""
+    key = ("window", round_id)
+    with _FORMS_LOCK:
+        found = _FORMS.get(key)
+    if found is None:
+        found = _FORMS[key] = camps.round_window(cur, round_id)
+    if found == (None, None):
+        return
+    refused = camps.window_refusal(*found)
+    if refused == "not_open":
+        raise VotingNotOpen(details={"opens_at": found[0].isoformat()})
+    if refused == "closed":
+        raise VotingClosed(details={"state": "closed", "closes_at": found[1].isoformat()})
+
+
 def _closed_or_not_open(state):
     if state == "announced":
         return VotingNotOpen()
@@ -109,6 +126,7 @@ def _opened(cur, row):
     campaign = camps.get_campaign(cur, row["campaign_id"])
     if not lifecycle.allows("cast", campaign["state"]):
         raise _closed_or_not_open(campaign["state"])
+    _in_window(cur, row["round_id"])
     rnd = camps.get_part(cur, "rounds", campaign["id"], row["round_id"])
     group = camps.get_part(cur, "voter_groups", campaign["id"], row["group_id"])
     return campaign, rnd, group, ballot_form(cur, campaign["id"], row["round_id"], row["group_id"])
@@ -152,6 +170,7 @@ def cast(cur, token: str, answers, ballot_id: str | None = None) -> dict:
     the receipt before the response; the server draws one when it is None."""
     digest = tk.token_hash(token)
     campaign_id, sections = uniform_form(cur, tk.round_of(token))
+    _in_window(cur, tk.round_of(token))
     clean = None
     if sections is not None:
         clean, problems = forms.validate(sections, answers)

@@ -18,7 +18,7 @@
       document.getElementById("state").textContent = labels[t.state] || t.state;
       t.rounds.forEach(function (rnd) {
         set("r" + rnd.id + "-cast", rnd.cast); set("r" + rnd.id + "-issued", rnd.issued);
-        set("r" + rnd.id + "-rate", rnd.rate_text);
+        set("r" + rnd.id + "-rate", rnd.rate_text); set("r" + rnd.id + "-left", rnd.time_left);
         rnd.groups.forEach(function (g) {
           set("r" + rnd.id + "-g" + g.id + "-issued", g.issued); set("r" + rnd.id + "-g" + g.id + "-cast", g.cast);
           set("r" + rnd.id + "-g" + g.id + "-rate", g.rate_text);
