@@ -4,6 +4,8 @@ add a name here only with its reason."""
 SECTION_TYPES  # noqa
 RANK_KEYS  # noqa
 # Attributes set for a library, which reads them itself.
+Meta  # noqa (marshmallow reads a schema's Meta: the template schemas of campaigns/copies.py)
+_.exclude  # marshmallow's Meta.exclude
 _.autocommit  # psycopg2 connections
 _.ensure_ascii, _.sort_keys  # Flask's JSON provider
 _.session_interface  # Flask

@@ -99,6 +99,7 @@ PLUMBING_REACHES = {
     ("service.core.api", "service.accounts.auth"): "the route guard checks the principal's permissions",
     ("service.core.openapi", "service.accounts.auth"): "the document names each operation's permission and the key scopes",
     ("service.core.server", "service.voting.mixer"): "each worker starts the mixing thread after the fork",
+    ("service.core.server", "service.campaigns.schedule"): "each worker starts the schedule thread after the fork",
     ("service.core.cli", "service.accounts.schemas"): "create-user validates as the API does",
     ("service.core.cli", "service.accounts.operations"): "create-user, reset-password",
     ("service.core.cli", "service.accounts.commands"): "the api-keys command group (and create-api-key)",

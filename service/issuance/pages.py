@@ -34,6 +34,9 @@ def issue(campaign_id):
         "label": request.form.get("label", "").strip(),
         "layout": request.form.get("layout", "slips-2x4"),
         "understood": request.form.get("understood") == "1",
+        # The page lists every round; the first one ticked again is not a further round.
+        "also_round_ids": [number(v, integer=True) for v in request.form.getlist("also_round_ids")
+                           if v != request.form.get("round_id")],
     })
     with db.transaction() as cur:
         batch, minted, head = issuance.issue_batch(cur, g.user, campaign_id, data)

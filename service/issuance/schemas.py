@@ -24,9 +24,17 @@ class BatchIn(Schema):
         "description": "csv only: the sender understands that every row is a live ballot, that the file is kept "
                        "like printed slips and deleted after printing, and that it cannot be downloaded again"})
 
-    # When main's also_round_ids (one slip, several rounds) meets this branch: the CSV carries one
-    # round's codes, so a csv batch with further rounds must be refused here (or the CSV taught
-    # the joint rounds); see docs/issuance.md "The codes as CSV".
+    also_round_ids = fields.List(StrictInteger(validate=validate.Range(min=1)), load_default=list,
+                                 validate=validate.Length(max=9), metadata={
+        "description": "further rounds of the campaign the same slips cover (a meeting that votes in two "
+                       "rounds at once: one scan opens them one after the other, each cast on its own); "
+                       "not for paper ballots; a csv row is a slip, its 轮次 naming them all"})
+
+    @validates_schema
+    def rounds_are_distinct(self, data, **_):
+        also = data.get("also_round_ids") or []
+        if len(set(also)) != len(also):
+            raise ValidationError("each round once", "also_round_ids")
 
     @validates_schema
     def images_are_single(self, data, **_):
@@ -67,6 +75,8 @@ class BatchOut(Schema):
     created_by = CleanString()
     created_at = fields.DateTime()
     voided_at = fields.DateTime(allow_none=True)
+    joint_of = fields.Integer(allow_none=True, metadata={
+        "description": "the batch whose slips these are too (one slip, several rounds), or null"})
 
 
 class VoidCodeOut(Schema):
