@@ -30,6 +30,8 @@ MethodNotAllowed  # noqa
 # Click commands: run by name from the command line (`python -m service audit-key show|rotate`).
 show_cmd  # noqa
 rotate_cmd  # noqa
+# `python -m service api-keys list`.
+list_cmd  # noqa
 # The webhook worker's command, run by name (`python -m service worker`).
 worker_cmd  # noqa
 # http.server calls its handlers' methods by name (tests/test_webhooks.py's receiver, the embed test's portal).

@@ -21,7 +21,8 @@ from service.web import admin, form_action, messages, number, page, use_zone
 
 bp = admin  # the admin pages' blueprint (service.web): a campaign's own pages
 LAYOUT_LABELS = {"slips-2x4": "裁切票条 A4 每页 8 张", "slips-3x6": "裁切票条 A4 每页 18 张",
-                 "paper": "纸质选票（每票一整页）", "png": "单张二维码图片 PNG", "svg": "单张二维码图片 SVG"}
+                 "paper": "纸质选票（每票一整页）", "png": "单张二维码图片 PNG", "svg": "单张二维码图片 SVG",
+                 "csv": "票码 CSV（交印刷厂套打，不生成 PDF）"}
 PARTS = {"groups": "voter_groups", "subjects": "subjects", "rounds": "rounds", "sections": "sections"}
 
 

@@ -1,7 +1,9 @@
 """Issuing ballots: printed batches, voiding, and portal hand-out. None of these commits.
 
 Plain tokens exist only in memory: they are minted, their hashes stored, and they are
-handed to the PDF writer (or the portal) in the same request. Nothing stores or logs them.
+handed to the PDF writer (or the codes' CSV, or the portal) in the same request. Nothing stores
+or logs them, and nothing kept can make them again: a printed batch's codes exist only in the
+one response that carries them (docs/issuance.md).
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from service.core.errors import Invalid, NotFound, WrongState
 from service.core.event_queries import insert_event
 from service.core.keys import keys
 from service.issuance import queries as q
-from service.issuance.errors import AlreadyHandedOut, AlreadyVoided, NotVoidable
+from service.issuance.errors import AlreadyHandedOut, AlreadyVoided, CodesNotConfirmed, NotVoidable
 
 POOL_REFILL = 50
 
@@ -40,10 +42,13 @@ def _round_and_group(cur, campaign_id, round_id, group_id):
 
 
 def issue_batch(cur, principal, campaign_id, data):
-    """Mint a printed batch: store the hashes; return (batch, tokens, heading) for the PDF. With
-    also_round_ids the slips cover those rounds too (one scan, the rounds one after the other):
-    a batch row a round, the later ones joint_of the first, each round's tokens derived from the
-    slip's code (Minter.sibling) and stored sorted by hash in their own batch."""
+    """Mint a printed batch: store the hashes; return (batch, tokens, heading) for the file (the
+    PDF, the image, or the codes' CSV for a print shop, which only a ticked confirmation gets).
+    With also_round_ids the slips cover those rounds too (one scan, the rounds one after the
+    other): a batch row a round, the later ones joint_of the first, each round's tokens derived
+    from the slip's code (Minter.sibling) and stored sorted by hash in their own batch."""
+    if data["layout"] == "csv" and not data["understood"]:
+        raise CodesNotConfirmed()
     campaign = _campaign_accepting(cur, campaign_id, "issuing ballots")
     rnd, group = _round_and_group(cur, campaign_id, data["round_id"], data["group_id"])
     others = _joint_rounds(cur, campaign_id, rnd, group, data)
@@ -64,9 +69,15 @@ def issue_batch(cur, principal, campaign_id, data):
                       group["id"], b["id"])
         joint.append({"batch_id": b["id"], "round_id": other["id"]})
     details = {"batch_id": batch["id"], "round_id": rnd["id"], "group_id": group["id"],
-               "size": data["size"], "layout": data["layout"], "label": data["label"]}
+               "size": data["size"], "layout": data["layout"], "output": output_of(data["layout"]),
+               "label": data["label"]}
     insert_event(cur, principal.actor, "batch.issued", campaign_id, {**details, "joint": joint} if joint else details)
     return batch, minted, head
+
+
+def output_of(layout: str) -> str:
+    """The file a batch's response carries: pdf, png, svg, or csv (the codes, no PDF)."""
+    return layout if layout in ("png", "svg", "csv") else "pdf"
 
 
 def _joint_rounds(cur, campaign_id, rnd, group, data) -> list:
@@ -252,3 +263,4 @@ def unused_under_other_keys(cur, secret_key: str) -> int:
     """How many unused ballots of announced or open campaigns this SECRET_KEY would refuse."""
     from service.core.keys import key_id
     return q.unused_under_other_keys(cur, key_id(secret_key), sorted(lifecycle.ACTIONS["issue"]))
+

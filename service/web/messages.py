@@ -30,7 +30,8 @@ FIELD_LABELS = {
     "at_least": "高分线", "max_count": "高分线以上至多人数", "floors": "低分线", "below": "低分线",
     "min_count": "低分线以下至少人数", "display_name": "显示名称", "disabled": "停用", "to": "目标状态",
     "voter_ref": "用户标识", "token": "票码", "answers": "答案", "despite_open_objections": "仍要确定",
-    "rank_by": "排名依据", "points": "分值", "favourable": "是否好评", "rows": "", "fields": "",
+    "rank_by": "排名依据", "points": "分值", "favourable": "是否好评", "days": "有效天数",
+    "rate_per_minute": "每分钟请求上限", "rows": "", "fields": "",
 }
 
 # English message (a regular expression, matched whole) → Chinese; named groups carry over.
@@ -104,7 +105,7 @@ MESSAGES = [
     (r"no such resource", "找不到该项目"),
     (r"no such file", "找不到该文件"),
     (r"malformed Authorization header; send 'Bearer <API key>'", "Authorization 请求头格式不正确，应为 Bearer <API 密钥>"),
-    (r"unknown or revoked API key", "API 密钥无效或已吊销"),
+    (r"unknown or revoked API key", "API 密钥无效或已撤销"),
     (r"authentication required", "请先登录"),
     (r"the request body is not valid JSON", "请求内容不是有效的 JSON"),
     (r"the first row must hold the headings, with at least 名称 \(name\)", "首行须为表头，至少包含“名称”一列"),
@@ -249,6 +250,7 @@ EVENTS = {
     "subjects.imported": "导入 {count} 个被测评对象",
     "batch.issued": "生成第 {batch_id} 批选票（{size} 张）", "batch.printed": "打印第 {batch_id} 批选票",
     "batch.print_interrupted": "第 {batch_id} 批选票下载中断（已生成 {printed} 张）",
+    "batch.codes_downloaded": "下载第 {batch_id} 批票码 CSV（{count} 张，供印刷厂套打）",
     "batch.voided": "作废第 {batch_id} 批未使用的选票（{voided} 张）", "ballot.voided": "按票码作废一张选票（第 {batch_id} 批）",
     "score.entered": "录入评分", "results.exported": "导出计票结果（{format}）",
     "publication.published": "发布公示（{starts_on} 至 {ends_on}）", "publication.confirmed": "确定最终名单",
@@ -256,7 +258,7 @@ EVENTS = {
     "user.created": "创建用户 {username}", "user.updated": "修改用户 {username}", "user.login": "登录",
     "user.password_reset": "重置用户 {username} 的密码", "user.password_changed": "修改了自己的密码",
     "calendar.year_entered": "录入 {year} 年的法定节假日安排",
-    "api_key.created": "创建 API 密钥「{name}」", "api_key.revoked": "吊销 API 密钥「{name}」",
+    "api_key.created": "创建 API 密钥「{name}」", "api_key.revoked": "撤销 API 密钥「{name}」",
     "ballots.mixed": "混合写入 {count} 张选票（轮次 {round_id}，群体 {group_id}）",
     "handouts.counted": "统计门户发放的选票", "audit_key.rotated": "更换审计签名密钥", "bundle.downloaded": "下载审计包（轮次 {round_id}）", "verification.run": "在线核验（轮次 {round_id}）",
     "checkpoint.signed": "签署检查点（轮次 {round_id} 第 {number} 号，{ballots} 张选票）",
