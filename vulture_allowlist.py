@@ -4,6 +4,8 @@ add a name here only with its reason."""
 SECTION_TYPES  # noqa
 RANK_KEYS  # noqa
 # Attributes set for a library, which reads them itself.
+Meta  # noqa (marshmallow reads a schema's Meta: the template schemas of campaigns/copies.py)
+_.exclude  # marshmallow's Meta.exclude
 _.autocommit  # psycopg2 connections
 _.ensure_ascii, _.sort_keys  # Flask's JSON provider
 _.session_interface  # Flask
@@ -31,6 +33,8 @@ MethodNotAllowed  # noqa
 # Click commands: run by name from the command line (`python -m service audit-key show|rotate`).
 show_cmd  # noqa
 rotate_cmd  # noqa
+# `python -m service api-keys list`.
+list_cmd  # noqa
 # The webhook worker's command, run by name (`python -m service worker`).
 worker_cmd  # noqa
 # http.server calls its handlers' methods by name (tests/test_webhooks.py's receiver, the embed test's portal).

@@ -8,7 +8,6 @@ from . import slips
 from .linebreak import fit, wrap
 from .pdf import A4, Canvas, Writer, song_width
 from .slips import Heading
-from .tokens import grouped
 
 _DIGITS = "零一二三四五六七八九"
 
@@ -193,13 +192,13 @@ def paper(tokens, base_url, head, progress) -> Iterator[bytes]:
     total = len(forms)
     done = 0
     for token in tokens:
-        code = grouped(token)
+        url, code = slips.slip_face(base_url, token)
         for i, form in enumerate(forms):
             page = Canvas()
             page.form("T")
             xobjects = {"T": form}
             if i == 0:
-                image_id, _ = slips._qr_image(writer, base_url, token)
+                image_id, _ = slips._qr_image(writer, url)
                 xobjects["Q"] = image_id
                 side = slips.QR_SIDE["paper"]
                 page.image("Q", _RIGHT - side, _TOP - side, side)

@@ -42,8 +42,14 @@ def ballot_url(base_url: str, token: str) -> str:
     return f"{parts.scheme.upper()}://{parts.netloc.upper()}{parts.path.rstrip('/')}/B/{token}"
 
 
-def _qr_image(writer: Writer, base_url: str, token: str) -> tuple[int, int]:
-    m = qr.matrix(ballot_url(base_url, token), mask=0)
+def slip_face(base_url: str, token: str) -> tuple[str, str]:
+    """What a ballot prints of itself: the URL in its QR code and the typable code. The PDFs draw
+    these, and a batch's codes CSV (service/issuance/codes.py) carries the same two."""
+    return ballot_url(base_url, token), grouped(token)
+
+
+def _qr_image(writer: Writer, url: str) -> tuple[int, int]:
+    m = qr.matrix(url, mask=0)
     side = len(m) + 2 * QUIET
     return writer.image_1bit(qr.pack_rows(m, QUIET), side), side
 
@@ -134,13 +140,14 @@ def _slips(tokens, base_url, head, layout, progress) -> Iterator[bytes]:
         page = Canvas()
         xobjects = {"Cell": cell_id}
         for i, token in enumerate(batch):
+            url, code = slip_face(base_url, token)
             col, row = i % cols, i // cols
             ox, oy = margin_x + col * cw, page_h - margin_y - (row + 1) * ch
             page.ops.append(f"q 1 0 0 1 {ox:.2f} {oy:.2f} cm /Cell Do Q")
-            image_id, _side = _qr_image(writer, base_url, token)
+            image_id, _side = _qr_image(writer, url)
             xobjects[f"Q{i}"] = image_id
             page.image(f"Q{i}", ox + qx, oy + qy, qs)
-            page.text_centered(ox + code_x, oy + code_y, grouped(token), code_size, font="courier")
+            page.text_centered(ox + code_x, oy + code_y, code, code_size, font="courier")
         writer.page(page, xobjects)
         done += len(batch)
         batch.clear()

@@ -60,6 +60,7 @@ class Minter:
 
     def __init__(self, mac_key: bytes):
         self._key = mac_key
+        self._sibling_key = hmac.digest(mac_key, b"pingyi/slip-rounds", "sha256")
 
     def _mac(self, body: str) -> str:
         digest = hmac.digest(self._key, body.encode("ascii"), "sha256")
@@ -73,6 +74,16 @@ class Minter:
             raise ValueError("a token needs exactly 80 random bits")
         body = _b32(round_id, ROUND_CHARS) + _b32(int.from_bytes(random, "big"), RANDOM_CHARS)
         return body + self._mac(body)
+
+    def sibling(self, token: str, round_id: int) -> str:
+        """The token of another round on the same slip: a slip that covers several rounds of a
+        campaign carries one code, its first round's, and each further round's token is derived
+        from that whole code under a key of its own (so only someone holding the slip can work
+        it out, and a stored hash says nothing of its slip's other hashes)."""
+        if round_id == round_of(token):
+            return token
+        random = hmac.digest(self._sibling_key, f"{token}:{round_id}".encode("ascii"), "sha256")
+        return self.mint(round_id, random[:RANDOM_BYTES])
 
     def mint_many(self, round_id: int, n: int) -> list[str]:
         return [self.mint(round_id) for _ in range(n)]

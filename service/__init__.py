@@ -11,7 +11,7 @@ __version__ = "0.1.0"
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    from service.core import cli, csrf, db, embedded_pg, errors, health, redact
+    from service.core import api_docs, cli, csrf, db, embedded_pg, errors, health, redact
     from service.core.api import bp as api_bp
     from service.core.config import Settings
     from service.core.openapi import spec_bp
@@ -51,6 +51,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.register(app)
     app.register_blueprint(api_bp)
     app.register_blueprint(spec_bp)
+    app.register_blueprint(api_docs.bp)
     app.register_blueprint(health.bp)
     register_web(app, pages)
     app.teardown_appcontext(db.teardown)
@@ -64,7 +65,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 # The features: importing a feature's `api` registers its routes on service.core.api's blueprint;
 # its page modules each carry a blueprint (several may share service.web.admin).
 FEATURES = ("accounts", "campaigns", "issuance", "voting", "results", "publication", "audit", "webhooks", "embeds")
-PAGES = ("accounts.signin", "accounts.pages", "campaigns.pages", "issuance.pages", "voting.pages",
+PAGES = ("accounts.signin", "accounts.pages", "campaigns.pages", "campaigns.drafts", "issuance.pages", "voting.pages",
          "results.pages", "publication.pages", "publication.calendar_pages", "publication.public", "audit.pages",
          "webhooks.pages", "embeds.pages", "embeds.widgets")
 

@@ -162,11 +162,13 @@ def make_user(database):
 def make_key(database):
     from service.accounts.auth import new_api_key
 
-    def make(*scopes, name="test system"):
+    def make(*scopes, name="test system", rate_per_minute=100000):
+        """A key with a rate limit no test reaches unless it means to (tests/test_api_keys.py sets
+        its own): a property test's hundreds of requests a minute are not what it tests."""
         key, prefix, key_hash = new_api_key()
         with psycopg2.connect(database) as c, c.cursor() as cur:
-            cur.execute("INSERT INTO api_keys (name, prefix, key_hash, scopes) VALUES (%s, %s, %s, %s)",
-                        (name, prefix, key_hash, list(scopes)))
+            cur.execute("INSERT INTO api_keys (name, prefix, key_hash, scopes, rate_per_minute) VALUES (%s, %s, %s, %s, %s)",
+                        (name, prefix, key_hash, list(scopes), rate_per_minute))
         c.close()
         return {"Authorization": f"Bearer {key}"}
     return make
@@ -511,3 +513,41 @@ def mix(database, settings):
     def run(k=None):
         return mixer.run_once(database, settings.var_dir, k or 1, flush=k is None)
     return run
+
+
+@pytest.fixture
+def two_rounds(client, organiser_key):
+    """(tests/test_joint_slips.py and its browser test) An announced campaign with a 测评 round
+    and a 推荐 round, two groups; scores carry a voter's
+    number so that a test knows whose ballot a row is."""
+    def api(path, body, method="post"):
+        r = getattr(client, method)(f"/api/v1/campaigns{path}", json=body, headers=organiser_key)
+        assert r.status_code in (200, 201), r.get_json()
+        return r.get_json()
+    cid = api("", {"title": "2026 年度民主评议"})["id"]
+    groups = [api(f"/{cid}/groups", {"name": n, "weight": w})["id"] for n, w in (("教师", 0.5), ("学生", 0.5))]
+    people = [api(f"/{cid}/subjects", {"name": n, "kind": "person", "category": "党员"})["id"]
+              for n in ("王丽华", "李建国")]
+    rounds, sections = [], []
+    for title, kind in (("民主测评", "evaluation"), ("优秀党员推荐", "recommendation")):
+        rid = api(f"/{cid}/rounds", {"title": title, "kind": kind})["id"]
+        sections.append(api(f"/{cid}/sections", {"round_id": rid, "type": "score", "title": f"{title}打分",
+                                                 "subject_ids": people})["id"])
+        rounds.append(rid)
+    students_only = api(f"/{cid}/rounds", {"title": "学生专项", "kind": "evaluation"})["id"]
+    api(f"/{cid}/sections", {"round_id": students_only, "type": "score", "title": "学生打分", "subject_ids": people,
+                             "group_ids": [groups[1]]})
+    api(f"/{cid}/transitions", {"to": "announced"})
+
+    def issue(size, group=0, also=True, layout="slips-3x6", first=0):
+        body = {"round_id": rounds[first], "group_id": groups[group], "size": size, "layout": layout,
+                "also_round_ids": [r for r in rounds if r != rounds[first]] if also else []}  # the first two rounds
+        return client.post(f"/api/v1/campaigns/{cid}/batches", json=body, headers=organiser_key)
+
+    def answers(round_index, voter):
+        return {str(sections[round_index]): {str(people[0]): voter, str(people[1]): 100 - voter}}
+
+    return type("TwoRounds", (), {"id": cid, "rounds": rounds, "groups": groups, "sections": sections,
+                                  "students_only": students_only,
+                                  "people": people, "issue": staticmethod(issue),
+                                  "answers": staticmethod(answers), "api": staticmethod(api)})

@@ -561,3 +561,10 @@ def elections(draw):
                                              {"share": 0.6667, "base": "eligible"}]))}
     issued = {g: draw(st.sampled_from([0, 5, 20])) for g in ids}
     return sections, groups, ballots, rules, issued
+
+
+def errors_of(html: str, form_id: str) -> str:
+    """The text of the error box inside the form with this id ('' if none)."""
+    form = html.split(f'id="{form_id}"', 1)[1].split("</form>", 1)[0]
+    box = re.search(r'<div class="form-errors"[^>]*>(.*?)</div>', form, re.S)
+    return re.sub(r"<[^>]+>", " ", box.group(1)) if box else ""

@@ -39,7 +39,7 @@ def url_for(doc, world):
     url = url.replace("<int:round_id>", str(world["round"])).replace("<int:batch_id>", "1")
     url = url.replace("<int:objection_id>", "1")
     if "<int:part_id>" in url:
-        kind = doc.rule.split("/")[-2]
+        kind = doc.rule.split("/<int:part_id>")[0].rsplit("/", 1)[-1]
         url = url.replace("<int:part_id>", str(world["ids"][kind]))
     return url
 
@@ -50,6 +50,7 @@ VALID = {
     S.RoundIn: {"title": "r", "kind": "evaluation"},
     S.SectionIn: {"round_id": 1, "type": "text", "title": "t"},
     S.TransitionIn: {"to": "announced"},
+    S.FromTemplateIn: {"template": "party-members"}, S.CopyIn: {"title": "t"}, S.MoveIn: {"direction": "down"},
     S.UserIn: {"username": "abc", "password": "0123456789", "role": "viewer"},
     S.UserPatch: {"role": "viewer"},
     S.ApiKeyIn: {"name": "n", "scopes": ["results"]},
@@ -66,7 +67,7 @@ VALID = {
 
 
 def wrong_value(field):
-    if isinstance(field, (fields.String, fields.Date)):
+    if isinstance(field, (fields.String, fields.Date, fields.DateTime)):
         return 12345
     if isinstance(field, (S.StrictInteger, S.StrictFloat)):
         return "12"

@@ -1,5 +1,6 @@
 """Set-up without scraping pages: `reset-password` (prompted, or a one-time password that opens
-only the change form) and `create-api-key` (the key printed once)."""
+only the change form) and `api-keys create|list|revoke` (the key printed once; `create-api-key`
+its older name)."""
 from __future__ import annotations
 
 from service.core import cli
@@ -90,3 +91,69 @@ def test_the_demo_campaign_is_on_the_public_home_page(database, client):
     home = client.get("/").get_data(as_text=True)
     assert "2026 年度先进基层党组织和优秀共产党员评选" in home and "目前没有公开的评选活动" not in home
 
+
+
+def _events(conn, prefix):
+    with conn.cursor() as cur:
+        cur.execute("""SELECT type, actor, payload::jsonb AS details FROM audit_log
+                       WHERE type LIKE %s ORDER BY chain, height""", (prefix + "%",))
+        rows = cur.fetchall()
+    conn.commit()
+    return rows
+
+
+def test_api_keys_create_list_revoke(run_cli, client, conn):
+    r = run_cli("api-keys", "create", "人事系统", "--scopes", "results,turnout", "--days", "30", "--rate", "120")
+    assert r.exit_code == 0, r.output
+    key = r.stdout.strip()
+    assert key.startswith("pgy_") and "\n" not in key and "shown only this once" in r.stderr and key not in r.stderr
+    auth = {"Authorization": f"Bearer {key}"}
+    assert client.get("/api/v1/me", headers=auth).json["name"] == "人事系统"
+    with conn.cursor() as cur:
+        cur.execute("SELECT id, key_hash, expires_at - created_at AS term, rate_per_minute FROM api_keys")
+        (row,) = cur.fetchall()
+    conn.commit()
+    assert row["term"].days == 30 and row["rate_per_minute"] == 120
+
+    listed = run_cli("api-keys", "list")
+    assert listed.exit_code == 0, listed.output
+    head, line = listed.stdout.splitlines()
+    assert head.split() == ["id", "name", "prefix", "scopes", "state", "expires", "(UTC)", "last", "used", "rate/min"]
+    cells = line.split()
+    assert cells[:5] == [str(row["id"]), "人事系统", key[:10] + "…", "results,turnout", "active"]
+    assert cells[-1] == "120" and cells[-2] != "never"  # used once, by /me above
+    assert key not in listed.output and row["key_hash"] not in listed.output
+
+    done = run_cli("api-keys", "revoke", str(row["id"]))
+    assert done.exit_code == 0 and "revoked API key" in done.stdout, done.output
+    assert client.get("/api/v1/me", headers=auth).status_code == 401
+    assert "revoked" in run_cli("api-keys", "list").stdout.splitlines()[1].split()
+    again = run_cli("api-keys", "revoke", str(row["id"]))
+    assert refused_cleanly(again) and "already revoked" in again.stderr
+    unknown = run_cli("api-keys", "revoke", "999999")
+    assert refused_cleanly(unknown) and "no such API key" in unknown.stderr
+    # The same events as the page's and the API's, by the command line.
+    events = _events(conn, "api_key.")
+    assert [(e["type"], e["actor"]) for e in events] == [("api_key.created", "cli"), ("api_key.revoked", "cli")]
+    assert events[0]["details"]["rate_per_minute"] == 120 and key not in str(events)
+
+
+def test_api_keys_create_refuses_bad_input_and_changes_nothing(run_cli, fingerprint):
+    before = fingerprint()
+    for bad in (["x", "--scopes", "everything"], ["", "--scopes", "results"], ["x", "--scopes", "results", "--days", "0"],
+                ["x", "--scopes", "results", "--days", "731"], ["x", "--scopes", "results", "--rate", "0"]):
+        r = run_cli("api-keys", "create", *bad)
+        assert refused_cleanly(r) and "invalid" in r.stderr and r.stdout == "", (bad, r.output)
+    r = run_cli("api-keys", "create", "x", "--scopes", "results", "--days", "many")
+    assert r.exit_code != 0 and r.stdout == ""
+    assert fingerprint() == before
+    assert run_cli("api-keys", "list").stdout.strip() == "no API keys"
+
+
+def test_create_api_key_takes_days_and_rate_too(run_cli, conn):
+    r = run_cli("create-api-key", "--name", "门户", "--scopes", "handout", "--days", "7", "--rate", "50")
+    assert r.exit_code == 0, r.output
+    with conn.cursor() as cur:
+        cur.execute("SELECT expires_at - created_at AS term, rate_per_minute FROM api_keys")
+        (row,) = cur.fetchall()
+    assert row["term"].days == 7 and row["rate_per_minute"] == 50

@@ -89,3 +89,57 @@ def test_the_architecture_map_names_every_module():
     stale = [f"{package}/{name}.py" for package, section in sections.items()
              for name in re.findall(r"([\w]+)\.py", section) if not (ROOT / "service" / package / f"{name}.py").exists()]
     assert stale == []  # and nothing on the map that is gone
+
+
+def test_the_api_overviews_endpoint_table_is_what_the_script_writes():
+    """docs/api.md's route table, row for row, as scripts/api_table.py writes it (its error table:
+    tests/test_error_registry.py)."""
+    from scripts.api_table import ENDPOINTS_HEAD, endpoint_rows, table
+    text = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    start, end = table(text, ENDPOINTS_HEAD)
+    assert text[start:end] == endpoint_rows(), "rewrite it: .venv/bin/python scripts/api_table.py"
+
+
+# A route as docs/integration.md writes it: perhaps a method before it, perhaps the service's
+# address (a host or `{BASE_URL}`), then a path under one of the service's roots.
+_MENTION = re.compile(r"(?:\b(GET|POST|PUT|PATCH|DELETE|HEAD) )?(?:https?://[\w.:-]+|\{BASE_URL\}|(?<![\w./]))"
+                      r"(/(?:api|embed|admin|vote|b|c)(?:/[^\s`\"'),?]*)?)")
+_PARAM_SEGMENT = re.compile(r"^(?:\{[^}]*\}|<[^>]*>|\d+)$")
+
+
+def _same_route(written: str, rule: str) -> bool:
+    """Whether a written path is the rule: a parameter of the rule matches a number, `{…}` or `<…>`."""
+    a, b = written.split("/"), rule.split("/")
+    return len(a) == len(b) and all(x == y or (_PARAM_SEGMENT.match(x) and _PARAM_SEGMENT.match(y))
+                                    for x, y in zip(a, b))
+
+
+def test_every_route_and_error_code_in_the_integration_guide_exists(app, client):
+    """docs/integration.md names routes of the OpenAPI document (under /api/v1) or of the app, with
+    the methods they take, and error codes of the registry with their statuses."""
+    from service.core import errors
+    text = (ROOT / "docs" / "integration.md").read_text(encoding="utf-8")
+    spec = client.get("/api/openapi.json").get_json()
+    api = [(p, m.upper()) for p, ops in spec["paths"].items() for m in ops]
+    rules = [(r.rule, r.methods) for r in app.url_map.iter_rules()]
+    mentioned, unknown = set(), []
+    for method, path in _MENTION.findall(text):
+        if path.endswith("/") or path == "/api/v1":  # a prefix ("under `/embed/`"), not a route
+            continue
+        mentioned.add(path)
+        if path.startswith("/api/v1/"):
+            found = [m for p, m in api if _same_route(path.removeprefix("/api/v1"), p)]
+        else:
+            found = [m for r, methods in rules if _same_route(path, r) for m in methods]
+        if not found or (method and method not in found):
+            unknown.append(f"{method} {path}".strip())
+    assert unknown == []
+    assert {"/api/v1/campaigns/{campaign_id}/rounds/{round_id}/ballots:handout", "/api/docs", "/admin/embeds",
+            "/api/v1/campaigns/{CAMPAIGN_ID}/rounds/{ROUND_ID}/results"} <= mentioned  # the pattern finds them
+    codes = re.findall(r"\b([1-5]\d\d) `([a-z][a-z0-9_]*)`", text)
+    codes += re.findall(r'code == ([1-5]\d\d) and error\["code"\] == "([a-z0-9_]+)"', text)
+    wrong = [(status, code) for status, code in codes
+             if code not in errors.REGISTRY or str(getattr(errors.REGISTRY[code], "shown_status",
+                                                           errors.REGISTRY[code].status)) != status]
+    assert wrong == []
+    assert {"already_handed_out", "not_closed", "wrong_state", "pool_exhausted"} <= {c for _s, c in codes}

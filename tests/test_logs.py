@@ -248,9 +248,9 @@ def test_an_exception_on_a_voter_path_logs_no_code(app, full_campaign, monkeypat
     from service.voting import operations as casting
     (token,) = full_campaign.tokens(1)
 
-    def fail(cur, t):  # (the address is built here so that the frame's source line does not hold it)
+    def fail(cur, t, round_id=None):  # (the address is built here so that the frame's source line does not hold it)
         raise RuntimeError(f"failed for {t} from {'.'.join(['198', '51', '100', '23'])}")
-    monkeypatch.setattr(casting, "open_ballot", fail)
+    monkeypatch.setattr(casting, "open_slip", fail)  # what the ballot page opens (a slip of one round or more)
     with caplog.at_level(logging.ERROR):
         r = app.test_client().get(f"/b/{grouped(token)}")
     assert r.status_code == 500

@@ -132,3 +132,28 @@ def test_the_stated_patterns_are_what_the_schemas_accept():
             accepted = False
         assert accepted == clean
     agree()
+
+
+def test_the_api_reference_is_served_from_the_pinned_wheel_under_the_services_policy(client, make_user, login):
+    """/api/docs (issue 12): public as the document is, every script and stylesheet from this origin,
+    swagger-ui's files the wheel's own bytes, nothing else of its dist folder served."""
+    from service.core.api_docs import DIST
+    page = client.get("/api/docs")
+    assert page.status_code == 200 and page.mimetype == "text/html"
+    html = page.get_data(as_text=True)
+    csp = page.headers["Content-Security-Policy"]
+    assert "script-src 'self';" in csp and "unsafe" not in csp and "frame-ancestors 'none'" in csp
+    assert page.headers["X-Frame-Options"] == "DENY" and page.headers["X-Content-Type-Options"] == "nosniff"
+    sources = re.findall(r'<(?:script|link)\b[^>]*?(?:src|href)="([^"]+)"', html)
+    assert "/api/docs/assets/swagger-ui-bundle.js" in sources and "/static/api-docs.js" in sources
+    assert all(s.startswith("/") and not s.startswith("//") for s in sources), sources
+    assert re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", html) == []  # no inline script
+    for name, mimetype in (("swagger-ui-bundle.js", "text/javascript"), ("swagger-ui.css", "text/css")):
+        r = client.get(f"/api/docs/assets/{name}")
+        assert r.status_code == 200 and r.mimetype == mimetype, (name, r.mimetype)
+        assert r.data == (DIST / name).read_bytes() and r.headers["X-Content-Type-Options"] == "nosniff"
+        r.close()  # a file sent whole: the test client leaves it open otherwise
+    for other in ("oauth2-redirect.html", "swagger-ui-standalone-preset.js", "..%2F__init__.py", "index.css"):
+        assert client.get(f"/api/docs/assets/{other}").status_code == 404, other
+    login(make_user("admin"))
+    assert 'href="/api/docs"' in client.get("/admin/api-keys").get_data(as_text=True)

@@ -8,17 +8,12 @@ import re
 import pytest
 from openpyxl import Workbook
 
+from tests.helpers import errors_of
+
 
 @pytest.fixture
 def page_user(client, make_user, login):
     return login(make_user("organiser", username="zuzhibu"))
-
-
-def errors_of(html: str, form_id: str) -> str:
-    """The text of the error box inside the form with this id ('' if none)."""
-    form = html.split(f'id="{form_id}"', 1)[1].split("</form>", 1)[0]
-    box = re.search(r'<div class="form-errors"[^>]*>(.*?)</div>', form, re.S)
-    return re.sub(r"<[^>]+>", " ", box.group(1)) if box else ""
 
 
 def test_a_one_ballot_format_refuses_a_larger_batch_in_chinese(client, make_campaign, organiser_key, page_user):

@@ -10,6 +10,7 @@ from service.accounts.auth import BALLOT_TOKEN, ROLES, SCOPES, SIGNED_IN
 
 # Routes meant for everyone. Anything else must name a permission.
 PUBLIC = {"/", "/audit/key", "/login", "/logout", "/c/<int:campaign_id>", "/healthz", "/readyz", "/api/openapi.json",
+          "/api/docs", "/api/docs/assets/<name>",  # the API reference: the public document, browsable
           "/static/<path:filename>", "/vote", "/b/<token>", "/B/<token>",
           "/board/<int:round_id>", "/c/<int:campaign_id>/turnout", "/c/<int:campaign_id>/turnout.json",
           "/c/<int:campaign_id>/publicity",

@@ -73,7 +73,8 @@ class Principal:
 
     @property
     def actor(self) -> str:
-        return f"{self.kind}:{self.name}"
+        # The command line is one actor, `cli`, whatever it does (as create-user and reset-password record it).
+        return "cli" if self.kind == "cli" else f"{self.kind}:{self.name}"
 
     def can(self, permission: str) -> bool:
         return permission == SIGNED_IN or permission in self.permissions

@@ -23,12 +23,12 @@ class LastAdmin(Conflict):
 
 class AlreadyRevoked(Conflict):
     code, message = "already_revoked", "the key is already revoked"
-    zh, when = "该密钥已经吊销", "revoking a revoked API key"
+    zh, when = "该密钥已经撤销", "revoking a revoked API key"
 
 
 class ApiKeyRevoked(Unauthorized):
     code, message = "api_key_revoked", "this API key has been revoked"
-    zh, when = "该 API 密钥已被吊销", "an API key that was revoked (refused from the next request on)"
+    zh, when = "该 API 密钥已被撤销", "an API key that was revoked (refused from the next request on)"
 
 
 class ApiKeyExpired(Unauthorized):

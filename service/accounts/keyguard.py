@@ -20,16 +20,28 @@ WINDOW_SECONDS = 60
 _ZONE = ZoneInfo("Asia/Shanghai")  # the date the pages show a key was last used on
 
 
+def state(row, now: float) -> str:
+    """active, expired or revoked: the one place this is decided, for a request (check_key) and
+    for the pages, the API's list and the CLI (with this module's clock), so a key is shown
+    expired exactly from the second its requests are refused."""
+    if row["revoked_at"] is not None:
+        return "revoked"
+    return "expired" if row["expires_at"].timestamp() <= now else "active"
+
+
+def with_state(row) -> dict:
+    return {**row, "state": state(row, clock())}
+
+
 def check_key(cur, key_hash: str):
     """The key's row, once this request is counted against it; else the refusal that says why."""
     now = clock()
-    row = q.get_api_key_by_hash(cur, key_hash, now)
+    row = q.get_api_key_by_hash(cur, key_hash)
     if row is None:
         raise Unauthorized("unknown API key")
-    if row["revoked_at"] is not None:
-        raise ApiKeyRevoked()
-    if row["expired"]:
-        raise ApiKeyExpired()
+    refused = {"revoked": ApiKeyRevoked, "expired": ApiKeyExpired}.get(state(row, now))
+    if refused:
+        raise refused()
     minute = int(now // WINDOW_SECONDS)
     if q.count_api_key_request(cur, row["id"], minute) > row["rate_per_minute"]:
         raise ApiKeyRateLimited(row["rate_per_minute"], max(1, (minute + 1) * WINDOW_SECONDS - int(now)))

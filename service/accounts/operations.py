@@ -1,6 +1,7 @@
 """Account operations shared by the API, the admin pages and the CLI. None commits."""
 from __future__ import annotations
 
+from service.accounts import keyguard
 from service.accounts import queries as q
 from service.accounts.auth import hash_password, new_api_key
 from service.accounts.errors import AlreadyRevoked, LastAdmin
@@ -65,14 +66,14 @@ def set_password(cur, actor: str, username: str, password: str, one_time: bool, 
 
 
 def list_api_keys(cur):
-    return q.list_api_keys(cur)
+    return [keyguard.with_state(row) for row in q.list_api_keys(cur)]
 
 
 def create_api_key(cur, principal, data):
     key, prefix, key_hash = new_api_key()
-    row = dict(q.insert_api_key(cur, data["name"], prefix, key_hash, sorted(set(data["scopes"])),
-                                principal.id if principal.kind == "user" else None, data["days"],
-                                data["rate_per_minute"]))
+    row = keyguard.with_state(q.insert_api_key(cur, data["name"], prefix, key_hash, sorted(set(data["scopes"])),
+                                               principal.id if principal.kind == "user" else None, keyguard.clock(),
+                                               data["days"], data["rate_per_minute"]))
     insert_event(cur, principal.actor, "api_key.created",
                  details={"id": row["id"], "name": row["name"], "scopes": row["scopes"], "prefix": row["prefix"],
                           "expires_at": row["expires_at"].isoformat(), "rate_per_minute": row["rate_per_minute"]})
@@ -87,4 +88,11 @@ def revoke_api_key(cur, principal, key_id):
     if row is None:
         raise AlreadyRevoked("the key is already revoked")
     insert_event(cur, principal.actor, "api_key.revoked", details={"id": key_id, "name": row["name"], "prefix": row["prefix"]})
-    return row
+    return keyguard.with_state(row)
+
+
+def get_api_key(cur, key_id):
+    row = q.get_api_key(cur, key_id)
+    if row is None:
+        raise NotFound("no such API key")
+    return keyguard.with_state(row)

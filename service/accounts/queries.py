@@ -121,30 +121,25 @@ def spend_one_time_password(cur, user_id) -> bool:
     return cur.fetchone() is not None
 
 
-_KEY_COLS = ("id, name, prefix, scopes, created_by, created_at, revoked_at, expires_at, last_used_on, rate_per_minute, "
-             "CASE WHEN revoked_at IS NOT NULL THEN 'revoked' WHEN expires_at <= now() THEN 'expired' "
-             "ELSE 'active' END AS state")
+# No state here: whether a key is active, expired or revoked is decided in one place, against one
+# clock (keyguard.state), for the requests and the pages alike.
+_KEY_COLS = "id, name, prefix, scopes, created_by, created_at, revoked_at, expires_at, last_used_on, rate_per_minute"
 
 
-def insert_api_key(cur, name, prefix, key_hash, scopes, created_by, days, rate_per_minute):
+def insert_api_key(cur, name, prefix, key_hash, scopes, created_by, now, days, rate_per_minute):
+    """Created at `now` (the key guard's clock, as its expiry is counted), expiring `days` later."""
     cur.execute(
-        f"""INSERT INTO api_keys (name, prefix, key_hash, scopes, created_by, expires_at, rate_per_minute)
-            VALUES (%s, %s, %s, %s, %s, now() + make_interval(days => %s), %s)
+        f"""INSERT INTO api_keys (name, prefix, key_hash, scopes, created_by, created_at, expires_at, rate_per_minute)
+            VALUES (%s, %s, %s, %s, %s, to_timestamp(%s), to_timestamp(%s) + make_interval(days => %s), %s)
             RETURNING {_KEY_COLS}""",
-        (name, prefix, key_hash, list(scopes), created_by, days, rate_per_minute),
+        (name, prefix, key_hash, list(scopes), created_by, now, now, days, rate_per_minute),
     )
     return cur.fetchone()
 
 
-def get_api_key_by_hash(cur, key_hash, now):
-    """The key (revoked or expired too, so the refusal can say which), its expiry against `now`."""
-    cur.execute(
-        """SELECT id, name, scopes, revoked_at, rate_per_minute, last_used_on,
-                  expires_at <= to_timestamp(%s) AS expired
-           FROM api_keys
-           WHERE key_hash = %s""",
-        (now, key_hash),
-    )
+def get_api_key_by_hash(cur, key_hash):
+    """The key, revoked or expired too, so the refusal can say which."""
+    cur.execute(f"SELECT {_KEY_COLS} FROM api_keys WHERE key_hash = %s", (key_hash,))
     return cur.fetchone()
 
 

@@ -21,7 +21,7 @@ class UserPatch(Schema):
     disabled = StrictBoolean()
 
 
-KEY_DAYS_DEFAULT, KEY_DAYS_MAX, KEY_RATE_DEFAULT = 90, 730, 600
+KEY_DAYS_DEFAULT, KEY_DAYS_MAX, KEY_RATE_DEFAULT, KEY_RATE_MAX = 90, 730, 600, 10000
 
 
 class ApiKeyIn(Schema):
@@ -31,7 +31,7 @@ class ApiKeyIn(Schema):
         required=True, validate=validate.Length(min=1, max=6))
     days = StrictInteger(load_default=KEY_DAYS_DEFAULT, validate=validate.Range(min=1, max=KEY_DAYS_MAX),
                           metadata={"description": "days until the key expires"})
-    rate_per_minute = StrictInteger(load_default=KEY_RATE_DEFAULT, validate=validate.Range(min=1, max=10000),
+    rate_per_minute = StrictInteger(load_default=KEY_RATE_DEFAULT, validate=validate.Range(min=1, max=KEY_RATE_MAX),
                                      metadata={"description": "requests a minute the key may make"})
 
 

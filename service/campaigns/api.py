@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import current_app, request
 
 from service.accounts.auth import CAMPAIGNS_READ, CAMPAIGNS_WRITE, current_principal
+from service.campaigns import copies
 from service.campaigns import operations as ops
 from service.campaigns import queries as q
 from service.campaigns.imports import parse_subjects
@@ -12,16 +13,20 @@ from service.campaigns.schemas import (
     CampaignIn,
     CampaignOut,
     CampaignPatch,
+    CopyIn,
     EventOut,
+    FromTemplateIn,
     GroupIn,
     GroupOut,
     ImportReport,
+    MoveIn,
     RoundIn,
     RoundOut,
     SectionIn,
     SectionOut,
     SubjectIn,
     SubjectOut,
+    TemplateOut,
     TransitionIn,
 )
 from service.core import db
@@ -45,6 +50,33 @@ def list_campaigns():
 def create_campaign(data):
     with db.transaction() as cur:
         return ops.create_campaign(cur, current_principal(), data)
+
+
+@endpoint("/campaign-templates", "GET", summary="The campaign templates a draft can start from (docs/templates.md)",
+          permission=CAMPAIGNS_READ, response=TemplateOut, many=True)
+def list_templates():
+    return [template_summary(t) for t in copies.templates()]
+
+
+def template_summary(t: dict) -> dict:
+    return {"key": t["key"], "name": t["name"], "summary": t["summary"], "title": t["campaign"]["title"],
+            "groups": [g["name"] for g in t["groups"]],
+            "rounds": [{"title": r["title"], "sections": [s["title"] for s in r["sections"]]} for r in t["rounds"]]}
+
+
+@endpoint("/campaigns/from-template", "POST", summary="Create a draft filled from a template",
+          permission=CAMPAIGNS_WRITE, body=FromTemplateIn, response=CampaignOut, status=201)
+def create_from_template(data):
+    with db.transaction() as cur:
+        return copies.from_template(cur, current_principal(), data["template"], data.get("title"))
+
+
+@endpoint(C + "/copy", "POST", summary="Create a draft with this campaign's definition (not its ballots, "
+          "tokens, batches, results, objections or events)", permission=CAMPAIGNS_WRITE, body=CopyIn,
+          response=CampaignOut, status=201)
+def copy_campaign(campaign_id, data):
+    with db.transaction() as cur:
+        return copies.copy_campaign(cur, current_principal(), campaign_id, data.get("title"))
 
 
 @endpoint(C, "GET", summary="A campaign with its groups, subjects, rounds and sections",
@@ -120,7 +152,12 @@ def _part_routes(table, path, in_schema, out_schema, label):
         with db.transaction() as cur:
             ops.delete_part(cur, current_principal(), table, campaign_id, part_id)
 
-    for view, verb in ((list_view, "list"), (add_view, "add"), (update_view, "update"), (delete_view, "delete")):
+    def move_view(campaign_id, part_id, data):
+        with db.transaction() as cur:
+            return ops.move_part(cur, current_principal(), table, campaign_id, part_id, data["direction"])
+
+    for view, verb in ((list_view, "list"), (add_view, "add"), (update_view, "update"), (delete_view, "delete"),
+                       (move_view, "move")):
         view.__name__ = f"{verb}_{path.replace('-', '_')}"
     endpoint(base, "GET", summary=f"List the campaign's {label}s", permission=CAMPAIGNS_READ,
              response=out_schema, many=True)(list_view)
@@ -130,6 +167,9 @@ def _part_routes(table, path, in_schema, out_schema, label):
              permission=CAMPAIGNS_WRITE, body=in_schema, response=out_schema)(update_view)
     endpoint(item, "DELETE", summary=f"Remove a {label} from a draft", permission=CAMPAIGNS_WRITE,
              status=204)(delete_view)
+    endpoint(item + "/move", "POST", summary=f"Move a {label} of a draft one place up or down"
+             + (" within its round" if table == "sections" else ""), permission=CAMPAIGNS_WRITE,
+             body=MoveIn, response=out_schema)(move_view)
 
 
 _part_routes("voter_groups", "groups", GroupIn, GroupOut, "voter group")

@@ -1,7 +1,7 @@
 """The campaigns' refusals (the registry is service.core.errors.REGISTRY)."""
 from __future__ import annotations
 
-from service.core.errors import Conflict, Invalid
+from service.core.errors import Conflict, Invalid, NotFound
 
 
 class CampaignNotEditable(Conflict):
@@ -40,3 +40,13 @@ class PublicityNotEnded(Conflict):
 class ImportFailed(Invalid):
     code, message = "import_failed", "the file could not be imported"
     zh, when = None, "a subject file that cannot be read, or has bad rows (`details.rows`); nothing is imported"
+
+
+class UnknownTemplate(NotFound):
+    code, message = "unknown_template", "no campaign template by that key"
+    zh, when = "没有这个活动模板", "creating a campaign from a template key that is no file of service/campaigns/templates/"
+
+
+class CannotMove(Conflict):
+    code, message = "cannot_move", "the part is already first or last"
+    zh, when = "已经是第一项或最后一项，不能再移动", "moving the first part up or the last one down (`details.direction`)"

@@ -5,7 +5,12 @@ bad number as text, so the schema reports it) and leave validation to the schema
 """
 from __future__ import annotations
 
-from service.web import number
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from flask import request
+
+from service.web import DEFAULT_ZONE, number
 
 
 def _lines(value):
@@ -19,6 +24,24 @@ def _ids(form, name):
 
 def _drop_none(d):
     return {k: v for k, v in d.items() if v is not None}
+
+
+def scale_lines(options) -> str:
+    """A scale of one's own as the section form's text shows it: a line an option, 名称 分值 +/-."""
+    marks = {True: " +", False: " -", None: ""}
+    return "\n".join(f"{o['label']}" + (f" {o['points']:g}" if o["points"] is not None else "")
+                     + marks[o.get("favourable")] for o in options or [])
+
+
+def _scale_options(text):
+    """The lines of scale_lines back into options (a bad number stays text, for the schema to refuse)."""
+    out = []
+    for line in _lines(text):
+        label, *rest = line.split()
+        favourable = {"+": True, "-": False}.get(rest[-1]) if rest and rest[-1] in "+-" else None
+        points = rest[0] if rest and rest[0] not in "+-" else None
+        out.append({"label": label, "points": number(points) if points is not None else None, "favourable": favourable})
+    return out
 
 
 def campaign_form(form, with_rules):
@@ -70,7 +93,37 @@ def round_form(form):
         "title": form.get("title", "").strip(),
         "kind": form.get("kind", ""),
         "position": number(form.get("position"), integer=True),
+        "opens_at": _local_time(form.get("opens_at", "")),
+        "closes_at": _local_time(form.get("closes_at", "")),
     })
+
+
+def _local_time(text: str):
+    """A datetime-local field (2026-12-01T09:30, the campaign's own time: China's unless its rules
+    name another zone) as the API takes it, with its offset; blank → None (no time); anything
+    else goes to the schema as typed, for its error."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        naive = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    if naive.tzinfo is not None:
+        return text
+    return naive.replace(tzinfo=ZoneInfo(_campaign_zone())).isoformat()
+
+
+def _campaign_zone() -> str:
+    """The zone of the campaign the form is for (its rules.time_zone; China's by default)."""
+    from service.campaigns import operations as ops
+    from service.core import db
+    campaign_id = (request.view_args or {}).get("campaign_id")
+    if campaign_id is None:
+        return DEFAULT_ZONE
+    with db.transaction() as cur:
+        rules = ops.get_campaign(cur, campaign_id)["rules"]
+    return rules.get("time_zone") or DEFAULT_ZONE
 
 
 def section_form(form):
@@ -82,6 +135,8 @@ def section_form(form):
         config["rank_by"] = form.get("rank_by") or None  # empty: the scale's usual key
     if kind == "rating":
         config["scale"] = form.get("scale", "satisfaction")
+        if form.get("options", "").strip():
+            config["options"] = _scale_options(form.get("options"))
         config["criteria"] = _lines(form.get("criteria"))
         cap = number(form.get("cap_share"))
         if cap is not None and form.get("cap_option"):
@@ -107,6 +162,7 @@ def section_form(form):
                                  "min_count": number(form.get("floor_min_count"), integer=True)}]
     elif kind == "text":
         config["max_length"] = number(form.get("max_length"), integer=True) or 500
+    position = number(form.get("position"), integer=True)
     return {
         "round_id": number(form.get("round_id"), integer=True),
         "type": kind,
@@ -114,5 +170,4 @@ def section_form(form):
         "config": _drop_none(config) if kind != "score" else config,
         "subject_ids": _ids(form, "subject_ids"),
         "group_ids": _ids(form, "group_ids"),
-        "position": number(form.get("position"), integer=True) or 0,
-    }
+    } | ({"position": position} if position is not None else {})

@@ -11,7 +11,7 @@ import psycopg2
 
 from ballots import lifecycle
 from service.campaigns import queries as q
-from service.campaigns.errors import CampaignNotEditable, ImportFailed, InUse, UsePublication
+from service.campaigns.errors import CampaignNotEditable, CannotMove, ImportFailed, InUse, UsePublication
 from service.core import db, errors
 from service.core.errors import Duplicate, Invalid, NotFound
 from service.core.event_queries import insert_event
@@ -37,6 +37,24 @@ def get_part(cur, table, campaign_id, part_id):
 
 def list_parts(cur, table, campaign_id):
     return q.list_parts(cur, table, campaign_id)
+
+
+def round_window(cur, round_id) -> tuple:
+    """(opens_at, closes_at) of a round, either None (scheduled voting, service/campaigns/schedule.py)."""
+    from service.campaigns import schedule
+    return schedule.window(cur, round_id)
+
+
+def schedule_now():
+    """The schedule's clock (tests move it)."""
+    from service.campaigns import schedule
+    return schedule.now()
+
+
+def window_refusal(opens_at, closes_at) -> str | None:
+    """'not_open' before a round's opening, 'closed' from its closing on, None between (now)."""
+    from service.campaigns import schedule
+    return schedule.refusal(opens_at, closes_at)
 
 
 def find_round(cur, round_id):
@@ -128,6 +146,8 @@ def _unique_violation(table, exc):
 def add_part(cur, principal, table, campaign_id, data):
     editable_campaign(cur, campaign_id)
     _check_references(cur, campaign_id, data)
+    if "position" not in data:  # after the last (of its round, for a section)
+        data = {**data, "position": q.next_position(cur, table, campaign_id, data.get("round_id"))}
     try:
         with q.savepoint(cur):
             row = q.insert_part(cur, table, campaign_id, data)
@@ -166,6 +186,25 @@ def delete_part(cur, principal, table, campaign_id, part_id):
         raise NotFound(f"no such {PART_NAMES[table]} in this campaign")
     q.touch_campaign(cur, campaign_id)
     insert_event(cur, principal.actor, f"{PART_NAMES[table]}.deleted", campaign_id, {"id": part_id})
+
+
+def move_part(cur, principal, table, campaign_id, part_id, direction):
+    """Swap the part with its neighbour (a section: within its round) and number the list anew 0…n-1."""
+    editable_campaign(cur, campaign_id)
+    part = q.get_part(cur, table, campaign_id, part_id)
+    if part is None:
+        raise NotFound(f"no such {PART_NAMES[table]} in this campaign")
+    siblings = [r["id"] for r in q.list_parts(cur, table, campaign_id)
+                if table != "sections" or r["round_id"] == part["round_id"]]
+    here = siblings.index(part_id)
+    there = here - 1 if direction == "up" else here + 1
+    if not 0 <= there < len(siblings):
+        raise CannotMove(details={"direction": direction})
+    siblings[here], siblings[there] = siblings[there], siblings[here]
+    q.set_positions(cur, table, campaign_id, siblings)
+    q.touch_campaign(cur, campaign_id)
+    insert_event(cur, principal.actor, f"{PART_NAMES[table]}.moved", campaign_id, {"id": part_id, "direction": direction})
+    return q.get_part(cur, table, campaign_id, part_id)
 
 
 def import_subjects(cur, principal, campaign_id, rows):

@@ -6,21 +6,23 @@ from flask import current_app, flash, g, redirect, render_template, request, url
 from ballots import lifecycle
 from ballots.sections import MAJORITY_BASES, MAJORITY_LABELS, QUORUM_BASES, SCALE_LABELS, SECTION_LABELS, WEIGHT_BASES
 from service.accounts.auth import CAMPAIGNS_READ, CAMPAIGNS_WRITE
+from service.campaigns import copies
 from service.campaigns import operations as ops
 from service.campaigns import queries as q
 from service.campaigns.forms import campaign_form, group_form, round_form, section_form, subject_form
 from service.campaigns.imports import parse_subjects
-from service.campaigns.schemas import CampaignIn, CampaignPatch, GroupIn, RoundIn, SectionIn, SubjectIn
+from service.campaigns.schemas import CampaignIn, CampaignPatch, CopyIn, FromTemplateIn, GroupIn, RoundIn, SectionIn, SubjectIn
 from service.core import db
 from service.core.errors import Invalid
 from service.core.event_queries import list_events
 from service.core.uploads import read_upload
 from service.issuance import operations as issuance
-from service.web import admin, form_action, messages, page, use_zone
+from service.web import admin, form_action, messages, number, page, use_zone
 
 bp = admin  # the admin pages' blueprint (service.web): a campaign's own pages
 LAYOUT_LABELS = {"slips-2x4": "裁切票条 A4 每页 8 张", "slips-3x6": "裁切票条 A4 每页 18 张",
-                 "paper": "纸质选票（每票一整页）", "png": "单张二维码图片 PNG", "svg": "单张二维码图片 SVG"}
+                 "paper": "纸质选票（每票一整页）", "png": "单张二维码图片 PNG", "svg": "单张二维码图片 SVG",
+                 "csv": "票码 CSV（交印刷厂套打，不生成 PDF）"}
 PARTS = {"groups": "voter_groups", "subjects": "subjects", "rounds": "rounds", "sections": "sections"}
 
 
@@ -61,7 +63,7 @@ def again(campaign_id, **_):
 def index():
     with db.transaction() as cur:
         rows = q.list_campaigns(cur)
-    return render_template("admin/index.html", campaigns=rows)
+    return render_template("admin/index.html", campaigns=rows, templates=copies.templates())
 
 
 @bp.post("/campaigns")
@@ -72,6 +74,36 @@ def create_campaign():
     with db.transaction() as cur:
         row = ops.create_campaign(cur, g.user, data)
     flash("测评活动已创建", "info")
+    return redirect(url_for("admin.campaign", campaign_id=row["id"]))
+
+
+def _title(form) -> dict:
+    title = form.get("title", "").strip()
+    return {"title": title} if title else {}
+
+
+@bp.post("/campaigns/from-template")
+@page(CAMPAIGNS_WRITE)
+@form_action(lambda **_: url_for("admin.index"), render=lambda **_: index())
+def create_from_template():
+    data = FromTemplateIn().load({"template": request.form.get("template", ""), **_title(request.form)})
+    with db.transaction() as cur:
+        row = copies.from_template(cur, g.user, data["template"], data.get("title"))
+    flash("已按模板创建草稿：请把示例被测评对象换成本单位的名单（逐个修改，或导入 CSV / XLSX），再检查题目和参评群体", "info")
+    return redirect(url_for("admin.campaign", campaign_id=row["id"]))
+
+
+@bp.post("/campaigns/copy")
+@page(CAMPAIGNS_WRITE)
+@form_action(lambda **_: url_for("admin.index"), render=lambda **_: index())
+def copy_campaign():
+    source = number(request.form.get("source", ""), integer=True)
+    if not isinstance(source, int):
+        raise Invalid("请选择要复制的测评活动", {"fields": {"source": ["请选择要复制的测评活动"]}})
+    data = CopyIn().load(_title(request.form))
+    with db.transaction() as cur:
+        row = copies.copy_campaign(cur, g.user, source, data.get("title"))
+    flash("已复制为新的草稿（不含选票、票码、结果和操作记录），请检查后公告", "info")
     return redirect(url_for("admin.campaign", campaign_id=row["id"]))
 
 

@@ -9,13 +9,13 @@ from psycopg2.extras import Json
 from ballots.lifecycle import ENTERED_AT
 
 _CAMPAIGN_COLS = ("id, title, description, state, rules, created_by, created_at, updated_at, state_changed_at, "
-                  "announced_at, opened_at, closed_at, published_at, archived_at")
+                  "announced_at, opened_at, closed_at, published_at, archived_at, projector_results")
 
 # The parts of a campaign's definition, with the columns a caller may write.
 PARTS = {
     "voter_groups": ("name", "weight", "criteria", "eligible", "position"),
     "subjects": ("name", "kind", "category", "unit", "commitment", "position"),
-    "rounds": ("title", "kind", "position"),
+    "rounds": ("title", "kind", "position", "opens_at", "closes_at"),
     "sections": ("round_id", "type", "title", "config", "subject_ids", "group_ids", "position"),
 }
 _ORDER = {
@@ -143,6 +143,24 @@ def existing_ids(cur, table, campaign_id, ids):
     cur.execute(sql.SQL("SELECT id FROM {t} WHERE campaign_id = %s AND id = ANY(%s)").format(
         t=sql.Identifier(table)), (campaign_id, list(ids)))
     return {r["id"] for r in cur.fetchall()}
+
+
+def next_position(cur, table, campaign_id, round_id=None):
+    """The place after the last part (a section: the last of its round)."""
+    where = sql.SQL(" AND round_id = %s") if table == "sections" else sql.SQL("")
+    cur.execute(sql.SQL("SELECT coalesce(max(position) + 1, 0) AS n FROM {t} WHERE campaign_id = %s{w}").format(
+        t=sql.Identifier(table), w=where), (campaign_id, round_id) if table == "sections" else (campaign_id,))
+    return cur.fetchone()["n"]
+
+
+def set_positions(cur, table, campaign_id, ids):
+    """Number the parts 0, 1, … in the order of `ids`."""
+    cur.execute(
+        sql.SQL("""UPDATE {t} AS p SET position = o.n - 1
+                   FROM unnest(%s::bigint[]) WITH ORDINALITY AS o(id, n)
+                   WHERE p.campaign_id = %s AND p.id = o.id""").format(t=sql.Identifier(table)),
+        (list(ids), campaign_id),
+    )
 
 
 def touch_campaign(cur, campaign_id):

@@ -91,12 +91,15 @@ class CampaignPatch(Schema):
     rules = fields.Nested(RulesSchema)
 
 
+AFTER_THE_LAST = {"description": "the place in the list; left out: after the last when added, unchanged when replaced"}
+
+
 class GroupIn(Schema):
     name = Text(50, required=True, min_len=1)
     weight = StrictFloat(required=True, validate=validate.Range(min=0, max=1000))
     criteria = Text(2000, metadata={"description": "this group's criteria, e.g. 比教学看师德、比科研看成果"})
     eligible = StrictInteger(allow_none=True, load_default=None, validate=validate.Range(min=0, max=10_000_000))
-    position = StrictInteger(load_default=0, validate=validate.Range(min=0, max=100000))
+    position = StrictInteger(validate=validate.Range(min=0, max=100000), metadata=AFTER_THE_LAST)
 
 
 class SubjectIn(Schema):
@@ -105,13 +108,24 @@ class SubjectIn(Schema):
     category = Text(50)
     unit = Text(100)
     commitment = Text(2000, metadata={"description": "public commitment (公开承诺) shown on the ballot"})
-    position = StrictInteger(load_default=0, validate=validate.Range(min=0, max=100000))
+    position = StrictInteger(validate=validate.Range(min=0, max=100000), metadata=AFTER_THE_LAST)
 
 
 class RoundIn(Schema):
     title = Text(100, required=True, min_len=1)
     kind = CleanString(required=True, validate=validate.OneOf(["evaluation", "recommendation"]))
-    position = StrictInteger(load_default=0, validate=validate.Range(min=0, max=1000))
+    position = StrictInteger(validate=validate.Range(min=0, max=1000), metadata=AFTER_THE_LAST)
+    opens_at = fields.AwareDateTime(allow_none=True, load_default=None, metadata={
+        "description": "when this round's voting opens (ISO 8601 with its offset): casts before it are refused, and "
+                       "an announced campaign opens by itself when its first round's time comes (docs/voting.md)"})
+    closes_at = fields.AwareDateTime(allow_none=True, load_default=None, metadata={
+        "description": "when this round's voting closes: casts from then on are refused; an open campaign closes by "
+                       "itself once every round's closing time has passed"})
+
+    @validates_schema
+    def closes_after_opening(self, data, **_):
+        if data.get("opens_at") and data.get("closes_at") and data["closes_at"] <= data["opens_at"]:
+            raise ValidationError("the closing time must come after the opening time", "closes_at")
 
 
 # --- section configurations, one per type ------------------------------------------------
@@ -202,7 +216,7 @@ class SectionIn(Schema):
         "description": "depends on type: see RatingConfig, ChooseConfig, ApproveConfig, ScoreConfig, TextConfig"})
     subject_ids = Ids(load_default=None)
     group_ids = Ids(load_default=None)
-    position = StrictInteger(load_default=0, validate=validate.Range(min=0, max=1000))
+    position = StrictInteger(validate=validate.Range(min=0, max=1000), metadata=AFTER_THE_LAST)
 
     @post_load
     def load_config(self, data, **_):
@@ -216,6 +230,20 @@ class SectionIn(Schema):
         if data["type"] == "choose" and data["config"]["quota"] is None:
             data["config"]["quota"] = data["config"]["max_choices"]
         return data
+
+
+class FromTemplateIn(Schema):
+    template = CleanString(required=True, validate=validate.Regexp(r"^[a-z0-9][a-z0-9-]{0,49}$"),
+                           metadata={"description": "a template's key (GET /campaign-templates)"})
+    title = CleanString(validate=validate.Length(min=1, max=200), metadata={"description": "default: the template's"})
+
+
+class CopyIn(Schema):
+    title = CleanString(validate=validate.Length(min=1, max=200), metadata={"description": "default: the title + （副本）"})
+
+
+class MoveIn(Schema):
+    direction = CleanString(required=True, validate=validate.OneOf(["up", "down"]))
 
 
 class TransitionIn(Schema):
@@ -275,6 +303,15 @@ class CampaignDetailOut(CampaignOut):
 class ImportReport(Schema):
     imported = fields.Integer()
     subjects = fields.List(fields.Nested(SubjectOut))
+
+
+class TemplateOut(Schema):
+    key = CleanString()
+    name = CleanString()
+    summary = CleanString()
+    title = CleanString(metadata={"description": "the title a campaign made from it starts with"})
+    groups = fields.List(CleanString())
+    rounds = fields.List(fields.Dict(), metadata={"description": "each round's title and its sections' titles"})
 
 
 class EventOut(Schema):

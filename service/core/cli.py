@@ -1,6 +1,7 @@
 """Command line: `python -m service COMMAND` (the same commands under `flask --app service`).
 
-serve · migrate · grant-role · create-user · reset-password · create-api-key · demo · mix · worker · calendar
+serve · migrate · grant-role · create-user · reset-password · api-keys (create-api-key) · demo · mix · worker · calendar
+· audit-key
 """
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import sys
 
 import click
 
+from service.accounts import commands as key_commands
 from service.audit import commands as audit_commands
 from service.core import db as dbmod
 from service.core import embedded_pg
@@ -115,13 +117,6 @@ def _in_transaction(settings: Settings, work):
     return result
 
 
-def _leaves(messages):
-    """The messages of a nested marshmallow error, flat."""
-    if isinstance(messages, dict):
-        return [m for v in messages.values() for m in _leaves(v)]
-    return list(messages) if isinstance(messages, list) else [messages]
-
-
 def _interactive() -> bool:
     return sys.stdin.isatty()
 
@@ -152,31 +147,6 @@ def reset_password_cmd(username, generate):
                    "in which the user chooses a new password.")
     else:
         click.echo(f"password changed for {row['username']}")
-
-
-@main.command("create-api-key")
-@click.option("--name", required=True, help="who the key is for, e.g. 学校门户")
-@click.option("--scopes", required=True,
-              help="comma-separated: results (results), turnout, handout (portal hand-out), audit (results, "
-                   "意见建议, audit data), organise (everything an organiser may, 意见建议 included), admin")
-def create_api_key_cmd(name, scopes):
-    """Create an API key for another system and print it once (only its hash is kept)."""
-    from marshmallow import ValidationError
-
-    from service.accounts import operations as accounts
-    from service.accounts.auth import Principal
-    from service.accounts.schemas import ApiKeyIn
-
-    try:
-        data = ApiKeyIn().load({"name": name, "scopes": [s.strip() for s in scopes.split(",") if s.strip()]})
-    except ValidationError as exc:
-        problems = "; ".join(f"{field}: {' '.join(map(str, _leaves(msgs)))}" for field, msgs in exc.messages.items())
-        raise click.ClickException(f"invalid: {problems}") from None
-    cli = Principal("cli", 0, "command line")
-    row = _in_transaction(_settings(), lambda cur: accounts.create_api_key(cur, cli, data))
-    click.echo(row["key"])
-    click.echo(f"API key #{row['id']} \"{row['name']}\" with scopes {', '.join(row['scopes'])}: "
-               "shown only this once; send it as 'Authorization: Bearer <key>'", err=True)
 
 
 @main.command("mix")
@@ -308,6 +278,8 @@ if __name__ == "__main__":
     main()
 
 
+main.add_command(key_commands.api_keys_cmd)
+main.add_command(key_commands.create_api_key_cmd)
 main.add_command(calendar_commands.calendar_cmd)
 main.add_command(audit_commands.audit_key_cmd)
 main.add_command(webhook_commands.worker_cmd)

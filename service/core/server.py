@@ -20,6 +20,8 @@ class _App(BaseApplication):
         app = create_app()
         settings = app.config["SETTINGS"]
         mixer.start(app.config["DATABASE_DSN"], settings.var_dir, settings.mix_k, settings.mix_seconds)
+        from service.campaigns import schedule
+        schedule.start(app)  # opens and closes campaigns on their rounds' times
         return app
 
 

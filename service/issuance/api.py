@@ -34,9 +34,10 @@ def get_batch(campaign_id, batch_id):
 
 
 @endpoint(C + "/batches", "POST", summary="Issue a batch of ballots for a voter group and round; the response "
-          "is the printable PDF (or one PNG / SVG) — the only time the codes exist outside the voters' hands",
+          "is the printable PDF (or one PNG / SVG, or with layout csv the codes for a print shop's mail merge) — "
+          "the only time the codes exist outside the voters' hands",
           permission=CAMPAIGNS_WRITE, body=BatchIn, status=201, tag="ballots",
-          produces=("application/pdf", "image/png", "image/svg+xml"))
+          produces=("application/pdf", "image/png", "image/svg+xml", "text/csv"))
 def issue_batch(campaign_id, data):
     principal = current_principal()
     with db.transaction() as cur:

@@ -1,7 +1,7 @@
 """Issuing, voiding and handing out ballots: the refusals."""
 from __future__ import annotations
 
-from service.core.errors import APIError, Conflict
+from service.core.errors import APIError, Conflict, Invalid
 
 
 class PoolExhausted(APIError):
@@ -23,3 +23,10 @@ class NotVoidable(Conflict):
 class AlreadyHandedOut(Conflict):
     code, message = "already_handed_out", "this voter has already received a ballot for this round"
     zh, when = "该用户已领取本轮的选票", "a second hand-out to the same portal user for the same round"
+
+
+
+class CodesNotConfirmed(Invalid):
+    code, message = "codes_not_confirmed", "tick understood: every row of the codes' CSV is a live ballot"
+    zh = "请先勾选“我明白”：票码 CSV 里的每一行都是一张可以投票的选票，只交印刷厂，印制后删除，且不能再次下载"
+    when = ("issuing a batch as the codes' CSV (`layout` csv) without `understood` true: nothing is minted")

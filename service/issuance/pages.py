@@ -1,4 +1,5 @@
-"""Admin pages for ballot issuance: issue and download a batch, watch its progress, void."""
+"""Admin pages for ballot issuance: issue and download a batch (its PDF, or its codes' CSV after a
+warning and a ticked confirmation), watch its progress, void."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, g, jsonify, redirect, request, url_for
@@ -32,6 +33,10 @@ def issue(campaign_id):
         "size": number(request.form.get("size"), integer=True),
         "label": request.form.get("label", "").strip(),
         "layout": request.form.get("layout", "slips-2x4"),
+        "understood": request.form.get("understood") == "1",
+        # The page lists every round; the first one ticked again is not a further round.
+        "also_round_ids": [number(v, integer=True) for v in request.form.getlist("also_round_ids")
+                           if v != request.form.get("round_id")],
     })
     with db.transaction() as cur:
         batch, minted, head = issuance.issue_batch(cur, g.user, campaign_id, data)

@@ -7,19 +7,20 @@ from __future__ import annotations
 import io
 
 _BATCH_COLS = """b.id, b.campaign_id, b.round_id, b.group_id, b.label, b.kind, b.layout, b.size,
-                 b.printed, b.withdrawn, b.created_by, b.created_at, b.voided_at"""
+                 b.printed, b.withdrawn, b.created_by, b.created_at, b.voided_at, b.joint_of"""
 _COUNTS = """
     (SELECT count(*) FROM ballot_tokens t WHERE t.batch_id = b.id) AS unused,
     (SELECT count(*) FROM voided_tokens v WHERE v.batch_id = b.id) AS voided,
     (SELECT count(*) FROM handout_pool p WHERE p.batch_id = b.id) AS pooled"""
 
 
-def insert_batch(cur, campaign_id, round_id, group_id, label, kind, layout, size, actor, key_id):
+def insert_batch(cur, campaign_id, round_id, group_id, label, kind, layout, size, actor, key_id, joint_of=None):
     cur.execute(
-        f"""INSERT INTO batches AS b (campaign_id, round_id, group_id, label, kind, layout, size, created_by, key_id)
-            VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)
+        f"""INSERT INTO batches AS b (campaign_id, round_id, group_id, label, kind, layout, size, created_by, key_id,
+                                      joint_of)
+            VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
             RETURNING {_BATCH_COLS}""",
-        (campaign_id, round_id, group_id, label, kind, layout, size, actor, key_id),
+        (campaign_id, round_id, group_id, label, kind, layout, size, actor, key_id, joint_of),
     )
     return cur.fetchone()
 
@@ -132,6 +133,22 @@ def void_token(cur, campaign_id, token_hash):
 def is_voided(cur, token_hash):
     cur.execute("SELECT campaign_id, batch_id FROM voided_tokens WHERE token_hash = %s", (token_hash,))
     return cur.fetchone()
+
+
+def joint_batch_ids(cur, batch_id):
+    """The batches printed on the same slips as this one (itself included), first round first."""
+    cur.execute("""SELECT id FROM batches
+                   WHERE id = coalesce((SELECT joint_of FROM batches WHERE id = %(b)s), %(b)s) OR joint_of =
+                         coalesce((SELECT joint_of FROM batches WHERE id = %(b)s), %(b)s)
+                   ORDER BY id""", {"b": batch_id})
+    return [r["id"] for r in cur.fetchall()]
+
+
+def unused_tokens(cur, hashes):
+    """The unused tokens among these hashes: [{token_hash, campaign_id, round_id, group_id}]."""
+    cur.execute("SELECT token_hash, campaign_id, round_id, group_id FROM ballot_tokens WHERE token_hash = ANY(%s)",
+                (list(hashes),))
+    return cur.fetchall()
 
 
 def get_unused_token(cur, token_hash):

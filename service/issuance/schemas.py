@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from service.core.fields import CleanString, StrictInteger, Text
+from service.core.fields import CleanString, StrictBoolean, StrictInteger, Text
 
 # --- issuance ---------------------------------------------------------------------------
 
 MAX_BATCH = 20000
-BATCH_FORMATS = ["slips-2x4", "slips-3x6", "paper", "png", "svg"]
+BATCH_FORMATS = ["slips-2x4", "slips-3x6", "paper", "png", "svg", "csv"]
 
 
 class BatchIn(Schema):
@@ -18,7 +18,23 @@ class BatchIn(Schema):
     label = Text(100, metadata={"description": "the meeting, e.g. 教师大会 11 月 28 日"})
     layout = CleanString(load_default="slips-2x4", validate=validate.OneOf(BATCH_FORMATS), metadata={
         "description": "slips-2x4 / slips-3x6: A4 sheets of cut-out slips; paper: a full paper ballot per "
-                       "token; png / svg: one ballot's QR code as an image (size must be 1)"})
+                       "token; png / svg: one ballot's QR code as an image (size must be 1); csv: no PDF, the "
+                       "codes for a print shop's mail merge (one row a slip; needs understood)"})
+    understood = StrictBoolean(load_default=False, metadata={
+        "description": "csv only: the sender understands that every row is a live ballot, that the file is kept "
+                       "like printed slips and deleted after printing, and that it cannot be downloaded again"})
+
+    also_round_ids = fields.List(StrictInteger(validate=validate.Range(min=1)), load_default=list,
+                                 validate=validate.Length(max=9), metadata={
+        "description": "further rounds of the campaign the same slips cover (a meeting that votes in two "
+                       "rounds at once: one scan opens them one after the other, each cast on its own); "
+                       "not for paper ballots; a csv row is a slip, its 轮次 naming them all"})
+
+    @validates_schema
+    def rounds_are_distinct(self, data, **_):
+        also = data.get("also_round_ids") or []
+        if len(set(also)) != len(also):
+            raise ValidationError("each round once", "also_round_ids")
 
     @validates_schema
     def images_are_single(self, data, **_):
@@ -51,7 +67,7 @@ class BatchOut(Schema):
     size = fields.Integer(metadata={"description": "tokens minted (for hand-out batches: the pool)"})
     issued = fields.Integer(metadata={"description": "ballots in voters' hands: printed, or handed out"})
     withdrawn = fields.Integer(metadata={"description": "hand-out tokens withdrawn from the pool by a void"})
-    printed = fields.Integer(metadata={"description": "slips written to the PDF so far"})
+    printed = fields.Integer(metadata={"description": "slips written to the PDF (or rows to the CSV) so far"})
     unused = fields.Integer()
     voided = fields.Integer()
     cast = fields.Integer(metadata={"description": "issued − unused − voided (of the issued)"})
@@ -59,6 +75,8 @@ class BatchOut(Schema):
     created_by = CleanString()
     created_at = fields.DateTime()
     voided_at = fields.DateTime(allow_none=True)
+    joint_of = fields.Integer(allow_none=True, metadata={
+        "description": "the batch whose slips these are too (one slip, several rounds), or null"})
 
 
 class VoidCodeOut(Schema):

@@ -60,3 +60,16 @@ def confirm_publication(campaign_id):
     kept = sum(1 for h in pub["honourees"] if h["final"])
     flash(f"最终名单已确定：{kept} 名", "info")
     return redirect(_detail(campaign_id) + "#publicity")
+
+
+@bp.post("/campaigns/<int:campaign_id>/projector")
+@page(CAMPAIGNS_WRITE)
+@form_action(_detail, render=_again)
+def projector_mode(campaign_id):
+    """当场公布: the hall's projector shows the results (after the close), or the turnout again."""
+    from service.publication import projector
+    show = request.form.get("show") == "results"
+    with db.transaction() as cur:
+        projector.switch(cur, g.user, campaign_id, show)
+    flash("投影已切换为计票结果（当场公布）" if show else "投影已改回显示参评情况", "info")
+    return redirect(_detail(campaign_id))

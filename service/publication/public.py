@@ -11,7 +11,6 @@ from service.core import db, ratelimit
 from service.core.errors import APIError, NotFound, TooManyRequests
 from service.publication import operations as publication
 from service.publication.schemas import ObjectionIn
-from service.results import operations as results
 from service.web import use_zone
 
 bp = Blueprint("public", __name__)
@@ -47,25 +46,46 @@ def announcement(campaign_id):
                            quorum_bases=QUORUM_BASES)
 
 
+def _shown(cur, campaign_id) -> dict:
+    from service.publication import projector
+    c = _campaign(cur, campaign_id)
+    if c is None or c["state"] not in lifecycle.PUBLIC_STATES:
+        raise NotFound("no such campaign")
+    return projector.view(cur, campaign_id)
+
+
+def _signature(view: dict) -> str:
+    """What the page's layout was drawn for: its mode and the rounds and groups on it. The page
+    reloads itself when this changes (a group's first batch, 当场公布)."""
+    return view["mode"] + ":" + ",".join(f"{r['id']}/" + ".".join(str(g["id"]) for g in r["groups"])
+                                         for r in view["rounds"])
+
+
 @bp.get("/c/<int:campaign_id>/turnout")
 def projector(campaign_id):
-    """The hall's projector: issued / cast / remaining per group, refreshed every 2 s by polling
-    turnout.json (works behind any proxy, in any browser). Counts only: nothing about a ballot."""
+    """The hall's projector: 应到 / 发出 / 收回 / 收回率 per round and group (groups issued nothing
+    left out), refreshed every 2 s by polling turnout.json (works behind any proxy, in any
+    browser); after the close, on the organiser's command, the results (当场公布)."""
+    from service.publication.projector import MAX_GROUPS, MAX_ROUNDS
     with db.transaction() as cur:
-        c = _campaign(cur, campaign_id)
-        if c is None or c["state"] not in lifecycle.PUBLIC_STATES:
-            raise NotFound("no such campaign")
-        data = results.turnout(cur, campaign_id)
-    return render_template("public/projector.html", t=data, state_labels=lifecycle.LABELS)
+        view = _shown(cur, campaign_id)
+    return render_template("public/projector.html", t=view, state_labels=lifecycle.LABELS,
+                           signature=_signature(view), dense=len(view["rounds"]) > 2 or any(
+                               len(r["groups"]) > MAX_GROUPS // 2 for r in view["rounds"]),
+                           too_many=len(view["rounds"]) > MAX_ROUNDS or any(
+                               len(r["groups"]) > MAX_GROUPS for r in view["rounds"]))
 
 
 @bp.get("/c/<int:campaign_id>/turnout.json")
 def turnout_json(campaign_id):
     with db.transaction() as cur:
-        c = _campaign(cur, campaign_id)
-        if c is None or c["state"] not in lifecycle.PUBLIC_STATES:
-            raise NotFound("no such campaign")
-        data = results.turnout(cur, campaign_id)
+        view = _shown(cur, campaign_id)
+    from ballots.display import pct
+    data = {k: v for k, v in view.items() if k != "results"}
+    data["signature"] = _signature(view)
+    for rnd in data["rounds"]:  # the page's own percentage form, so the numbers read as printed
+        for item in (rnd, *rnd["groups"]):
+            item["rate_text"] = pct(item["rate"])
     resp = jsonify(data)
     resp.headers["Cache-Control"] = "no-store"
     return resp

@@ -27,10 +27,18 @@ def turnout(cur, campaign_id) -> dict:
                    "eligible": g["eligible"]} for g in definition["groups"]]
         for g in groups:
             g["remaining"] = max(g["issued"] - g["cast"], 0)
-        rounds.append({"id": rnd["id"], "title": rnd["title"], "groups": groups,
-                       "issued": sum(g["issued"] for g in groups), "cast": sum(g["cast"] for g in groups)})
+            g["rate"] = _rate(g["cast"], g["issued"])
+        recorded = [g["eligible"] for g in groups if g["eligible"] is not None]
+        total = {"issued": sum(g["issued"] for g in groups), "cast": sum(g["cast"] for g in groups)}
+        rounds.append({"id": rnd["id"], "title": rnd["title"], "groups": groups, **total,
+                       "eligible": sum(recorded) if recorded else None, "rate": _rate(total["cast"], total["issued"])})
     return {"campaign_id": campaign_id, "title": definition["title"], "state": definition["state"],
             "rounds": rounds}
+
+
+def _rate(cast: int, issued: int) -> float | None:
+    """收回率: ballots received over ballots issued, 4 decimals; None when none was issued."""
+    return round(cast / issued, 4) if issued else None
 
 
 def comments(cur, campaign_id, round_id) -> dict:

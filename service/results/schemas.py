@@ -55,7 +55,9 @@ class TurnoutGroupOut(Schema):
     issued = fields.Integer(**_N, metadata={"description": "ballots issued (发出)"})
     cast = fields.Integer(**_N, metadata={"description": "ballots received (收回), sealed or mixed"})
     remaining = fields.Integer(**_N)
-    eligible = fields.Integer(**_NULLABLE, metadata={"description": "应参评人数, when the group records it"})
+    eligible = fields.Integer(**_NULLABLE, metadata={"description": "应参评人数 (应到), when the group records it"})
+    rate = fields.Float(**_NULLABLE, metadata={"description": "收回率: cast / issued (4 decimals); null when none "
+                                                              "was issued"})
 
 
 class TurnoutRoundOut(Schema):
@@ -63,6 +65,9 @@ class TurnoutRoundOut(Schema):
     title = CleanString(**_N)
     issued = fields.Integer(**_N)
     cast = fields.Integer(**_N)
+    eligible = fields.Integer(**_NULLABLE, metadata={"description": "the groups' 应参评人数 added up, over the "
+                                                                    "groups that record it; null when none does"})
+    rate = fields.Float(**_NULLABLE, metadata={"description": "收回率 of the round"})
     groups = fields.List(fields.Nested(TurnoutGroupOut), **_N)
 
 

@@ -90,6 +90,23 @@ def verify(text: str) -> tuple[str, int]:
         raise BallotInvalid() from None
 
 
+def _in_window(cur, round_id) -> None:
+    """A round with an opening or closing time (service/campaigns/schedule.py) takes casts only
+    between them. Its times are fixed once tokens exist (only drafts are edited): kept per process."""
+    key = ("window", round_id)
+    with _FORMS_LOCK:
+        found = _FORMS.get(key)
+    if found is None:
+        found = _FORMS[key] = camps.round_window(cur, round_id)
+    if found == (None, None):
+        return
+    refused = camps.window_refusal(*found)
+    if refused == "not_open":
+        raise VotingNotOpen(details={"opens_at": found[0].isoformat()})
+    if refused == "closed":
+        raise VotingClosed(details={"state": "closed", "closes_at": found[1].isoformat()})
+
+
 def _closed_or_not_open(state):
     if state == "announced":
         return VotingNotOpen()
@@ -102,12 +119,42 @@ def open_ballot(cur, token: str):
     row = issued.unused_token(cur, digest)
     if row is None:
         raise BallotVoided() if issued.is_voided(cur, digest) else BallotUsed()
+    return _opened(cur, row)
+
+
+def _opened(cur, row):
     campaign = camps.get_campaign(cur, row["campaign_id"])
     if not lifecycle.allows("cast", campaign["state"]):
         raise _closed_or_not_open(campaign["state"])
+    _in_window(cur, row["round_id"])
     rnd = camps.get_part(cur, "rounds", campaign["id"], row["round_id"])
     group = camps.get_part(cur, "voter_groups", campaign["id"], row["group_id"])
     return campaign, rnd, group, ballot_form(cur, campaign["id"], row["round_id"], row["group_id"])
+
+
+def slip_pending(cur, token: str, round_id: int | None = None) -> list[tuple[str, dict]]:
+    """The rounds of this slip not yet cast, in the campaign's order: [(that round's token, its
+    unused row)]. A slip covers one round or several (issuance.issue_batch's also_round_ids);
+    with round_id, only that round. Reads token hashes only, as a one-round code's page does."""
+    campaign_id, _ = uniform_form(cur, tk.round_of(token))
+    if campaign_id is None:
+        return []
+    tokens = [(rid, t) for rid, t in issued.slip_tokens(cur, token, campaign_id) if round_id in (None, rid)]
+    if not tokens:  # a round id from a form that is no round of the code's campaign
+        raise BallotInvalid()
+    rows = {bytes(r["token_hash"]): r for r in issued.unused_tokens(cur, [tk.token_hash(t) for _rid, t in tokens])}
+    return [(t, rows[tk.token_hash(t)]) for _rid, t in tokens if tk.token_hash(t) in rows]
+
+
+def open_slip(cur, token: str, round_id: int | None = None):
+    """The ballot page of a slip: its first round not yet cast (or round_id's), as (round token,
+    campaign, round, group, sections, rounds left after it); typed errors when none is left."""
+    pending = slip_pending(cur, token, round_id)
+    if not pending:
+        own = tk.token_hash(token if round_id in (None, tk.round_of(token)) else keys().minter.sibling(token, round_id))
+        raise BallotVoided() if issued.is_voided(cur, own) else BallotUsed()
+    round_token, row = pending[0]
+    return (round_token, *_opened(cur, row), len(pending) - 1)
 
 
 def drawn_id(text: str) -> str | None:
@@ -123,6 +170,7 @@ def cast(cur, token: str, answers, ballot_id: str | None = None) -> dict:
     the receipt before the response; the server draws one when it is None."""
     digest = tk.token_hash(token)
     campaign_id, sections = uniform_form(cur, tk.round_of(token))
+    _in_window(cur, tk.round_of(token))
     clean = None
     if sections is not None:
         clean, problems = forms.validate(sections, answers)

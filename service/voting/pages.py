@@ -121,14 +121,16 @@ def ballot(token):
         if request.method == "POST":
             return _cast_from_form(token)
         with db.transaction() as cur:
-            campaign, rnd, group, sections = casting.open_ballot(cur, token)
+            _t, campaign, rnd, group, sections, left = casting.open_slip(cur, token)
+    except ve.BallotInvalid:  # only from a round id that is no round of the code's campaign
+        return _status(ve.BallotInvalid)
     except (ve.BallotUsed, ve.BallotVoided, ve.VotingNotOpen, ve.VotingClosed) as exc:
         # A used ballot's page shows the receipt code this tab worked out before sending, if it
         # sent it (sent.js; the key is the ballot page's, from the code it was opened with).
         sent = f"pingyi-sent-{_round}-{grouped(token)[-9:]}" if isinstance(exc, ve.BallotUsed) else None
         return _status(type(exc), details=exc.details, round_id=_round, sent_key=sent)
     return render_template("vote/ballot.html", campaign=campaign, round=rnd, group=group, sections=sections,
-                           answers={}, problems={}, token=token, code=grouped(token))
+                           answers={}, problems={}, token=token, code=grouped(token), left=left)
 
 
 def _form_refusal():
@@ -140,22 +142,32 @@ def _form_refusal():
     return None if request.form.get(MARKER) == "1" else ve.NotTheBallotForm
 
 
+def _form_round() -> int | None:
+    """The round the page's form is for (a slip may cover several); None from an older page."""
+    raw = request.form.get("round_id", "")
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
+
+
 def _cast_from_form(token):
     refusal = _form_refusal()
     if refusal:
         return _status(refusal)
     try:
         with db.transaction() as cur:  # one transaction: the form read and the ballot cast
-            campaign, rnd, group, sections = casting.open_ballot(cur, token)
+            round_token, campaign, rnd, group, sections, left = casting.open_slip(cur, token, _form_round())
             answers = _parse_form(sections, request.form)
-            receipt = casting.cast(cur, token, answers, casting.drawn_id(request.form.get("ballot_id", "")))
+            receipt = casting.cast(cur, round_token, answers, casting.drawn_id(request.form.get("ballot_id", "")))
+            # A slip's next round, if it covers one: the receipt offers it (its own page, own cast).
+            following = casting.slip_pending(cur, token)[:1]
+            next_round = camps.get_part(cur, "rounds", campaign["id"], following[0][1]["round_id"]) if following else None
     except ve.BallotBreaksRules as exc:
         return render_template("vote/ballot.html", campaign=campaign, round=rnd, group=group, sections=sections,
                                answers=answers, problems=exc.details["sections"], token=token,
-                               code=grouped(token)), 422
+                               code=grouped(token), left=left), 422
     # The receipt is this response, not a page to redirect to: a receipt code in a URL would
     # reach access logs, in time order, and tie the ballot to the moment it was cast.
-    return render_template("vote/receipt.html", tracker=receipt["tracker"], round=rnd), 201
+    return render_template("vote/receipt.html", tracker=receipt["tracker"], round=rnd, next_round=next_round,
+                           code=grouped(token)), 201
 
 
 # The QR code holds the address in upper case (QR's compact alphanumeric mode).

@@ -154,6 +154,7 @@ def register(app: Flask, pages) -> None:
                 "principal": g.get("principal")}
 
     app.add_template_filter(local_time, "datetime")
+    app.add_template_filter(local_date, "date")
     app.add_template_filter(actor_name, "actor")
     app.add_template_filter(messages.event_text, "event")
     from ballots import display, lifecycle
@@ -205,3 +206,8 @@ def local_time(value, zone: str | None = None) -> str:
     if isinstance(value, dt.datetime):
         return value.astimezone(_zone(zone or g.get("time_zone"))).strftime("%Y-%m-%d %H:%M")
     return value.isoformat()
+
+
+def local_date(value) -> str:
+    """The day of a stored time as the page's readers count days (a date is shown as it is)."""
+    return local_time(value)[:10]

@@ -10,6 +10,9 @@ from flask import g, request
 EN = {
     "选票": "Ballot", "输入票码": "Enter your ballot code", "打开选票": "Open the ballot",
     "参评群体": "Voter group", "评价标准": "Criteria", "公开承诺": "Public commitment",
+    "本票还含 {n} 轮，提交本轮后接着投下一轮。": "This slip holds {n} more round(s): the next one follows once you submit this one.",
+    "继续投下一轮": "Go on to the next round", "本票各轮回执": "This slip's receipts, round by round",
+    "本票还有一轮未投：": "This slip has a round still to vote: ",
     "提交选票": "Submit ballot", "提交后不能修改。": "A ballot cannot be changed once submitted.",
     "本票不记名，系统不保存您的身份、IP 地址或投票时间。": "This ballot is anonymous: the service keeps neither who you are, nor your address, nor when you voted.",
     "每行选一项；不选为弃权。": "Choose one per row; leave a row blank to abstain.",

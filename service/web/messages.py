@@ -14,7 +14,7 @@ FIELD_LABELS = {
     "title": "标题", "description": "说明", "name": "名称", "weight": "权重", "criteria": "评价标准",
     "eligible": "应参评人数", "kind": "类型", "category": "类别", "unit": "单位", "commitment": "公开承诺",
     "type": "题型", "config": "", "max_choices": "限选人数", "quota": "名额", "max_length": "字数上限",
-    "username": "用户名", "password": "密码", "role": "角色", "scopes": "权限范围", "round_id": "轮次",
+    "username": "用户名", "password": "密码", "role": "角色", "scopes": "权限范围", "round_id": "轮次", "opens_at": "开始时间", "closes_at": "结束时间", "also_round_ids": "同一张选票还包含",
     "rules": "", "pass_line": "达标线", "laggard_share": "后进比例", "small_group_k": "最少公布人数",
     "min": "最低分", "max": "最高分", "trim_above": "去掉最高最低分的人数门槛", "file": "文件",
     "caps": "比例上限", "options": "选项", "scale": "量表", "position": "顺序", "publicity_days": "公示天数",
@@ -30,7 +30,8 @@ FIELD_LABELS = {
     "at_least": "高分线", "max_count": "高分线以上至多人数", "floors": "低分线", "below": "低分线",
     "min_count": "低分线以下至少人数", "display_name": "显示名称", "disabled": "停用", "to": "目标状态",
     "voter_ref": "用户标识", "token": "票码", "answers": "答案", "despite_open_objections": "仍要确定",
-    "rank_by": "排名依据", "points": "分值", "favourable": "是否好评", "rows": "", "fields": "",
+    "rank_by": "排名依据", "points": "分值", "favourable": "是否好评", "days": "有效天数",
+    "rate_per_minute": "每分钟请求上限", "rows": "", "fields": "",
 }
 
 # English message (a regular expression, matched whole) → Chinese; named groups carry over.
@@ -67,9 +68,17 @@ MESSAGES = [
     (r"png and svg hold one ballot: size must be 1", "PNG 和 SVG 只能生成一张选票：张数须为 1"),
     (r"not a known time zone \(e\.g\. Asia/Shanghai\)", "不是已知的时区（例如 Asia/Shanghai）"),
     (r"min must be below max", "最低分必须小于最高分"),
+    (r"the closing time must come after the opening time", "结束时间须晚于开始时间"),
     (r"cap names an option not on the scale: (?P<o>.*)", "比例上限的选项「{o}」不在量表中"),
     (r"give a subject_id or a name", "请选择对象或填写姓名"),
     (r"may not be blank", "请填写，不能只有空白"),
+    (r"a paper ballot holds one round's form: print each round's paper ballots apart",
+     "纸质选票只能印一轮的表格：请分别印制各轮的纸质选票"),
+    (r"round (?P<r>\d+) is the slip's first round already", "第 {r} 号轮次已是本票的首轮"),
+    (r"round (?P<r>\d+) is not in this campaign", "第 {r} 号轮次不属于本活动"),
+    (r"the voter group answers no section of round (?P<r>\d+)", "该参评群体在第 {r} 号轮次中没有要填写的内容"),
+    (r"each round once", "每个轮次只能选一次"),
+    (r"these rounds cannot share the slip", "这些轮次不能合印在同一张选票上"),
     (r"not in this campaign: (?P<x>.*)", "不属于本活动：{x}"),
     (r"not in this campaign", "不属于本活动"),
     (r"ids repeat", "有重复的项目"),
@@ -88,13 +97,15 @@ MESSAGES = [
     (r"a (?P<p>\S+) with the same name already exists", "已存在同名的{p}"),
     (r"no such API key", "找不到该 API 密钥"),
     (r"no such campaign", "找不到该测评活动"),
+    (r"no such round or voter group in this campaign", "本活动中找不到该轮次或参评群体"),
     (r"no such (?P<p>\S+) in this campaign", "本活动中找不到该{p}"),
     (r"no such batch in this campaign", "本活动中找不到该批次"),
     (r"no such objection in this campaign", "本活动中找不到该异议"),
     (r"no such publication|this campaign has published no list", "本活动没有公示名单"),
     (r"no such resource", "找不到该项目"),
+    (r"no such file", "找不到该文件"),
     (r"malformed Authorization header; send 'Bearer <API key>'", "Authorization 请求头格式不正确，应为 Bearer <API 密钥>"),
-    (r"unknown or revoked API key", "API 密钥无效或已吊销"),
+    (r"unknown or revoked API key", "API 密钥无效或已撤销"),
     (r"authentication required", "请先登录"),
     (r"the request body is not valid JSON", "请求内容不是有效的 JSON"),
     (r"the first row must hold the headings, with at least 名称 \(name\)", "首行须为表头，至少包含“名称”一列"),
@@ -113,6 +124,8 @@ MESSAGES = [
      "只有在“已公告”或“投票中”时才能发放或作废选票；活动当前为「{state}」"),
     (r"ballots can be voided only while the campaign is announced or open; it is (?P<state>\w+)",
      "只有在“已公告”或“投票中”时才能发放或作废选票；活动当前为「{state}」"),
+    (r"results are counted once voting has closed; the campaign is (?P<state>\w+)",
+     "投票结束后才能计票和公布结果；活动当前为「{state}」"),
     (r"scores are entered while voting is open or closed; the campaign is (?P<state>\w+)",
      "只有在投票中或投票结束后才能录入评分；活动当前为「{state}」"),
     (r"objections are answered while the list is published; the campaign is (?P<state>\w+)",
@@ -232,9 +245,12 @@ EVENTS = {
     "subject.added": "添加被测评对象", "subject.updated": "修改被测评对象", "subject.deleted": "删除被测评对象",
     "round.added": "添加轮次", "round.updated": "修改轮次", "round.deleted": "删除轮次",
     "section.added": "添加题目", "section.updated": "修改题目", "section.deleted": "删除题目",
+    "group.moved": "调整参评群体的顺序", "subject.moved": "调整被测评对象的顺序", "round.moved": "调整轮次的顺序",
+    "section.moved": "调整题目的顺序",
     "subjects.imported": "导入 {count} 个被测评对象",
     "batch.issued": "生成第 {batch_id} 批选票（{size} 张）", "batch.printed": "打印第 {batch_id} 批选票",
     "batch.print_interrupted": "第 {batch_id} 批选票下载中断（已生成 {printed} 张）",
+    "batch.codes_downloaded": "下载第 {batch_id} 批票码 CSV（{count} 张，供印刷厂套打）",
     "batch.voided": "作废第 {batch_id} 批未使用的选票（{voided} 张）", "ballot.voided": "按票码作废一张选票（第 {batch_id} 批）",
     "score.entered": "录入评分", "results.exported": "导出计票结果（{format}）",
     "publication.published": "发布公示（{starts_on} 至 {ends_on}）",
@@ -243,14 +259,21 @@ EVENTS = {
     "user.created": "创建用户 {username}", "user.updated": "修改用户 {username}", "user.login": "登录",
     "user.password_reset": "重置用户 {username} 的密码", "user.password_changed": "修改了自己的密码",
     "calendar.year_entered": "录入 {year} 年的法定节假日安排",
-    "api_key.created": "创建 API 密钥「{name}」", "api_key.revoked": "吊销 API 密钥「{name}」",
+    "api_key.created": "创建 API 密钥「{name}」", "api_key.revoked": "撤销 API 密钥「{name}」",
     "ballots.mixed": "混合写入 {count} 张选票（轮次 {round_id}，群体 {group_id}）",
     "handouts.counted": "统计门户发放的选票", "audit_key.rotated": "更换审计签名密钥", "bundle.downloaded": "下载审计包（轮次 {round_id}）", "verification.run": "在线核验（轮次 {round_id}）",
     "checkpoint.signed": "签署检查点（轮次 {round_id} 第 {number} 号，{ballots} 张选票）",
     "webhook.created": "添加事件订阅（{host}）", "webhook.deleted": "删除事件订阅（{host}）",
     "webhook.enabled": "启用事件订阅", "webhook.disabled": "停用事件订阅",
     "embed.origin_added": "允许网站 {origin} 嵌入页面", "embed.origin_removed": "不再允许网站 {origin} 嵌入页面",
+    "projector.results_shown": "在投影上当场公布计票结果", "projector.results_hidden": "投影改回显示参评情况",
     "webhook.redelivered": "重新投递一条订阅消息", "webhook.test_sent": "发送订阅测试事件",
+}
+# An event whose details carry the key is told in these words instead (a campaign made from a
+# template or as a copy of another: service/campaigns/copies.py).
+EVENT_VARIANTS = {
+    ("campaign.created", "template"): "按模板「{template_name}」创建测评活动「{title}」",
+    ("campaign.created", "source_campaign_id"): "复制测评活动「{source_title}」，创建「{title}」",
 }
 OBJECTION_LABELS = {"open": "待处理", "verified": "已核实", "rejected": "不成立"}
 _DETAIL_WORDS = {"verified": "已核实", "rejected": "不成立", **STATE_LABELS}
@@ -259,5 +282,6 @@ _DETAIL_WORDS = {"verified": "已核实", "rejected": "不成立", **STATE_LABEL
 def event_text(event: dict) -> str:
     from service.web import actor_name
     details = {k: _DETAIL_WORDS.get(v, v) if isinstance(v, str) else v for k, v in (event.get("details") or {}).items()}
-    template = EVENTS.get(event["action"], "其他操作")
+    template = next((words for (action, key), words in EVENT_VARIANTS.items()
+                     if action == event["action"] and key in details), EVENTS.get(event["action"], "其他操作"))
     return f"{actor_name(event['actor'])}：{template.format_map(_Blanks(details))}"

@@ -20,6 +20,15 @@
     if (folded) { folded.open = true; }
     refused.scrollIntoView({ block: "center" });
   }
+  // A secret shown once (a new API key): a copy button where the browser offers the clipboard.
+  document.querySelectorAll("[data-copy]").forEach(function (button) {
+    if (!navigator.clipboard) { return; }
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var text = document.getElementById(button.getAttribute("data-copy")).textContent;
+      navigator.clipboard.writeText(text).then(function () { button.textContent = "已复制"; });
+    });
+  });
   document.querySelectorAll("form[data-confirm]").forEach(function (form) {
     form.addEventListener("submit", function (ev) {
       if (!window.confirm(form.getAttribute("data-confirm"))) { ev.preventDefault(); }

@@ -194,6 +194,7 @@
   var confirmed = false;
   var dialog = document.getElementById("confirm");
   form.addEventListener("submit", function (ev) {
+    if (form.getAttribute("data-preview")) { ev.preventDefault(); return; }  // the organisers' 预览: never sent
     if (confirmed) { return; }
     ev.preventDefault();
     var firstBad = null;

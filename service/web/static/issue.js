@@ -1,9 +1,21 @@
-// Issue a batch without leaving the page: download the PDF while showing how many slips
-// the server has written. Without JavaScript the form posts and the browser downloads.
+// Issue a batch without leaving the page: download the PDF (or the codes' CSV) while showing
+// how many slips the server has written. Without JavaScript the form posts and the browser
+// downloads, and the CSV's warning and its box stay on show (the server checks the box).
 (function () {
   "use strict";
   var form = document.getElementById("issue-batch");
-  if (!form || !window.fetch || !window.Blob) { return; }
+  if (!form) { return; }
+  var layout = form.querySelector("select[name=layout]");
+  var warning = document.getElementById("codes-warning");
+  var understood = warning.querySelector("input[name=understood]");
+  function isCsv() { return layout.value === "csv"; }
+  function showWarning() {
+    warning.hidden = !isCsv();
+    understood.required = isCsv();
+  }
+  layout.addEventListener("change", showWarning);
+  showWarning();
+  if (!window.fetch || !window.Blob) { return; }
   var box = form.querySelector(".progress");
   var bar = box.querySelector("progress");
   var text = box.querySelector(".progress-text");
@@ -16,6 +28,8 @@
 
   form.addEventListener("submit", function (ev) {
     ev.preventDefault();
+    var csv = isCsv();
+    if (csv && !window.confirm(form.getAttribute("data-confirm-csv"))) { return; }
     button.disabled = true;
     box.hidden = false;
     text.textContent = "正在生成选票…";
@@ -39,10 +53,12 @@
           show(total, total);
           var link = document.createElement("a");
           link.href = URL.createObjectURL(blob);
-          link.download = name ? decodeURIComponent(name[1]) : "ballots.pdf";
+          link.download = name ? decodeURIComponent(name[1]) : (csv ? "ballot-codes.csv" : "ballots.pdf");
           document.body.appendChild(link);
           link.click();
-          text.textContent = "已生成 " + total + " 张，文件已下载。票码不会再次显示，请妥善保存。";
+          text.textContent = csv
+            ? "已生成 " + total + " 张，票码 CSV 已下载。它不能再次下载：只交印刷厂，印制后删除。"
+            : "已生成 " + total + " 张，文件已下载。票码不会再次显示，请妥善保存。";
           window.setTimeout(function () { window.location.reload(); }, 2500);
         });
       })
