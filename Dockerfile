@@ -5,6 +5,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_
     PINGYI_ENV=production PINGYI_VAR_DIR=/app/var HOST=0.0.0.0 PORT=8000
 
 WORKDIR /app
+# The reports' embedded font (Noto Sans CJK, docs/results.md "Fonts"): without it they fall back to
+# a font that is not embedded.
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-noto-cjk && rm -rf /var/lib/apt/lists/*
 COPY requirements.txt .
 RUN pip install -r requirements.txt
 COPY service ./service

@@ -13,6 +13,9 @@ _.permanent  # Flask's session
 _.max_content_length  # werkzeug's request
 _.msg  # logging.LogRecord
 _.alignment  # openpyxl cells
+_.border, _.number_format  # openpyxl cells (the 汇总表's borders and number formats)
+_.print_title_rows, _.print_area, _.orientation, _.paperSize  # openpyxl worksheets' print setup
+_.fitToWidth, _.fitToHeight, _.fitToPage, _.horizontalCentered  # openpyxl page setup: one page wide
 _.atoms_wrapper_class  # gunicorn's logger
 _.load_config  # gunicorn's BaseApplication calls it
 # Read back through flask.g by name (g.get / g.pop).

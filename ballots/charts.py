@@ -9,7 +9,7 @@ from .display import half_up
 COLOURS = {"满意": "#1e7b3a", "基本满意": "#8cc084", "不满意": "#c0392b", "不了解": "#b8b2ad",
            "优秀": "#1e7b3a", "合格": "#8cc084", "基本合格": "#e0a93b", "不合格": "#c0392b",
            "赞成": "#1e7b3a", "不赞成": "#c0392b", "弃权": "#b8b2ad"}
-_FALLBACK = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948"]
+FALLBACK = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948"]
 LABEL_W, BAR_W, ROW_H = 190, 420, 26
 
 
@@ -36,7 +36,7 @@ def stacked_bars(rows: list[tuple[str, dict]], options: list[str], title: str) -
     parts = []
     x = LABEL_W
     for i, opt in enumerate(options):
-        colour = COLOURS.get(opt, _FALLBACK[i % len(_FALLBACK)])
+        colour = COLOURS.get(opt, FALLBACK[i % len(FALLBACK)])
         parts.append(f'<rect x="{x}" y="6" width="12" height="12" fill="{colour}"/>'
                      f'<text x="{x + 16}" y="17" fill="#1d1b1a">{escape(opt)}</text>')
         x += 28 + 14 * len(opt)
@@ -49,7 +49,7 @@ def stacked_bars(rows: list[tuple[str, dict]], options: list[str], title: str) -
             n = counts.get(opt, 0)
             if total and n:
                 w = BAR_W * n / total
-                colour = COLOURS.get(opt, _FALLBACK[i % len(_FALLBACK)])
+                colour = COLOURS.get(opt, FALLBACK[i % len(FALLBACK)])
                 parts.append(f'<rect x="{x:.1f}" y="{y + 4}" width="{w:.1f}" height="18" fill="{colour}">'
                              f"<title>{escape(name)} {escape(opt)} {n}</title></rect>")
                 x += w

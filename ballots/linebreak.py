@@ -132,10 +132,11 @@ def break_levels(text: str) -> list[int]:
 class _Text:
     """A text prepared once (break levels, running widths) for laying out at several sizes."""
 
-    def __init__(self, text: str):
+    def __init__(self, text: str, measure=None):
         self.text = printable(text)
         self.levels = break_levels(self.text)
-        self.sums = [0, *accumulate(song_width(c, 1000) for c in self.text)]  # in 1/1000 em
+        measure = measure or (lambda c: song_width(c, 1000))
+        self.sums = [0, *accumulate(measure(c) for c in self.text)]  # in 1/1000 em
 
     def width(self, a: int, b: int, size: float) -> float:
         while b > a and self.text[b - 1] in _SPACES:
@@ -184,9 +185,10 @@ class _Text:
         return [self.text[s:e].rstrip(_SPACES) for s, e in spans]
 
 
-def wrap(text: str, size: float, width: float, max_lines: int | None = None) -> list[str]:
-    """Running text in lines no wider than `width`; past `max_lines` the last ends in "…"."""
-    t = _Text(text)
+def wrap(text: str, size: float, width: float, max_lines: int | None = None, measure=None) -> list[str]:
+    """Running text in lines no wider than `width`; past `max_lines` the last ends in "…".
+    `measure(ch)`: a character's advance in 1/1000 em (default: STSong-Light's)."""
+    t = _Text(text, measure)
     return t.lines(t.spans(size, width, CHAR), size, width, max_lines)
 
 

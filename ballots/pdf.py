@@ -52,13 +52,19 @@ def _pdfstr(text: str) -> bytes:
 class Canvas:
     """Builds one content stream (a page or a form) from drawing calls."""
 
-    def __init__(self):
+    def __init__(self, cjk=None):
         self.ops: list[str] = []
+        self.cjk = cjk  # a ballots.fonts.EmbeddedCJK, or None for STSong-Light
+
+    def width(self, text: str, size: float) -> float:
+        return self.cjk.width(text, size) if self.cjk is not None else song_width(text, size)
 
     def text(self, x, y, s, size=10, font="song", fake_bold=False):
         if not s:
             return
-        if font == "song":
+        if self.cjk is not None:  # one embedded font for everything, codes included
+            data, name = self.cjk.encode(printable(s)), "FS"
+        elif font == "song":
             data = "<" + printable(s).encode("utf-16-be").hex().upper() + ">"
             name = "FS"
         else:
@@ -69,7 +75,7 @@ class Canvas:
                         + (" 0 Tr" if fake_bold else ""))
 
     def text_centered(self, cx, y, s, size=10, font="song", fake_bold=False):
-        w = song_width(s, size) if font == "song" else courier_width(s, size)
+        w = self.width(s, size) if font == "song" or self.cjk is not None else courier_width(s, size)
         self.text(cx - w / 2, y, s, size, font, fake_bold)
 
     def line(self, x1, y1, x2, y2, width=0.5, gray=0.0):
@@ -79,6 +85,11 @@ class Canvas:
         paint = "B" if fill is not None else "S"
         fill_op = f"{_num(fill)} g " if fill is not None else ""
         self.ops.append(f"q {fill_op}{_num(gray)} G {_num(width)} w {_num(x)} {_num(y)} {_num(w)} {_num(h)} re {paint} Q")
+
+    def fill(self, x, y, w, h, rgb):
+        """A rectangle filled in a colour (chart bars), no outline."""
+        r, g, b = rgb
+        self.ops.append(f"q {_num(r)} {_num(g)} {_num(b)} rg {_num(x)} {_num(y)} {_num(w)} {_num(h)} re f Q")
 
     def image(self, name, x, y, size):
         self.ops.append(f"q {_num(size)} 0 0 {_num(size)} {_num(x)} {_num(y)} cm /{name} Do Q")
@@ -94,7 +105,7 @@ class Writer:
     """Builds a PDF object by object into a buffer that the caller drains with take()
     (or, given `out`, writes straight to a binary stream); call close() once at the end."""
 
-    def __init__(self, out=None, title: str = ""):
+    def __init__(self, out=None, title: str = "", cjk=None):
         self.out = out
         self.buf = bytearray()
         self.pos = 0
@@ -105,7 +116,12 @@ class Writer:
         self.pages = array("L")
         self._write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
         self.pages_id = self.reserve()
-        self.fonts_id = self._fonts()
+        self.cjk = cjk
+        if cjk is None:
+            self.fonts_id = self._fonts()
+        else:  # the subset is known at the end: its number now, its objects at close()
+            self.cjk_id = self.reserve()
+            self.fonts_id = self.obj(f"<< /FS {self.cjk_id} 0 R >>")
         self.title = title
 
     def _write(self, data: bytes):
@@ -182,6 +198,8 @@ class Writer:
             yield self.take()
 
     def _closing(self):
+        if self.cjk is not None:
+            self.cjk.write(self, self.cjk_id)
         kids = " ".join(f"{p} 0 R" for p in self.pages)
         self.obj(f"<< /Type /Pages /Kids [{kids}] /Count {len(self.pages)} >>", self.pages_id)
         catalog = self.obj(f"<< /Type /Catalog /Pages {self.pages_id} 0 R >>")

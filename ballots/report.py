@@ -1,83 +1,160 @@
-"""The results report as PDF: per round the quorum, then per section the ranked table, on A4
-pages written by ballots.pdf (Chinese in the STSong-Light CID font)."""
+"""The results report as PDF, the record a 计票人 and a 监票人 sign and file: per round the
+turnout (应到 / 发出 / 收回 / 收回率 per group), the rules applied in words, and per section its
+charts, the composite table with every option's count, and a table per group shown apart (a
+withheld small group only in the composite); signature and date lines; then the 意见建议 and
+the verification page. A4, in the embedded Noto Sans CJK subset (ballots.fonts)."""
 from __future__ import annotations
 
-from .display import num, pct
-from .linebreak import wrap
-from .pdf import A4, Canvas, Writer
-from .sections import MAJORITY_LABELS, rank_label
+from .display import num, pct, pct_value
+from .fonts import report_font
+from .pdf import Writer
+from .report_layout import LEFT, RIGHT, Pages
+from .report_rules import round_lines, section_lines
+from .sections import MAJORITY_LABELS, MAJORITY_THRESHOLDS, SCALES, scale_options
 
-LEFT, RIGHT, TOP, BOTTOM = 50.0, A4[0] - 50.0, A4[1] - 50.0, 50.0
-ROW = 17.0
-
-
-class _Pages:
-    def __init__(self, writer: Writer, title: str, subtitle: str):
-        self.writer, self.title, self.subtitle, self.number = writer, title, subtitle, 0
-        self.c, self.xobjects = None, {}
-        self.new()
-
-    def new(self):
-        if self.c is not None:
-            self.writer.page(self.c, self.xobjects or None)
-            self.xobjects = {}
-        self.number += 1
-        self.c = Canvas()
-        self.c.text(LEFT, 28, f"{self.title} ｜计票结果｜第 {self.number} 页", 8)
-        self.y = TOP
-
-    def need(self, h):
-        if self.y - h < BOTTOM:
-            self.new()
-            return True
-        return False
-
-    def qr(self, text: str, side: float = 200) -> None:
-        """A QR code of `text` (a signed checkpoint), `side` points wide, at the left margin."""
-        from . import qr
-        self.need(side + 8)
-        m = qr.matrix(text, mask=0)
-        modules = len(m) + 8
-        name = f"V{len(self.xobjects)}"
-        self.xobjects[name] = self.writer.image_1bit(qr.pack_rows(m, 4), modules)
-        self.c.image(name, LEFT, self.y - side, side)
-        self.y -= side + 8
-
-    def text(self, s, size=10, bold=False, gap=4):
-        for line in wrap(s, size, RIGHT - LEFT):
-            self.need(size + gap)
-            self.c.text(LEFT, self.y - size, line, size, fake_bold=bold)
-            self.y -= size + gap
-
-    def table(self, headings, widths, rows):
-        def head():
-            self.c.rect(LEFT, self.y - ROW, RIGHT - LEFT, ROW, width=0.4, fill=0.93)
-            x = LEFT
-            for h, w in zip(headings, widths):
-                self.c.text(x + 4, self.y - 12, h, 9, fake_bold=True)
-                x += w
-            self.y -= ROW
-        self.need(ROW * 2)
-        head()
-        for row in rows:
-            if self.need(ROW):
-                head()
-            x = LEFT
-            for value, w in zip(row, widths):
-                self.c.text(x + 4, self.y - 12, wrap(str(value), 9, w - 6, max_lines=1)[0] if value != "" else "", 9)
-                x += w
-            self.c.line(LEFT, self.y - ROW, RIGHT, self.y - ROW, width=0.3, gray=0.6)
-            self.y -= ROW
-        self.y -= 8
-
-    def close(self):
-        self.writer.page(self.c, self.xobjects or None)
+WIDTH = RIGHT - LEFT
+_LINES = {"more_than_half": "过半数线 50%", "two_thirds": "三分之二线 66.7%", "sixty_percent": "60% 线"}
+_OPTION_W = 34.0
 
 
+def scales_of(definition: dict) -> dict[int, list[dict]]:
+    """{section id: its scale (label, points, favourable)} for the rating sections of a campaign."""
+    return {s["id"]: scale_options(s.get("config") or {}) for rnd in definition["rounds"]
+            for s in rnd.get("sections", []) if s["type"] == "rating"}
 
 
+def _known_scale(options):
+    """A standard scale by its labels, for results given without their sections' definitions."""
+    return next((scale for scale in SCALES.values() if [o["label"] for o in scale] == options), None)
 
-def _verification(pages: _Pages, lines: list[str], checkpoints) -> None:
+
+def _name(item: dict) -> str:
+    return item["name"] + (f"：{item['criterion']}" if item.get("criterion") else "") + \
+        ("（另选）" if item.get("write_in") else "")
+
+
+def _ranked(items: list[dict]) -> list[dict]:
+    return sorted(items, key=lambda x: (x["rank"] is None, x["rank"] or 0))
+
+
+def _turnout(pages: Pages, r: dict) -> None:
+    pages.text("一、参评情况", 11, bold=True, gap=5)
+    rows = [[g["name"], pct(g["weight"]), "—" if g.get("eligible") is None else g["eligible"], g["issued"] or 0,
+             g["ballots"], pct(g["ballots"] / g["issued"]) if g["issued"] else "—"] for g in r["groups"]]
+    issued, cast = sum(g["issued"] or 0 for g in r["groups"]), sum(g["ballots"] for g in r["groups"])
+    eligible = [g["eligible"] for g in r["groups"] if g.get("eligible") is not None]
+    rows.append(["合计", "", sum(eligible) if len(eligible) == len(r["groups"]) else "—", issued, cast,
+                 pct(cast / issued) if issued else "—"])
+    pages.table(["群体", "权重", "应到", "发出", "收回", "收回率"], [155, 60, 70, 70, 70, 70], rows)
+    pages.text("应到：该群体应参评人数（未录入的显示“—”）；收回：计入结果的选票；收回率 = 收回 ÷ 发出。", 8, gap=8)
+
+
+def _columns(sec: dict, composite: bool) -> tuple[list[str], list[float]]:
+    t = sec["type"]
+    lead = (["排名"], [28.0]) if composite else ([], [])
+    if t in ("rating", "approve"):
+        rate = "满意率" if t == "rating" else "赞成率"
+        marks = (["达标", "后进"] if t == "rating" else ["达标"]) if composite else []
+        tail = ["有效", rate] + (["得分"] if t == "rating" else []) + marks
+        tail_w = [32.0, 44.0] + ([38.0] if t == "rating" else []) + [28.0] * len(marks)
+        option_w = [max(_OPTION_W, 8 + 9 * len(o)) for o in sec["options"]]
+        heads, widths = lead[0] + ["对象"] + sec["options"] + tail, lead[1] + [0] + option_w + tail_w
+    elif t == "score":
+        heads, widths = lead[0] + ["对象", "打分人数" if not composite else "综合得分"], lead[1] + [0, 70.0]
+        if not composite:
+            heads, widths = heads + ["得分"], widths + [60.0]
+    else:
+        bar = MAJORITY_LABELS.get(sec["majority"]["threshold"], "过半")
+        heads = lead[0] + ["候选人", "得票", "得票率"] + ([bar, "结果"] if composite else [])
+        widths = lead[1] + [0, 45.0, 55.0] + ([70.0, 80.0] if composite else [])
+    widths[len(lead[0])] = WIDTH - sum(widths)
+    return heads, widths
+
+
+def _cells(sec: dict, fig: dict, composite: bool) -> list:
+    t = sec["type"]
+    if t in ("rating", "approve"):
+        cells = [fig["counts"].get(o, 0) for o in sec["options"]] + [fig["valid"], pct(fig["rate"])]
+        if t == "approve":
+            return cells + (["√" if fig["passed"] else ""] if composite else [])
+        cells += [num(fig["mean"])]
+        return cells + (["√" if fig["passed"] else "", "后进" if fig["laggard"] else ""] if composite else [])
+    if t == "score":
+        return [num(fig["mean"])] if composite else [fig["raters"], num(fig["mean"])]
+    cells = [fig["votes"], pct(fig["share"])]
+    if composite:
+        cells += ["√" if fig["majority"] else "", "推荐" if fig["recommended"] else ("同票，需决选" if fig["runoff"] else "")]
+    return cells
+
+
+def _charts(pages: Pages, sec: dict) -> None:
+    items = _ranked(sec.get("rows") or sec.get("candidates") or [])
+    names = [(f"{x['rank']}. " if x["rank"] else "") + _name(x) for x in items]
+    if sec["type"] in ("rating", "approve") and any(sum(x["counts"].values()) for x in items):
+        pages.stacked_bars([(_name(x), x["counts"]) for x in sec["rows"]], sec["options"], "图：评价分布（各群体合计）")
+        by = sec["rank_by"]
+        if by == "mean":
+            pages.ranking_bars(list(zip(names, (x["mean"] for x in items))), "图：综合得分")
+        else:
+            label = ("赞成率" if sec["type"] == "approve" else "满意率") if by == "rate" else "不满意率"
+            pages.ranking_bars(list(zip(names, (pct_value(x[by]) for x in items))), f"图：{label}（%）")
+    elif sec["type"] == "choose" and items:
+        n, d = MAJORITY_THRESHOLDS[sec["majority"]["threshold"]]
+        pages.ranking_bars(list(zip(names, (pct_value(x["share"]) for x in items))), "图：得票率（%）",
+                           line=100 * n / d, line_label=_LINES[sec["majority"]["threshold"]])
+    elif sec["type"] == "score" and any(x["mean"] is not None for x in items):
+        pages.ranking_bars(list(zip(names, (x["mean"] for x in items))), "图：综合得分")
+
+
+def _of(item: dict, group: dict):
+    return item["groups"].get(str(group["id"]), item["groups"].get(group["id"]))
+
+
+def _section(pages: Pages, r: dict, sec: dict, scale) -> None:
+    pages.need(120)
+    pages.text(sec["title"], 11.5, bold=True, gap=5)
+    for line in section_lines(sec, r["rules"], scale):
+        pages.text(line, 8.5, gap=3)
+    pages.y -= 4
+    _charts(pages, sec)
+    items = _ranked(sec.get("rows") or sec.get("candidates") or [])
+    heads, widths = _columns(sec, True)
+    pages.text("综合结果（各群体加权）", 9.5, bold=True, gap=4)
+    pages.table(heads, widths, [[x["rank"] or "—", _name(x)] + _cells(sec, x, True) for x in items])
+    answering = {str(gid) for x in items for gid in x["groups"]}  # ids as JSON has them (str) or as counted
+    heads, widths = _columns(sec, False)
+    for g in r["groups"]:
+        if str(g["id"]) not in answering or g["id"] in sec.get("withheld", []) or not g["ballots"]:
+            continue
+        pages.text(f"分群体：{g['name']}（收回 {g['ballots']} 张，权重 {pct(g['weight'])}）", 9.5, bold=True, gap=4)
+        pages.table(heads, widths, [[_name(x)] + _cells(sec, _of(x, g), False) for x in items
+                                    if _of(x, g) is not None])
+    apart = [g["name"] for g in r["groups"] if g["id"] in sec.get("withheld", []) and g["ballots"]
+             and str(g["id"]) in answering]
+    if apart:
+        pages.text(f"不单列：{'、'.join(apart)}（收回选票少于 {r['rules'].get('small_group_k', 5)} 张，或须与之一并"
+                   "隐去，以免推知个人的投票），其选票已计入综合结果。", 8.5, gap=8)
+
+
+def _round(pages: Pages, r: dict, scales: dict) -> None:
+    pages.need(200)
+    pages.text(f"{r['round']}　收回选票 {r['ballots']} 张", 15, bold=True, gap=8)
+    if r.get("void"):
+        pages.text("本轮未达有效门槛，结果无效：下列数字仅供存档，不作达标、推荐判定。", 10, bold=True, gap=6)
+    _turnout(pages, r)
+    pages.text("二、计票规则", 11, bold=True, gap=5)
+    for line in round_lines(r):
+        pages.text(line, 9, gap=3)
+    pages.y -= 6
+    pages.text("三、计票结果", 11, bold=True, gap=5)
+    for sec in r["sections"]:
+        if sec["type"] != "text":
+            _section(pages, r, sec, scales.get(sec["id"]) or _known_scale(sec.get("options")))
+    pages.text(f"以上为{r['round']}计票结果，经计票、监票核对无误。", 10, gap=4)
+    pages.signatures()
+
+
+def _verification(pages: Pages, lines: list[str], checkpoints) -> None:
     """The last page: how to check the report, and each signed checkpoint as a QR code."""
     pages.need(80)
     pages.text("核验信息（docs/audit.md：python -m ballots.verify）", 14, bold=True, gap=6)
@@ -90,7 +167,7 @@ def _verification(pages: _Pages, lines: list[str], checkpoints) -> None:
         pages.qr(note)
 
 
-def _comments(pages: _Pages, note: dict) -> None:
+def _comments(pages: Pages, note: dict) -> None:
     """A round's comments, numbered in the order of their text (not of casting)."""
     for sec in note["sections"]:
         pages.need(60)
@@ -107,52 +184,18 @@ def _comments(pages: _Pages, note: dict) -> None:
 
 
 def write_report(out, title: str, results: list[dict], generated: str, notes: list[dict] | None = None,
-                 verification: list[str] | None = None, checkpoints: list[str] = ()) -> None:
-    """The report; `notes` (each round's 意见建议, apart from the ballots) go at its end, then
+                 verification: list[str] | None = None, checkpoints: list[str] = (),
+                 scales: dict | None = None) -> None:
+    """The report; `scales` ({section id: scale}, scales_of()) lets the rules say each option's
+    points; `notes` (each round's 意见建议, apart from the ballots) go at its end, then
     `verification`: lines that tell a reader how to check it (the service's key, the signed
-    checkpoints; docs/audit.md), and a QR code of each note in `checkpoints` (its root and
-    signature, for a phone or the verifier to read off the paper)."""
-    writer = Writer(title=f"{title} 计票结果")
-    pages = _Pages(writer, title, generated)
-    pages.text(title, 18, bold=True, gap=8)
-    pages.text(f"计票结果报告　生成于 {generated}", 10, gap=12)
+    checkpoints; docs/audit.md), and a QR code of each note in `checkpoints`."""
+    writer = Writer(title=f"{title} 计票结果", cjk=report_font())
+    pages = Pages(writer, f"{title}｜计票结果")
+    pages.text(title, 18, bold=True, gap=8, centred=True)
+    pages.text(f"计票结果报告　生成于 {generated}", 10, gap=14, centred=True)
     for r in results:
-        pages.need(60)
-        pages.text(f"{r['round']}　收回选票 {r['ballots']} 张", 14, bold=True, gap=6)
-        q = r["quorum"]
-        if q.get("rule"):
-            base = "发出票数" if q["rule"]["base"] == "issued" else "应参评人数"
-            pages.text(f"有效门槛：需 ≥ {q['required_ballots']} 张（{base} {q['base_value']} 的 {pct(q['rule']['share'])}），"
-                       f"{ {True: '有效', False: '未达门槛，结果无效', None: '未评估'}[q['met']] }", 9, gap=8)
-        for sec in r["sections"]:
-            if sec["type"] == "text":
-                continue
-            pages.text(sec["title"], 11, bold=True, gap=5)
-            if sec.get("rank_by"):
-                pages.text(rank_label(sec["type"], sec["rank_by"]), 8.5, gap=4)
-            if sec["type"] == "choose":
-                bar = MAJORITY_LABELS.get(sec["majority"]["threshold"], "过半")
-                pages.table(["排名", "候选人", "得票", "得票率", bar, "结果"], [40, 160, 50, 70, 75, 100], [
-                    [e["rank"] or "—", e["name"] + ("（另选）" if e["write_in"] else ""), e["votes"], pct(e["share"]),
-                     "√" if e["majority"] else "",
-                     "推荐" if e["recommended"] else ("同票，需决选" if e["runoff"] else "")]
-                    for e in sec["candidates"]])
-            elif sec["type"] == "score":
-                rows = sorted(sec["rows"], key=lambda x: (x["rank"] is None, x["rank"] or 0))
-                pages.table(["排名", "对象", "综合得分"], [40, 300, 155],
-                            [[x["rank"] or "—", x["name"] + (f"：{x['criterion']}" if x["criterion"] else ""),
-                              num(x["mean"])] for x in rows])
-            elif sec["type"] == "approve":  # its mean is the share of 赞成: shown once, as a rate
-                rows = sorted(sec["rows"], key=lambda x: (x["rank"] is None, x["rank"] or 0))
-                pages.table(["排名", "对象", "赞成率", "有效票", "达标"], [40, 215, 80, 80, 80],
-                            [[x["rank"] or "—", x["name"], pct(x["rate"]), x.get("valid", ""),
-                              "√" if x["passed"] else ""] for x in rows])
-            else:
-                rows = sorted(sec["rows"], key=lambda x: (x["rank"] is None, x["rank"] or 0))
-                pages.table(["排名", "对象", "满意率", "综合得分", "达标", "后进"], [40, 215, 65, 65, 50, 60],
-                            [[x["rank"] or "—", x["name"] + (f"：{x['criterion']}" if x["criterion"] else ""),
-                              pct(x["rate"]), num(x["mean"]), "√" if x["passed"] else "",
-                              "后进" if x["laggard"] else ""] for x in rows])
+        _round(pages, r, scales or {})
     for note in notes or []:
         _comments(pages, note)
     if verification:

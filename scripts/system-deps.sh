@@ -7,8 +7,9 @@
 #          browser), CJK fonts (Chinese pages and PDFs), poppler-utils (pdftoppm, pdftotext),
 #          poppler-data (the Adobe-GB1 CMaps without which poppler reads no Chinese from our
 #          CID-font PDFs; apt only recommends it, and we install without recommends), npm
-#          (axe-core for the accessibility scans) and libreoffice-calc (headless, to open the
-#          XLSX exports as an office would).
+#          (axe-core for the accessibility scans), libreoffice-calc (headless, to open the
+#          XLSX exports as an office would) and libreoffice-draw (headless LibreOffice opens a
+#          PDF only through Draw's PDF import: the reports' tests open each PDF with it).
 set -euo pipefail
 set_name=${1:-test}
 python=${PYTHON:-python3}
@@ -24,6 +25,7 @@ if [ "$set_name" = test ]; then
   ls /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc >/dev/null 2>&1 || missing+=(fonts-noto-cjk)
   command -v npm >/dev/null 2>&1 || missing+=(npm)
   command -v soffice >/dev/null 2>&1 || missing+=(libreoffice-calc)
+  ls /usr/lib/libreoffice/program/libsdlo.so >/dev/null 2>&1 || missing+=(libreoffice-draw)
 fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -248,7 +248,8 @@ def make_published(client, organiser_key, make_campaign, monkeypatch):
 @pytest.fixture(scope="session")
 def gunicorn_server(database, settings, tmp_path_factory):
     """The real server: `python -m service serve` (gunicorn, several workers) on the test database.
-    Its output (access and error logs) is kept in test-output/gunicorn.log for the log checks."""
+    Its output (access and error logs) is kept in test-output/gunicorn.log (gunicorn-gwN.log
+    under pytest-xdist) for the log checks."""
     import socket
     import subprocess
     import sys
@@ -257,7 +258,10 @@ def gunicorn_server(database, settings, tmp_path_factory):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     OUTPUT.mkdir(exist_ok=True)
-    log_path = OUTPUT / "gunicorn.log"
+    # One file a pytest-xdist worker: each worker starts its own server, and a log shared by two
+    # would hold the other server's address (test_logs allows only the server's own).
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    log_path = OUTPUT / (f"gunicorn-{worker}.log" if worker else "gunicorn.log")
     log = open(log_path, "w")
     env = {**os.environ, "DATABASE_URL": database, "SECRET_KEY": settings.secret_key,
            "PINGYI_VAR_DIR": str(settings.var_dir), "BASE_URL": f"http://127.0.0.1:{port}",  # the round keys

@@ -110,9 +110,9 @@ def _canonical_counts(cur, round_id) -> bytes:
 
 def _report(cur, definition, result) -> bytes:
     """The results report, its last page the key and the checkpoints a reader checks it against."""
-    from ballots.report import write_report
+    from ballots.report import scales_of, write_report
     buf = io.BytesIO()
-    write_report(buf, definition["title"], [result], "审计包", [],
+    write_report(buf, definition["title"], [result], "审计包", [], scales=scales_of(definition),
                  verification=ops.verification_lines(cur, [result["round_id"]]),
                  checkpoints=[c["note"] for c in q.checkpoints(cur, result["round_id"])])
     return buf.getvalue()

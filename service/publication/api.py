@@ -53,3 +53,20 @@ def answer_objection(campaign_id, objection_id, data):
 def confirm_publication(campaign_id, data):
     with db.transaction() as cur:
         return publication.confirm(cur, current_principal(), campaign_id, data)
+
+
+@endpoint(C + "/publication.pdf", "GET", summary="The 公示 notice to print (A4): the issuer, the honourees with "
+          "their units and titles, the window, how to object; an export event", permission=CAMPAIGNS_READ,
+          tag="results", produces=("application/pdf",))
+def publication_notice(campaign_id):
+    import io
+
+    from flask import Response, current_app
+
+    from ballots.notice import write_notice
+    with db.transaction() as cur:
+        notice = publication.notice(cur, current_principal(), campaign_id, current_app.config["SETTINGS"].base_url)
+    buf = io.BytesIO()
+    write_notice(buf, notice)
+    return Response(buf.getvalue(), mimetype="application/pdf",
+                    headers={"Content-Disposition": f"attachment; filename=publicity-{campaign_id}.pdf"})

@@ -45,7 +45,7 @@ def publish(cur, principal, campaign_id, data) -> dict:
         if h.get("subject_id") is not None and h["subject_id"] not in subjects:
             raise Invalid(details={"fields": {"honourees": {str(i): {"subject_id": ["not in this campaign"]}}}})
     q.insert_publication(cur, campaign_id, first, last, days, data["note"], principal.actor,
-                         reason if starts_on < today() else "")
+                         reason if starts_on < today() else "", data.get("issuer", ""), data.get("objection_contact", ""))
     for i, h in enumerate(data["honourees"]):
         name = subjects[h["subject_id"]]["name"] if h.get("subject_id") is not None else h["name"]
         q.insert_honouree(cur, campaign_id, h.get("subject_id"), name, h["award"], i)
@@ -144,3 +144,19 @@ def confirm(cur, principal, campaign_id, data) -> dict:
         details["despite_open_objections"] = pub["open_objections"]
     insert_event(cur, principal.actor, "publication.confirmed", campaign_id, details)
     return get(cur, campaign_id)
+
+
+def notice(cur, principal, campaign_id, base_url: str) -> dict:
+    """What the printed 公示 notice says (ballots.notice.write_notice); handing it out is an event,
+    as every export is."""
+    pub = get(cur, campaign_id)
+    campaign = camps.get_campaign(cur, campaign_id)
+    units = {s["id"]: s["unit"] for s in camps.list_parts(cur, "subjects", campaign_id)}
+    published = pub["published_at"].astimezone(dt.timezone(dt.timedelta(hours=8))).date()
+    insert_event(cur, principal.actor, "publication.exported", campaign_id, {"format": "pdf"})
+    return {"title": campaign["title"], "issuer": pub["issuer"], "note": pub["note"],
+            "starts_on": pub["starts_on"], "ends_on": pub["ends_on"], "working_days": pub["working_days"],
+            "honourees": [{"name": h["name"], "unit": units.get(h["subject_id"], ""), "award": h["award"]}
+                          for h in pub["honourees"]],
+            "objection_contact": pub["objection_contact"], "dated": min(published, pub["starts_on"]),
+            "url": f"{base_url.rstrip('/')}/c/{campaign_id}/publicity"}

@@ -23,6 +23,8 @@ def publish(campaign_id):
         "starts_on": request.form.get("starts_on") or None,
         "backdate_reason": request.form.get("backdate_reason", "").strip(),
         "note": request.form.get("note", "").strip(),
+        "issuer": request.form.get("issuer", "").strip(),
+        "objection_contact": request.form.get("objection_contact", "").strip(),
     })
     with db.transaction() as cur:
         pub = publication.publish(cur, g.user, campaign_id, data)

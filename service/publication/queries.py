@@ -5,12 +5,14 @@ from __future__ import annotations
 _OBJECTION_COLS = "o.id, o.honouree_id, o.body, o.contact, o.received_at, o.status, o.reply, o.handled_by, o.handled_at"
 
 
-def insert_publication(cur, campaign_id, starts_on, ends_on, working_days, note, published_by, backdate_reason):
+def insert_publication(cur, campaign_id, starts_on, ends_on, working_days, note, published_by, backdate_reason,
+                       issuer="", objection_contact=""):
     cur.execute(
         """INSERT INTO publications (campaign_id, starts_on, ends_on, working_days, note, published_by,
-                                     backdate_reason)
-           VALUES (%s, %s, %s, %s, %s, %s, %s)""",
-        (campaign_id, starts_on, ends_on, working_days, note, published_by, backdate_reason),
+                                     backdate_reason, issuer, objection_contact)
+           VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)""",
+        (campaign_id, starts_on, ends_on, working_days, note, published_by, backdate_reason, issuer,
+         objection_contact),
     )
 
 

@@ -26,6 +26,9 @@ class PublicationIn(Schema):
     backdate_reason = Text(500, metadata={"description": "why the 公示 began before today (e.g. the list "
                                                           "was posted on paper first); recorded"})
     note = Text(2000)
+    issuer = Text(100, metadata={"description": "who issues the 公示 notice (the campaign's body), e.g. 中共某某学院委员会"})
+    objection_contact = Text(500, metadata={"description": "how to lodge an objection besides the public page: "
+                                                           "an office, a telephone, a mailbox"})
 
 
 class ObjectionIn(Schema):
@@ -66,6 +69,8 @@ class PublicationOut(Schema):
     ends_on = fields.Date()
     working_days = fields.Integer()
     note = CleanString()
+    issuer = CleanString()
+    objection_contact = CleanString()
     published_at = fields.DateTime()
     backdate_reason = CleanString()
     confirmed_at = fields.DateTime(allow_none=True)

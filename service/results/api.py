@@ -62,6 +62,13 @@ def export_xlsx(campaign_id):
     return _export(campaign_id, "xlsx")
 
 
+@endpoint(C + "/summary.xlsx", "GET", summary="The 汇总表: a sheet a round ready to print, per subject every option's "
+          "count, valid marks, rates as percentages, scores to one decimal", permission=RESULTS_READ, tag="results",
+          produces=("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",))
+def export_summary(campaign_id):
+    return _export(campaign_id, "summary.xlsx")
+
+
 @endpoint(C + "/results.pdf", "GET", summary="Every round's results as a PDF report", permission=RESULTS_READ,
           tag="results", produces=("application/pdf",))
 def export_pdf(campaign_id):
@@ -81,17 +88,22 @@ def _export(campaign_id, kind):
     if kind == "pdf":
         import io
 
-        from ballots.report import write_report
+        from ballots.report import scales_of, write_report
         buf = io.BytesIO()
         write_report(buf, definition["title"], all_results, exports.generated_at(definition), notes,
-                     verification=verification)
+                     verification=verification, scales=scales_of(definition))
         body, mimetype = buf.getvalue(), "application/pdf"
+    elif kind == "summary.xlsx":
+        from service.results import summary
+        body, mimetype = summary.to_xlsx(definition["title"], all_results, exports.generated_at(definition)), _XLSX
     else:
         body = exports.to_csv(all_results) if kind == "csv" else exports.to_xlsx(all_results, notes)
-        mimetype = "text/csv" if kind == "csv" else \
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return Response(body, mimetype=mimetype, headers={
-        "Content-Disposition": f"attachment; filename=results-{campaign_id}.{kind}"})
+        mimetype = "text/csv" if kind == "csv" else _XLSX
+    name = f"summary-{campaign_id}.xlsx" if kind == "summary.xlsx" else f"results-{campaign_id}.{kind}"
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename={name}"})
+
+
+_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @endpoint(C + "/scores", "PUT", summary="Enter (or change) your 组织考评 or 领导点评 score for a subject",

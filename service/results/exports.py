@@ -27,7 +27,7 @@ def gather(cur, principal, campaign_id, kind):
     rounds = [r["id"] for r in definition["rounds"]]
     all_results = [results.round_results(cur, campaign_id, r) for r in rounds]
     notes = [results.comments(cur, campaign_id, r) for r in rounds] \
-        if kind != "csv" and principal.can(COMMENTS_READ) else []
+        if kind in ("xlsx", "pdf") and principal.can(COMMENTS_READ) else []
     insert_event(cur, principal.actor, "results.exported", campaign_id, {"format": kind})
     return definition, all_results, notes
 
