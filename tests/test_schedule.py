@@ -67,6 +67,8 @@ def test_a_scheduled_campaign_opens_and_closes_by_itself(app, client, organiser_
     r = _cast(client, later[0])  # the second round opens at 10:00
     assert r.status_code == 409 and r.get_json()["error"]["code"] == "voting_not_open"
     assert r.get_json()["error"]["details"]["opens_at"] == "2026-12-08T02:00:00+00:00"
+    page = client.get(f"/b/{later[0]}")  # the voter who scans early is told when, in China time
+    assert page.status_code == 409 and "本轮投票开始时间：<strong>2026-12-08 10:00</strong>" in page.get_data(as_text=True)
     clock(T0 + dt.timedelta(minutes=30))  # 10:00: the first closed, the second open
     r = _cast(client, tokens[1])
     assert r.status_code == 409 and r.get_json()["error"]["code"] == "voting_closed"

@@ -155,6 +155,7 @@ def register(app: Flask, pages) -> None:
 
     app.add_template_filter(local_time, "datetime")
     app.add_template_filter(local_date, "date")
+    app.add_template_filter(lambda text: local_time(dt.datetime.fromisoformat(text)), "opening_time")
     app.add_template_filter(actor_name, "actor")
     app.add_template_filter(messages.event_text, "event")
     from ballots import display, lifecycle

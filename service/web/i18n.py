@@ -27,7 +27,7 @@ EN = {
     "去公告栏核对": "Check on the bulletin board",
     "无效的选票": "Not a valid ballot", "此选票已作废": "This ballot was voided",
     "此选票已经使用": "This ballot has been used", "投票尚未开始": "Voting has not started",
-    "投票已经结束": "Voting has ended",
+    "投票已经结束": "Voting has ended", "本轮投票开始时间：": "This round opens at ",
     "这个二维码或票码不是本系统发出的，或者输入有误。": "This QR code or ballot code was not issued by this service, or was mistyped.",
     "重新输入": "Enter it again",
     "该票已由组织者作废（例如遗失后补发）。如有疑问，请联系发票的工作人员。": "The organisers voided it (for example, after it was reported lost). Please ask the staff who handed it out.",
