@@ -144,3 +144,26 @@ def test_the_page_reads_its_times_in_china_time_and_the_projector_counts_down(
     shown = client.get(f"/c/{cid}/turnout.json").get_json()
     assert [x["time_left"] for x in shown["rounds"] if x["id"] == timed["id"]] == ["距结束 20:00"]
     assert "距结束 20:00" in client.get(f"/c/{cid}/turnout").get_data(as_text=True)
+
+
+def test_a_database_that_is_away_costs_the_schedule_one_line_not_a_traceback(app, monkeypatch, caplog):
+    import logging
+
+    import psycopg2
+
+    from tests.polling import wait_until
+    calls = []
+
+    def away(at=None):
+        calls.append(at)
+        raise psycopg2.OperationalError("server closed the connection unexpectedly\n\tThis probably means …")
+    monkeypatch.setattr(schedule, "run_due", away)
+    caplog.set_level(logging.WARNING, logger=schedule.log.name)
+    stop = schedule.start(app, seconds=0.01)
+    try:
+        wait_until(lambda: len(calls) >= 2, "two passes")  # the thread lives on after the first
+    finally:
+        stop.set()
+    mine = [r for r in caplog.records if r.name == schedule.log.name]
+    assert mine and all(r.levelno == logging.WARNING and r.exc_info is None for r in mine)
+    assert "could not reach the database (server closed the connection unexpectedly)" in mine[0].getMessage()

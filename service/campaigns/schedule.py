@@ -10,6 +10,8 @@ import datetime as dt
 import logging
 import threading
 
+import psycopg2
+
 from service.campaigns import schedule_queries as q
 from service.core.errors import APIError
 
@@ -66,6 +68,10 @@ def start(app, seconds: float = 5.0) -> threading.Event:
             try:
                 with app.app_context():
                     run_due()
+            except psycopg2.OperationalError as exc:  # the database is away (restarting, or the server
+                # stopping under this thread): one line, not a traceback; the next pass tries again
+                log.warning("the schedule pass could not reach the database (%s); retrying later",
+                            str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
             except Exception:  # never let the thread die; the next pass tries again
                 log.exception("the schedule pass failed; retrying later")
     threading.Thread(target=loop, name="pingyi-schedule", daemon=True).start()
