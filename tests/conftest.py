@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import threading
 from pathlib import Path
 
 import psycopg2
@@ -243,6 +244,20 @@ def make_published(client, organiser_key, make_campaign, monkeypatch):
         assert r.status_code == 201, r.json
         return cid, r.json
     return make
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    """The app on a loopback port in a thread (werkzeug's server): for the browser tests and the
+    integration guide's examples, which talk HTTP to it."""
+    from werkzeug.serving import make_server
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(5)
+    server.server_close()
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,6 @@ import urllib.request
 import psycopg2
 import psycopg2.extras
 import pytest
-from werkzeug.serving import make_server
 
 from tests.conftest import ROOT
 from tests.polling import wait_until
@@ -78,17 +77,6 @@ def run(title: str, **values) -> tuple[dict, list[str]]:
 
 def key_of(headers: dict) -> str:
     return headers["Authorization"].removeprefix("Bearer ")
-
-
-@pytest.fixture(scope="module")
-def live_server(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(5)
-    server.server_close()
 
 
 def test_every_python_block_is_run_here():

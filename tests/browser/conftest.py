@@ -2,10 +2,8 @@
 from __future__ import annotations
 
 import shutil
-import threading
 
 import pytest
-from werkzeug.serving import make_server
 
 from tests.conftest import OUTPUT
 
@@ -20,17 +18,6 @@ def chromium_path():
         pytest.fail("Debian's chromium is not installed: run `make test` (it installs it) "
                     "or `apt-get install chromium`")
     return path
-
-
-@pytest.fixture(scope="session")
-def live_server(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(5)
-    server.server_close()
 
 
 @pytest.fixture(scope="session")
