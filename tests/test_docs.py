@@ -143,3 +143,50 @@ def test_every_route_and_error_code_in_the_integration_guide_exists(app, client)
                                                            errors.REGISTRY[code].status)) != status]
     assert wrong == []
     assert {"already_handed_out", "not_closed", "wrong_state", "pool_exhausted"} <= {c for _s, c in codes}
+
+
+MANUALS = ROOT / "docs" / "zh"
+
+
+def _browser_shot_names() -> list[re.Pattern]:
+    """The screenshots the browser tests take: shots(page, "name") or an f-string's pattern."""
+    patterns = []
+    for test in (ROOT / "tests" / "browser").glob("*.py"):
+        text = test.read_text(encoding="utf-8")
+        names = re.findall(r"""shots\(\w+,\s*f?["']([^"']+)["']""", text)
+        names += re.findall(r"""["']screenshots["']\s*/\s*f?["']([^"'.]+)""", text)  # written by pdftoppm or an element
+        for name in names:
+            parts = re.split(r"\{[^}]*\}", name)
+            patterns.append(re.compile(".+".join(map(re.escape, parts)) + r"\.png"))
+    return patterns
+
+
+def test_the_readme_links_the_chinese_manuals_in_its_first_lines():
+    first = "\n".join((ROOT / "README.md").read_text(encoding="utf-8").splitlines()[:6])
+    for manual in ("docs/zh/organiser.md", "docs/zh/voter.html", "docs/zh/auditor.md"):
+        assert f"]({manual})" in first, manual
+        assert (ROOT / manual).exists(), manual
+    assert "](../audit.md" in (MANUALS / "auditor.md").read_text(encoding="utf-8")
+
+
+def test_the_manuals_pictures_are_there_and_are_the_browser_tests_screenshots():
+    referenced = {n for md in MANUALS.glob("*.md")
+                  for n in re.findall(r"\(images/([\w.-]+\.png)\)", md.read_text(encoding="utf-8"))}
+    assert len(referenced) >= 10
+    on_disk = {p.name for p in (MANUALS / "images").glob("*.png")}
+    assert referenced - on_disk == set(), "run scripts/manual_images.py after the browser tests"
+    assert on_disk - referenced == set(), "pictures no manual shows (scripts/manual_images.py removes them)"
+    shots = _browser_shot_names()
+    assert [n for n in sorted(referenced) if not any(p.fullmatch(n) for p in shots)] == []
+
+
+def test_the_labels_the_manuals_quote_are_the_apps_own():
+    """A label in 「」 is one the pages, the templates or the messages really say."""
+    sources = [*(ROOT / "service").rglob("*.html"), *(ROOT / "service").rglob("*.py"), *(ROOT / "ballots").glob("*.py"),
+               *(ROOT / "service" / "campaigns" / "templates").glob("*.json")]
+    text = "\n".join(f.read_text(encoding="utf-8") for f in sources)
+    strings = re.sub(r"[ \t]+", "", re.sub(r"<[^>]+>", "", text))  # a label as it shows: without the markup in it
+    missing = {md.name: [label for label in re.findall(r"「(.+?)」", md.read_text(encoding="utf-8"))
+                         if re.sub(r"[ \t]+", "", label) not in strings]
+               for md in MANUALS.glob("*.md")}
+    assert {k: v for k, v in missing.items() if v} == {}
