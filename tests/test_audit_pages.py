@@ -93,3 +93,20 @@ def test_an_open_rounds_page_says_to_wait(client, make_user, login, full_campaig
     r = client.post(_round_url(full_campaign) + "/verification", data={"csrf_token": token})
     assert r.status_code == 302  # refused, said at the top of the round's page
     assert client.get(f"/admin/audit/campaigns/{full_campaign.id}/rounds/999999").status_code == 404
+
+
+def test_a_verification_with_a_skipped_step_says_incomplete_not_failed(client, make_user, login, closed_round,
+                                                                        monkeypatch):
+    from service.audit import operations as audit_ops
+    real = audit_ops.verify_online
+
+    def one_skipped(campaign_id, round_id):
+        report = real(campaign_id, round_id)
+        report["steps"][-1]["status"] = verify.SKIPPED
+        report["verdict"] = "INCOMPLETE"
+        return report
+    monkeypatch.setattr(audit_ops, "verify_online", one_skipped)
+    token = login(make_user("auditor", username="shenji2"))
+    html = client.post(_round_url(closed_round) + "/verification", data={"csrf_token": token}).get_data(as_text=True)
+    assert "核验结论：<strong>未完成：有步骤跳过，其余通过" in html and 'class="verdict partial"' in html
+    assert "未通过" not in html and 'class="badge status-skipped">跳过<' in html
