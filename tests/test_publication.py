@@ -107,6 +107,22 @@ def test_publishing_from_the_admin_page(client, closed, make_user, login, monkey
     assert subjects[0]["name"] in client.get(f"/c/{cid}/publicity").get_data(as_text=True)
 
 
+def test_each_honouree_may_have_a_title_of_their_own_on_the_page(client, closed, make_user, login, monkeypatch,
+                                                                organiser_key):
+    cid, subjects = closed
+    at(monkeypatch, dt.date(2026, 11, 25))
+    token = login(make_user("organiser"))
+    a, b = subjects[0]["id"], subjects[1]["id"]
+    page = client.get(f"/admin/campaigns/{cid}").get_data(as_text=True)
+    assert f'name="award_{a}"' in page
+    r = client.post(f"/admin/campaigns/{cid}/publish", data={
+        "csrf_token": token, "subject_ids": [str(a), str(b)], "award": "优秀共产党员",
+        f"award_{b}": " 优秀党务工作者 ", "starts_on": "2026-11-26"})
+    assert r.status_code == 302
+    pub = client.get(f"/api/v1/campaigns/{cid}/publication", headers=organiser_key).get_json()
+    assert {h["subject_id"]: h["award"] for h in pub["honourees"]} == {a: "优秀共产党员", b: "优秀党务工作者"}
+
+
 def test_the_publicity_form_proposes_who_the_count_recommended(client, full_campaign, organiser_key, make_user,
                                                                 login):
     for token in full_campaign.tokens(3):

@@ -18,8 +18,9 @@ def publish(campaign_id):
     from service.publication.schemas import PublicationIn
     award = request.form.get("award", "").strip()
     data = PublicationIn().load({
-        "honourees": [{"subject_id": int(sid), "award": award} for sid in request.form.getlist("subject_ids")
-                      if sid.isdigit()],
+        # each honouree's own title (优秀共产党员, 优秀党务工作者 …), else the one for all
+        "honourees": [{"subject_id": int(sid), "award": request.form.get(f"award_{sid}", "").strip() or award}
+                      for sid in request.form.getlist("subject_ids") if sid.isdigit()],
         "starts_on": request.form.get("starts_on") or None,
         "backdate_reason": request.form.get("backdate_reason", "").strip(),
         "note": request.form.get("note", "").strip(),
