@@ -95,6 +95,11 @@ def test_the_issue_form_warns_when_ballots_point_to_this_computer_only(client, m
     html = client.get(f"/admin/campaigns/{cid}").get_data(as_text=True)
     assert "选票上的投票地址：<code>127.0.0.1:8000/vote</code>" in html
     assert 'id="loopback-warning"' in html and "手机扫码将无法投票" in html
+    for state in ("open", "closed"):  # once voting is over, nothing is printed: no warning, no form
+        client.post(f"/api/v1/campaigns/{cid}/transitions", json={"to": state}, headers=organiser_key)
+    html = client.get(f"/admin/campaigns/{cid}").get_data(as_text=True)
+    assert 'id="loopback-warning"' not in html and 'id="issue-batch"' not in html
+    assert "投票已结束，不再发放选票" in html
 
 
 def test_no_warning_for_an_address_phones_reach(database, tmp_path):
