@@ -398,3 +398,75 @@ def test_the_existing_exports_open_in_libreoffice_and_say_what_the_api_says(clie
             assert all(_same(row[f], v) for f, v in zip(figures, want[key])), (key, row, want[key])
             seen.add(key)
     assert seen == set(want)
+
+
+def _small_campaign(client, key, title: str, options=None, criteria=()) -> dict:
+    """A campaign of two groups and one rating round, opened (nothing issued yet)."""
+    def api(path, body):
+        r = client.post(f"/api/v1/campaigns{path}", json=body, headers=key)
+        assert r.status_code in (200, 201), r.json
+        return r.json
+    cid = api("", {"title": title})["id"]
+    groups = [api(f"/{cid}/groups", {"name": n, "weight": w})["id"] for n, w in (("教师", 0.6), ("学生", 0.4))]
+    subjects = [api(f"/{cid}/subjects", {"name": n, "kind": "organisation", "category": "支部"})["id"]
+                for n in ("=HYPERLINK(\"http://x\")", "护理系党支部")]
+    rnd = api(f"/{cid}/rounds", {"title": "+师生测评", "kind": "evaluation"})["id"]
+    config = {"category": "支部", "criteria": list(criteria)}
+    if options:
+        config["options"] = [{"label": o, "points": p} for o, p in options]
+    sec = api(f"/{cid}/sections", {"round_id": rnd, "type": "rating", "title": "-满意度", "config": config})["id"]
+    for state in ("announced", "open"):
+        api(f"/{cid}/transitions", {"to": state})
+    return {"id": cid, "round": rnd, "groups": groups, "subjects": subjects, "section": sec, "api": api}
+
+
+def _summary(client, key, cid, tmp_path):
+    from openpyxl import load_workbook
+    r = client.get(f"/api/v1/campaigns/{cid}/summary.xlsx", headers=key)
+    assert r.status_code == 200, r.data[:300]
+    path = tmp_path / f"summary-{cid}.xlsx"
+    path.write_bytes(r.data)
+    return path, load_workbook(path)
+
+
+def test_the_summary_xlsx_counts_a_group_issued_nothing_as_none_issued(client, organiser_key, tmp_path):
+    c = _small_campaign(client, organiser_key, "2026 年度支部测评")
+    for i, t in enumerate(issue_tokens(client.application, c["id"], c["round"], c["groups"][0], 3)[:2]):
+        _cast(client, t, {str(c["section"]): {str(c["subjects"][1]): "满意" if i else "基本满意"}})
+    c["api"](f"/{c['id']}/transitions", {"to": "closed"})  # 学生 was given no batch at all
+    result = get(client, organiser_key, f"/{c['id']}/rounds/{c['round']}/results").json
+    assert [g["issued"] for g in result["groups"]][1] in (None, 0)
+    _, wb = _summary(client, organiser_key, c["id"], tmp_path)
+    ws = wb.worksheets[0]
+    assert "发出 3 张，收回 2 张" in ws["A2"].value
+    head = [cell.value for cell in ws[3]]
+    body = {row[2]: dict(zip(head, row)) for row in ws.iter_rows(min_row=4, values_only=True)}
+    assert (body["护理系党支部"]["满意"], body["护理系党支部"]["基本满意"], body["护理系党支部"]["有效评价"]) == (1, 1, 2)
+    # and a closed campaign that never issued a ballot
+    empty = _small_campaign(client, organiser_key, "没有发票的测评")
+    empty["api"](f"/{empty['id']}/transitions", {"to": "closed"})
+    _, wb = _summary(client, organiser_key, empty["id"], tmp_path)
+    assert "发出 0 张，收回 0 张" in wb.worksheets[0]["A2"].value
+
+
+def test_the_summary_xlsx_stores_no_user_text_as_a_formula(client, organiser_key, tmp_path):
+    import zipfile
+    title = '=CMD|" /C calc"!A0 测评'
+    c = _small_campaign(client, organiser_key, title, options=[("=1+1", 100), ("@SUM(A1)", 50), ("-2", 0)],
+                        criteria=["=A1*2"])
+    t = issue_tokens(client.application, c["id"], c["round"], c["groups"][0], 1)[0]
+    _cast(client, t, {str(c["section"]): {f"{s}:0": "=1+1" for s in c["subjects"]}})
+    c["api"](f"/{c['id']}/transitions", {"to": "closed"})
+    path, wb = _summary(client, organiser_key, c["id"], tmp_path)
+    with zipfile.ZipFile(path) as z:
+        for name in z.namelist():
+            assert not re.search(rb"<(\w+:)?f[ >/]", z.read(name)), name  # no formula anywhere
+    ws = wb.worksheets[0]
+    assert ws["A1"].data_type == "s" and ws["A1"].value.startswith(title)
+    head = [cell for cell in ws[3]]
+    assert [h.value for h in head][:4] == ["题目", "排名", "对象", "指标"]
+    labels = {h.value: h for h in head}
+    assert all(labels[o].data_type == "s" for o in ("=1+1", "@SUM(A1)", "-2"))
+    texts = [cell for row in ws.iter_rows(min_row=4) for cell in row if isinstance(cell.value, str)]
+    assert {"-满意度", "=HYPERLINK(\"http://x\")", "=A1*2"} <= {cell.value for cell in texts}
+    assert all(cell.data_type == "s" for cell in texts)
