@@ -4,6 +4,7 @@ issuer and the date at the foot, for the notice board and the file. Embedded fon
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from .fonts import report_font
 from .pdf import Writer
@@ -12,6 +13,24 @@ from .report_layout import LEFT, RIGHT, Pages
 
 def chinese_date(day: dt.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
+
+
+def objection(issuer: str, contact: str | None, url: str) -> str:
+    """How to object, as a sentence that reads whole with or without a contact (an office, a phone)."""
+    if contact:
+        return f"请以书面、电话或网络方式向{issuer}反映：{contact.rstrip('。；;. ')}；也可登录 {url} 在线提交。"
+    return f"请登录 {url} 在线提交，或以书面方式向{issuer}反映。"
+
+
+def _foot_lines(pages, issuer: str, size: float) -> list[str]:
+    """The issuer at the foot, several bodies broken after their 、 rather than inside a name (a
+    line still too wide wraps as running text does)."""
+    lines = [""]
+    for piece in re.split(r"(?<=、)", issuer):
+        if lines[-1] and pages.c.width(lines[-1] + piece, size) > RIGHT - LEFT:
+            lines.append("")
+        lines[-1] += piece
+    return lines
 
 
 def write_notice(out, notice: dict) -> None:
@@ -32,16 +51,16 @@ def write_notice(out, notice: dict) -> None:
     width = RIGHT - LEFT
     pages.table(["序号", "姓名（名称）", "单位", "称号"], [40, 140, 155, width - 335],
                 [[i, h["name"], h["unit"] or "—", h["award"] or "—"] for i, h in enumerate(notice["honourees"], 1)],
-                size=10.5)
+                size=10.5, wrap=True)
     pages.y -= 4
     pages.text(f"　　公示期：{chinese_date(notice['starts_on'])}至{chinese_date(notice['ends_on'])}"
                f"（{notice['working_days']} 个工作日，法定节假日不计）。", 12, gap=8)
-    ways = "；".join(w for w in (notice["objection_contact"], f"或登录 {notice['url']} 在线提交") if w)
-    pages.text(f"　　公示期间，对公示对象如有异议，请以书面、电话或网络方式向{issuer}反映：{ways}。", 12, gap=8)
+    pages.text("　　公示期间，对公示对象如有异议，" + objection(issuer, notice["objection_contact"], notice["url"]), 12, gap=8)
     pages.text("　　反映情况应实事求是，提倡署真实姓名并留下联系方式，以便核实；我们将对反映人严格保密。"
                "公示期满后受理的意见不再作为本次评选的依据。", 12, gap=8)
     pages.y -= 30
-    pages.right(issuer, 12, gap=10)
+    for line in _foot_lines(pages, issuer, 12):
+        pages.right(line, 12, gap=10)
     pages.right(chinese_date(notice["dated"]), 12, gap=10)
     pages.y -= 20
     pages.need(110)

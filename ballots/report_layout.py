@@ -60,15 +60,20 @@ class Pages:
             self.y -= size + gap
 
     def right(self, s, size=10, gap=4):
-        """One line set flush right (a date, an issuer)."""
-        self.need(size + gap)
-        self.c.text(RIGHT - self.c.width(s, size), self.y - size, s, size)
-        self.y -= size + gap
+        """Set flush right (a date, an issuer), wrapped within the margins when it is long."""
+        for line in self.wrap(s, size, RIGHT - LEFT):
+            self.need(size + gap)
+            self.c.text(RIGHT - self.c.width(line, size), self.y - size, line, size)
+            self.y -= size + gap
 
-    def table(self, headings, widths, rows, size=9, left=("对象", "候选人", "群体", "姓名（名称）", "单位", "称号", "序号")):
+    def table(self, headings, widths, rows, size=9, left=("对象", "候选人", "群体", "姓名（名称）", "单位", "称号", "序号"),
+              wrap=False):
         """Columns of `widths` (points); the columns headed by one of `left` set flush left, the
-        figures flush right."""
+        figures flush right. A cell too wide for its column is cut short with …, or, with `wrap`,
+        set on as many lines as it takes: the row grows, and moves whole to the next page when it
+        fits there, else splits line by line with the heading repeated."""
         flush = [h not in left for h in headings]
+
         def head():
             self.c.rect(LEFT, self.y - ROW, sum(widths), ROW, width=0.4, fill=0.93)
             x = LEFT
@@ -80,19 +85,35 @@ class Pages:
         self.need(ROW * 2)
         head()
         for row in rows:
-            if self.need(ROW):
-                head()
-            x = LEFT
-            for value, w, right in zip(row, widths, flush):
-                text = "" if value in ("", None) else str(value)
-                if text:
-                    line = self.wrap(text, size, w - 5, max_lines=1)[0]
-                    at = x + w - 3 - self.c.width(line, size) if right else x + 3
-                    self.c.text(at, self.y - 12, line, size)
-                x += w
-            self.c.line(LEFT, self.y - ROW, LEFT + sum(widths), self.y - ROW, width=0.3, gray=0.6)
-            self.y -= ROW
+            cells = [self.wrap(str(v), size, w - (8 if wrap else 5), max_lines=None if wrap else 1)
+                     if v not in ("", None) else [] for v, w in zip(row, widths)]
+            self._row(cells, widths, flush, size, head)
         self.y -= 8
+
+    def _row(self, cells: list[list[str]], widths, flush, size, head) -> None:
+        """A table row of cells already broken into lines; the first line sits as a one-line row's."""
+        lead = size + 3.0
+        done, total = 0, max(1, *map(len, cells))
+        height = lambda n: ROW + lead * (n - 1)  # noqa: E731
+        if self.y - height(total) < BOTTOM and height(total) <= TOP - BOTTOM - ROW:
+            self.new()
+            head()
+        while done < total:
+            fits = max(0, int((self.y - BOTTOM - ROW) // lead) + 1)
+            if fits < 1:
+                self.new()
+                head()
+                continue
+            n = min(fits, total - done)
+            x = LEFT
+            for lines, w, right in zip(cells, widths, flush):
+                for k, line in enumerate(lines[done:done + n]):
+                    at = x + w - 3 - self.c.width(line, size) if right else x + 3
+                    self.c.text(at, self.y - 12 - k * lead, line, size)
+                x += w
+            self.y -= height(n)
+            self.c.line(LEFT, self.y, LEFT + sum(widths), self.y, width=0.3, gray=0.6)
+            done += n
 
     def stacked_bars(self, rows: list[tuple[str, dict]], options: list[str], caption: str):
         """One bar a subject, split by the shares of each option among its marks; a legend above."""

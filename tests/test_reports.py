@@ -398,3 +398,160 @@ def test_the_existing_exports_open_in_libreoffice_and_say_what_the_api_says(clie
             assert all(_same(row[f], v) for f, v in zip(figures, want[key])), (key, row, want[key])
             seen.add(key)
     assert seen == set(want)
+
+
+def _small_campaign(client, key, title: str, options=None, criteria=()) -> dict:
+    """A campaign of two groups and one rating round, opened (nothing issued yet)."""
+    def api(path, body):
+        r = client.post(f"/api/v1/campaigns{path}", json=body, headers=key)
+        assert r.status_code in (200, 201), r.json
+        return r.json
+    cid = api("", {"title": title})["id"]
+    groups = [api(f"/{cid}/groups", {"name": n, "weight": w})["id"] for n, w in (("教师", 0.6), ("学生", 0.4))]
+    subjects = [api(f"/{cid}/subjects", {"name": n, "kind": "organisation", "category": "支部"})["id"]
+                for n in ("=HYPERLINK(\"http://x\")", "护理系党支部")]
+    rnd = api(f"/{cid}/rounds", {"title": "+师生测评", "kind": "evaluation"})["id"]
+    config = {"category": "支部", "criteria": list(criteria)}
+    if options:
+        config["options"] = [{"label": o, "points": p} for o, p in options]
+    sec = api(f"/{cid}/sections", {"round_id": rnd, "type": "rating", "title": "-满意度", "config": config})["id"]
+    for state in ("announced", "open"):
+        api(f"/{cid}/transitions", {"to": state})
+    return {"id": cid, "round": rnd, "groups": groups, "subjects": subjects, "section": sec, "api": api}
+
+
+def _summary(client, key, cid, tmp_path):
+    from openpyxl import load_workbook
+    r = client.get(f"/api/v1/campaigns/{cid}/summary.xlsx", headers=key)
+    assert r.status_code == 200, r.data[:300]
+    path = tmp_path / f"summary-{cid}.xlsx"
+    path.write_bytes(r.data)
+    return path, load_workbook(path)
+
+
+def test_the_summary_xlsx_counts_a_group_issued_nothing_as_none_issued(client, organiser_key, tmp_path):
+    c = _small_campaign(client, organiser_key, "2026 年度支部测评")
+    for i, t in enumerate(issue_tokens(client.application, c["id"], c["round"], c["groups"][0], 3)[:2]):
+        _cast(client, t, {str(c["section"]): {str(c["subjects"][1]): "满意" if i else "基本满意"}})
+    c["api"](f"/{c['id']}/transitions", {"to": "closed"})  # 学生 was given no batch at all
+    result = get(client, organiser_key, f"/{c['id']}/rounds/{c['round']}/results").json
+    assert [g["issued"] for g in result["groups"]][1] in (None, 0)
+    _, wb = _summary(client, organiser_key, c["id"], tmp_path)
+    ws = wb.worksheets[0]
+    assert "发出 3 张，收回 2 张" in ws["A2"].value
+    head = [cell.value for cell in ws[3]]
+    body = {row[2]: dict(zip(head, row)) for row in ws.iter_rows(min_row=4, values_only=True)}
+    assert (body["护理系党支部"]["满意"], body["护理系党支部"]["基本满意"], body["护理系党支部"]["有效评价"]) == (1, 1, 2)
+    # and a closed campaign that never issued a ballot
+    empty = _small_campaign(client, organiser_key, "没有发票的测评")
+    empty["api"](f"/{empty['id']}/transitions", {"to": "closed"})
+    _, wb = _summary(client, organiser_key, empty["id"], tmp_path)
+    assert "发出 0 张，收回 0 张" in wb.worksheets[0]["A2"].value
+
+
+def test_the_summary_xlsx_stores_no_user_text_as_a_formula(client, organiser_key, tmp_path):
+    import zipfile
+    title = '=CMD|" /C calc"!A0 测评'
+    c = _small_campaign(client, organiser_key, title, options=[("=1+1", 100), ("@SUM(A1)", 50), ("-2", 0)],
+                        criteria=["=A1*2"])
+    t = issue_tokens(client.application, c["id"], c["round"], c["groups"][0], 1)[0]
+    _cast(client, t, {str(c["section"]): {f"{s}:0": "=1+1" for s in c["subjects"]}})
+    c["api"](f"/{c['id']}/transitions", {"to": "closed"})
+    path, wb = _summary(client, organiser_key, c["id"], tmp_path)
+    with zipfile.ZipFile(path) as z:
+        for name in z.namelist():
+            assert not re.search(rb"<(\w+:)?f[ >/]", z.read(name)), name  # no formula anywhere
+    ws = wb.worksheets[0]
+    assert ws["A1"].data_type == "s" and ws["A1"].value.startswith(title)
+    head = [cell for cell in ws[3]]
+    assert [h.value for h in head][:4] == ["题目", "排名", "对象", "指标"]
+    labels = {h.value: h for h in head}
+    assert all(labels[o].data_type == "s" for o in ("=1+1", "@SUM(A1)", "-2"))
+    texts = [cell for row in ws.iter_rows(min_row=4) for cell in row if isinstance(cell.value, str)]
+    assert {"-满意度", "=HYPERLINK(\"http://x\")", "=A1*2"} <= {cell.value for cell in texts}
+    assert all(cell.data_type == "s" for cell in texts)
+
+
+LONG_ISSUER = ("中共某某大学委员会、某某大学党委组织部、某某大学党委宣传部、某某大学党委统战部、"
+               "某某大学党委教师工作部、某某大学党委学生工作部、"
+               "某某大学马克思主义学院党委暨思想政治理论课教学研究中心等单位（联合发布）")  # 100 characters, the most allowed
+
+
+def _notice(tmp_path, honourees, contact=None, issuer=LONG_ISSUER):
+    import datetime as dt
+
+    from ballots.notice import write_notice
+    buf = io.BytesIO()
+    write_notice(buf, {"title": "2026 年度民主评议", "issuer": issuer, "note": "", "working_days": 5,
+                       "starts_on": dt.date(2026, 11, 25), "ends_on": dt.date(2026, 12, 1), "dated": dt.date(2026, 11, 25),
+                       "honourees": honourees, "objection_contact": contact, "url": "http://pingyi.example.edu.cn/c/7/publicity"})
+    path = tmp_path / "notice.pdf"
+    path.write_bytes(buf.getvalue())
+    return path
+
+
+def _boxes(path) -> list[tuple[int, float, float, float, float, str]]:
+    """(page, xMin, yMin, xMax, yMax, word) of every word pdftotext finds, and the page size."""
+    import html
+    out = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    boxes, page = [], 0
+    for line in out.splitlines():
+        if "<page " in line:
+            page += 1
+        m = re.search(r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*)</word>', line)
+        if m:
+            boxes.append((page, *map(float, m.groups()[:4]), html.unescape(m.group(5))))
+    return boxes
+
+
+def _columns(boxes) -> list[str]:
+    """The page's words column by column of the notice's list (a cell's lines one after the
+    other), the rest of the page in the first."""
+    edges = (50 + 40, 50 + 180, 50 + 335)
+    out = ["", "", "", ""]
+    for box in sorted(boxes, key=lambda b: (b[0], b[2], b[1])):  # page, top, left
+        out[sum(box[1] >= e for e in edges)] += box[-1]
+    return out
+
+
+def test_the_notice_prints_long_names_units_titles_and_issuer_in_full_within_the_margins(tmp_path):
+    long = [{"name": "马克思主义学院教师第一党支部", "unit": "马克思主义学院思想政治理论课教学部",
+             "award": "2026年度校级优秀共产党员（教师组）"}]
+    many = [{"name": f"{'欧阳' if i % 2 else '马克思主义学院学生第'}{i}党支部", "unit": "附属第一医院心血管内科暨心脏中心",
+             "award": "优秀党务工作者"} for i in range(2, 40)]
+    path = _notice(tmp_path, long + many, contact="组织部办公室（行政楼 305），电话 0571-12345678")
+    columns = [re.sub(r"\s+", "", c) for c in _columns(_boxes(path))]
+    for i, key in enumerate(("name", "unit", "award"), start=1):  # whole, if on several lines
+        assert all(h[key] in columns[i] for h in long + many), key
+    flat = re.sub(r"\s+", "", pdftext(path))
+    assert flat.count(LONG_ISSUER) == 3  # in the text, in how to object, and at the foot
+    assert "…" not in flat
+    assert "向" + LONG_ISSUER + "反映：组织部办公室（行政楼305），电话0571-12345678；也可登录" in flat
+    boxes = _boxes(path)
+    assert max(b[0] for b in boxes) >= 2  # the list runs onto a second page, its heading again at its top
+    assert subprocess.run(["pdftotext", "-f", "2", "-l", "2", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout.count("姓名（名称）") == 1
+    assert_within_margins(boxes)
+    # a row taller than a page (no form allows one) splits line by line, the heading on each page
+    award = "".join(f"第{i}项表彰：优秀共产党员、优秀党务工作者、先进基层党组织。" for i in range(1, 120))
+    path = _notice(tmp_path, [{"name": "赵静", "unit": "机关", "award": award}])
+    boxes = _boxes(path)
+    assert award in re.sub(r"\s+", "", _columns(boxes)[3]).replace("称号", "")  # less the heading on each page
+    headed = [b[0] for b in boxes if b[-1] == "姓名（名称）"]
+    assert len(headed) >= 3 and headed == list(range(1, len(headed) + 1))
+    assert_within_margins(boxes)
+
+
+def assert_within_margins(boxes):
+    from ballots.pdf import A4
+    for page, x0, y0, x1, y1, word in boxes:
+        assert 50 - 0.5 <= x0 and x1 <= A4[0] - 50 + 0.5, (page, x0, x1, word)
+        assert 50 - 12 <= y0 and y1 <= A4[1] - 50 + 0.5, (page, y0, y1, word)
+
+
+def test_the_notice_without_a_contact_says_how_to_object_in_a_whole_sentence(tmp_path):
+    flat = re.sub(r"\s+", "", pdftext(_notice(tmp_path, [{"name": "赵静", "unit": "", "award": "优秀共产党员"}],
+                                              issuer="中共某某大学委员会")))
+    assert "对公示对象如有异议，请登录http://pingyi.example.edu.cn/c/7/publicity在线提交，" \
+        "或以书面方式向中共某某大学委员会反映。" in flat
+    assert "反映：" not in flat and "：或" not in flat

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import io
 
-from service.results.exports import _FORMULA_START, _sheet_title
+from service.results.exports import _sheet_title
 
 PERCENT, SCORE, COUNT = "0.0%", "0.0", "0"
 HEADER_ROWS = 3
@@ -71,9 +71,9 @@ def _title_rows(ws, title: str, result: dict, generated: str, width: int) -> Non
     from openpyxl.styles import Alignment, Font
     q = result["quorum"]
     verdict = {True: "有效", False: "未达有效门槛，结果无效", None: "未评估"}[q["met"]]
-    issued = sum(g["issued"] for g in result["groups"])
+    issued = sum(g["issued"] or 0 for g in result["groups"])  # a group given no batch: null, none issued
     ws.append([f"{title}　{result['round']}　计票结果汇总表"])
-    ws.append([f"发出 {issued} 张，收回 {result['ballots']} 张；{verdict}；生成于 {generated}"])
+    ws.append([f"发出 {issued} 张，收回 {result['ballots'] or 0} 张；{verdict}；生成于 {generated}"])
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
     ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=width)
     ws["A1"].font = Font(bold=True, size=14)
@@ -94,6 +94,15 @@ def _print_setup(ws, width: int) -> None:
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_options.horizontalCentered = True
     ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+
+
+def _as_text(ws) -> None:
+    """Every text cell stored as text: openpyxl would write a title, an option's label or a name
+    that begins with = as a formula, which Excel then runs (the sheet holds no formula of its own)."""
+    for row in ws.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
 
 
 def to_xlsx(title: str, results: list[dict], generated: str) -> bytes:
@@ -118,11 +127,10 @@ def to_xlsx(title: str, results: list[dict], generated: str) -> bytes:
             for cell, fmt in zip(ws[ws.max_row], formats):
                 if fmt:  # on blank figure cells too: a figure typed in later shows as its column does
                     cell.number_format = fmt
-                elif isinstance(cell.value, str) and cell.value.startswith(_FORMULA_START):
-                    cell.data_type = "s"  # a name that looks like a formula stays text
         for i, h in enumerate(heads, start=1):
             ws.column_dimensions[get_column_letter(i)].width = {"题目": 22, "对象": 18, "指标": 12}.get(h, 9)
         _print_setup(ws, len(heads))
+        _as_text(ws)
     if not wb.worksheets:
         wb.create_sheet("汇总表").append(["本活动没有轮次，没有可汇总的结果"])
     buf = io.BytesIO()
