@@ -24,3 +24,8 @@ def num(x, digits: int = 1) -> str:
 def pct_value(share, digits: int = 1) -> float | None:
     """The percentage as a number (for charts)."""
     return None if share is None else float(half_up(Decimal(str(share)) * 100, digits))
+
+
+def ranked(items: list[dict]) -> list[dict]:
+    """Rows or candidates in rank order (1 first), the unranked last, as the reports list them."""
+    return sorted(items, key=lambda x: (x.get("rank") is None, x.get("rank") or 0))

@@ -63,7 +63,7 @@ def tally(sections: list[FormSection], groups: list[dict], counts: Counts, rules
     result = {
         "ballots": sum(cast.values()),
         "groups": [{"id": g["id"], "name": g["name"], "weight": _out(weights[g["id"]]), "ballots": cast[g["id"]],
-                    "issued": (issued or {}).get(g["id"]), "eligible": g.get("eligible"),
+                    "issued": None if issued is None else issued.get(g["id"], 0), "eligible": g.get("eligible"),
                     "suppressed": small[g["id"]]} for g in groups],
         "quorum": quorum(rules.get("quorum"), cast, issued or {}, eligible),
         "sections": [],
@@ -87,8 +87,13 @@ def tally(sections: list[FormSection], groups: list[dict], counts: Counts, rules
 
 
 def _section(sec, answering, counts, weights, eligible, base, rules, k) -> dict:
-    """One section's results, its withheld groups counted as one pool (ballots/withholding.py)."""
+    """One section's results, its withheld groups counted as one pool (ballots/withholding.py).
+    A section answered by fewer than k ballots in all publishes no figure at all (`too_few`): its
+    totals would be those few ballots, whose voters the people at the meeting know."""
     suppressed = suppression(answering, k)
+    too_few = 0 < sum(answering.values()) < k
+    if too_few:  # counted as if no ballot came: every figure empty, the shape unchanged
+        answering, counts = {g: 0 for g in answering}, Counts()
     p = pooled(sec.id, answering, counts, weights, eligible, suppressed)
     if sec.type in ("rating", "approve"):
         out = _rating(sec, p.cast, p.counts, p.weights, base, rules, p.suppressed)
@@ -98,7 +103,7 @@ def _section(sec, answering, counts, weights, eligible, base, rules, k) -> dict:
         out = _score(sec, p.cast, p.counts, p.weights, base, p.suppressed)
     else:
         out = {}
-    return {"id": sec.id, "type": sec.type, "title": sec.title,
+    return {"id": sec.id, "type": sec.type, "title": sec.title, "too_few": too_few,
             "withheld": sorted(g for g, hide in suppressed.items() if hide), **unpooled(out, suppressed)}
 
 

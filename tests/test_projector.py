@@ -39,7 +39,10 @@ def test_the_results_reach_the_projector_only_after_the_close_and_on_command(
     shown = client.get(f"/c/{cid}/turnout.json").get_json()
     assert shown["mode"] == "results" and shown["signature"] != drawn  # the page reloads itself
     page = client.get(f"/c/{cid}/turnout").get_data(as_text=True)
-    assert "当场公布计票结果" in page and "王丽华" in page
+    assert "当场公布计票结果" in page
+    # one ballot in all: the figures would be that voter's ballot, so none is shown (ballots/tally.py)
+    assert "收回选票太少，不公布数字" in page and "<td>100.0%</td>" not in page and "王丽华" not in page
+    assert "不公布任何数字" in client.get(f"/admin/campaigns/{cid}/results").get_data(as_text=True)
     assert client.post(f"/admin/campaigns/{cid}/projector", data={**form, "show": "turnout"}).status_code == 302
     assert client.get(f"/c/{cid}/turnout.json").get_json()["mode"] == "turnout"
     log = client.get(f"/admin/campaigns/{cid}").get_data(as_text=True)
@@ -53,3 +56,21 @@ def test_a_viewer_cannot_switch_the_projector(client, closed_round, make_user, l
     r = client.post(f"/admin/campaigns/{closed_round.id}/projector",
                     data={"csrf_token": _csrf(client), "show": "results"})
     assert r.status_code == 403 and fingerprint() == before
+
+
+def test_the_projectors_results_are_listed_in_rank_order(client, closed_round, make_user, login):
+    import re
+
+    from tests.conftest import _csrf
+    cid = closed_round.id
+    login(make_user("organiser", username="zzb2"))
+    form = {"csrf_token": _csrf(client), "_form": "projector-mode", "show": "results"}
+    assert client.post(f"/admin/campaigns/{cid}/projector", data=form).status_code == 302
+    page = client.get(f"/c/{cid}/turnout").get_data(as_text=True)
+    bodies = re.findall(r"<tbody>(.*?)</tbody>", page, re.S)
+    assert bodies
+    for body in bodies:
+        ranks = [None if r == "—" else int(r) for r in re.findall(r"<tr><td>([^<]*)</td>", body)]
+        numbered = [r for r in ranks if r is not None]
+        assert numbered == sorted(numbered), ranks  # 1 first, ties together
+        assert ranks == numbered + [None] * (len(ranks) - len(numbered)), ranks  # the unranked last

@@ -197,9 +197,10 @@ def test_two_recommendations_three_evaluations_combine_by_source_weights(client,
     assert bad.status_code == 422
     events = [e["action"] for e in client.get(f"{url}/events", headers=organiser_key).json]
     assert events.count("score.entered") == 3
-    with conn.cursor() as cur:  # source weights 0.6 / 0.2 / 0.2 (set here: the fixture's campaign is open)
+    with conn.cursor() as cur:  # source weights 0.6 / 0.2 / 0.2 (set here: the fixture's campaign is open);
+        # k = 1, or four ballots in all would publish no figure (ballots/tally.py, too_few)
         cur.execute("""UPDATE campaigns SET rules = rules || '{"sources": {"ballots": 0.6, "organisation": 0.2,
-                       "leaders": 0.2}}'::jsonb WHERE id = %s""", (full_campaign.id,))
+                       "leaders": 0.2}, "small_group_k": 1}'::jsonb WHERE id = %s""", (full_campaign.id,))
     conn.commit()
     client.post(f"{url}/transitions", json={"to": "closed"}, headers=organiser_key)
     c = client.get(f"{url}/composite", headers=organiser_key).json
@@ -272,3 +273,13 @@ def test_sheet_names_every_spreadsheet_program_takes():
     names = [_sheet_title(long, used) for _ in range(12)]
     assert len(set(names)) == 12 and all(len(n) <= 31 for n in names)
     assert _sheet_title("ABC", used).lower() != "abc"  # unique regardless of case
+
+
+def test_a_group_issued_nothing_reads_as_zero_issued(client, full_campaign, organiser_key):
+    for token in full_campaign.tokens(5):  # the teachers only: the students were issued nothing
+        assert cast(client, token, {}).status_code == 201
+    url = f"/api/v1/campaigns/{full_campaign.id}"
+    client.post(f"{url}/transitions", json={"to": "closed"}, headers=organiser_key)
+    rid = client.get(url, headers=organiser_key).json["rounds"][0]["id"]
+    groups = client.get(f"{url}/rounds/{rid}/results", headers=organiser_key).json["groups"]
+    assert [(g["issued"], g["ballots"]) for g in groups] == [(5, 5), (0, 0)]

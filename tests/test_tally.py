@@ -146,12 +146,16 @@ def brute_force(sections, groups, ballots, rules, issued):
             hidden.add(min((g for g in who if g not in hidden), key=lambda g: (cast[g], g)))
         # the withheld groups that returned ballots count as one group: their ballots together,
         # the sum of their weights; every other group (a withheld one without ballots too) alone
-        pool = tuple(sorted(g for g in hidden if cast[g]))
+        # fewer than k ballots answer the section in all: counted as if none had come
+        too_few = 0 < sum(cast[g] for g in who) < k
+        counted = {g: 0 if too_few else n for g, n in cast.items()}
+        kept = [] if too_few else ballots
+        pool = tuple(sorted(g for g in hidden if counted[g]))
         units = {**{g: [g] for g in who if g not in pool}, **({pool: list(pool)} if pool else {})}
         uw = {u: sum(w[g] for g in m) for u, m in units.items()}
-        un = {u: sum(cast[g] for g in m) for u, m in units.items()}
+        un = {u: sum(counted[g] for g in m) for u, m in units.items()}
         eligible = {u: sum(x["eligible"] or 0 for x in groups if x["id"] in m) for u, m in units.items()}
-        mine = {u: [b["answers"].get(str(sec.id)) for b in ballots if b["group_id"] in m] for u, m in units.items()}
+        mine = {u: [b["answers"].get(str(sec.id)) for b in kept if b["group_id"] in m] for u, m in units.items()}
 
         def combine(values):
             have = [u for u in units if values[u] is not None]

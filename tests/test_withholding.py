@@ -24,6 +24,7 @@ import itertools
 from collections import Counter
 from fractions import Fraction
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -303,3 +304,19 @@ def leaks(sections, groups, ballots, rules, rnd=None):
 @given(rounds(), st.randoms(use_true_random=False))
 def test_no_published_figure_narrows_a_withheld_split(election, rnd):
     assert leaks(*election, rnd=rnd) == []
+
+
+@pytest.mark.parametrize("n", [1, 4])
+def test_a_section_answered_by_fewer_than_k_ballots_in_all_publishes_no_figure(n):
+    """One voter (or four) in the whole round: the totals would be their ballots, and the people
+    at the meeting know who came. Counted as if no ballot came; the ballots' number stays."""
+    sec = forms.FormSection(1, "rating", "测评", {"scale": "satisfaction"}, [forms.Row("10", 10, "对象10")])
+    groups = G((1, 1, None), (2, 1, None))
+    r = tally([sec], groups, counts_from_ballots(ballots_of(1, *[{"1": {"10": "不满意"}}] * n)), DEFAULT_RULES)
+    out = r["sections"][0]
+    assert r["ballots"] == n and out["too_few"] is True and out["withheld"] == [1, 2]
+    row = out["rows"][0]
+    assert row["counts"] == {"满意": 0, "基本满意": 0, "不满意": 0, "不了解": 0} and row["valid"] == 0
+    assert row["rate"] is None and row["mean"] is None and row["rank"] is None and not row["laggard"]
+    five = tally([sec], groups, counts_from_ballots(ballots_of(1, *[{"1": {"10": "不满意"}}] * 5)), DEFAULT_RULES)
+    assert five["sections"][0]["too_few"] is False and five["sections"][0]["rows"][0]["counts"]["不满意"] == 5

@@ -162,6 +162,7 @@ def register(app: Flask, pages) -> None:
     from ballots.sections import rank_key, rank_label
     app.add_template_filter(display.pct, "pct")
     app.add_template_filter(display.num, "num")
+    app.add_template_filter(display.ranked, "ranked")
     # Templates ask the lifecycle what a state allows, as the routes do (ballots/lifecycle.py).
     app.jinja_env.globals.update(rank_label=rank_label, rank_key=rank_key, allows=lifecycle.allows)
     app.jinja_env.globals.update(form_value=form_value, form_checked=form_checked, form_errors=form_errors,
