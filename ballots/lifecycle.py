@@ -158,8 +158,9 @@ def check_publicity_window(ends_on: dt.date, today: dt.date) -> None:
                                                                        "today": today.isoformat()})
 
 
-def readiness(definition: dict) -> list[str]:
-    """What keeps a draft from being announced (empty when it is ready)."""
+def readiness(definition: dict, now=None) -> list[str]:
+    """What keeps a draft from being announced (empty when it is ready). With `now`, a round
+    whose closing time has passed is one (announced, the schedule would close it at once)."""
     problems = []
     groups = definition.get("groups", [])
     if not groups:
@@ -175,6 +176,8 @@ def readiness(definition: dict) -> list[str]:
     for rnd in rounds:
         if not rnd.get("sections"):
             problems.append(f"轮次「{rnd['title']}」还没有题目")
+        if now is not None and rnd.get("closes_at") is not None and rnd["closes_at"] <= now:
+            problems.append(f"轮次「{rnd['title']}」的结束投票时间已过，请修改或清空")
         for sec in rnd.get("sections", []):
             rows = section_subjects(sec, subjects)
             if sec["type"] in ("rating", "score", "approve") and not rows:

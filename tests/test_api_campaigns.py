@@ -70,7 +70,8 @@ def test_lifecycle_runs_forward_and_refuses_skips(client, organiser_key, make_ca
         if state == "published":  # publishing goes through the publication, which opens the 公示 window
             r = client.post(url, json={"to": state}, headers=organiser_key)
             assert r.status_code == 409 and r.json["error"]["code"] == "use_publication"
-            r = client.post(f"/api/v1/campaigns/{cid}/publication", json={"honourees": []}, headers=organiser_key)
+            r = client.post(f"/api/v1/campaigns/{cid}/publication", json={"honourees": [{"name": "王丽华"}]},
+                            headers=organiser_key)
             assert r.status_code == 201, r.json
             early = client.post(url, json={"to": "archived"}, headers=organiser_key)
             assert early.status_code == 409 and early.json["error"]["code"] == "publicity_not_ended"

@@ -59,7 +59,7 @@ VALID = {
     S.HandoutIn: {"voter_ref": "20261234", "group_id": 1},
     S.TokenIn: {"token": "0001-0000-0000-0000-0000-0000-0000"},
     S.CastIn: {"token": "0001-0000-0000-0000-0000-0000-0000", "answers": {}},
-    S.PublicationIn: {"honourees": []},
+    S.PublicationIn: {"honourees": [{"name": "王丽华"}]},
     S.ConfirmIn: {"honouree_ids": []},
     S.ObjectionAnswerIn: {"status": "rejected", "reply": "经核实，意见不成立。"},
     S.SourceScoreIn: {"subject_id": 1, "source": "leaders", "score": 80},

@@ -105,7 +105,7 @@ def test_ballots_outside_voting_are_refused(client, organiser_key, make_campaign
         steps = {"closed": ("closed",), "published": ("closed", "published"), "archived": ("closed", "archived")}
         for s in steps[state]:  # archived straight from closed: a campaign that publishes no list
             if s == "published":
-                r = client.post(f"/api/v1/campaigns/{full_campaign.id}/publication", json={"honourees": []},
+                r = client.post(f"/api/v1/campaigns/{full_campaign.id}/publication", json={"honourees": [{"name": "王丽华"}]},
                                 headers=organiser_key)
             else:
                 r = client.post(url, json={"to": s}, headers=organiser_key)

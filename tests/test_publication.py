@@ -79,7 +79,7 @@ def test_publication_needs_a_closed_campaign_and_known_subjects(client, organise
                                                                fingerprint):
     draft = make_campaign()
     before = fingerprint()
-    r = client.post(f"/api/v1/campaigns/{draft}/publication", headers=organiser_key, json={"honourees": []})
+    r = client.post(f"/api/v1/campaigns/{draft}/publication", headers=organiser_key, json={"honourees": [{"name": "王丽华"}]})
     assert r.status_code == 409 and "draft" in r.json["error"]["message"]
     cid, _ = closed
     r = client.post(f"/api/v1/campaigns/{cid}/publication", headers=organiser_key,
@@ -88,7 +88,7 @@ def test_publication_needs_a_closed_campaign_and_known_subjects(client, organise
     r = client.post(f"/api/v1/campaigns/{cid}/publication", headers=organiser_key, json={"honourees": [{}]})
     assert r.status_code == 422 and "name" in str(r.json["error"]["details"])
     r = client.post(f"/api/v1/campaigns/{cid}/publication", headers=organiser_key,
-                    json={"honourees": [], "starts_on": "2099-01-05"})
+                    json={"honourees": [{"name": "王丽华"}], "starts_on": "2099-01-05"})
     assert r.status_code == 422 and "/admin/calendar" in r.json["error"]["message"]
     assert fingerprint() == before
     assert client.get(f"/c/{cid}/publicity").status_code == 404
@@ -125,7 +125,7 @@ def test_each_honouree_may_have_a_title_of_their_own_on_the_page(client, closed,
 
 def test_the_publicity_form_proposes_who_the_count_recommended(client, full_campaign, organiser_key, make_user,
                                                                 login):
-    for token in full_campaign.tokens(3):
+    for token in full_campaign.tokens(5):  # k = 5: fewer ballots in all and no figure is published
         assert client.post("/api/v1/ballots:cast", json={"token": token, "answers": full_campaign.valid}
                            ).status_code == 201
     client.post(f"/api/v1/campaigns/{full_campaign.id}/transitions", json={"to": "closed"}, headers=organiser_key)
@@ -135,3 +135,11 @@ def test_the_publicity_form_proposes_who_the_count_recommended(client, full_camp
     chosen = full_campaign.people[0]  # every ballot chose 王丽华: recommended
     assert re.search(rf'value="{chosen}" checked> 王丽华.*推荐</span>', form)
     assert not re.search(rf'value="{full_campaign.people[1]}" checked', form)
+
+
+def test_a_publicity_of_nobody_is_refused_and_changes_nothing(client, organiser_key, closed, fingerprint):
+    cid, _ = closed
+    before = fingerprint()
+    r = client.post(f"/api/v1/campaigns/{cid}/publication", headers=organiser_key, json={"honourees": []})
+    assert r.status_code == 422 and "honourees" in r.json["error"]["details"]["fields"]
+    assert fingerprint() == before

@@ -24,7 +24,7 @@ def clock(monkeypatch):
 
 
 @pytest.fixture
-def scheduled(client, organiser_key, make_campaign):
+def scheduled(client, organiser_key, make_campaign, clock):
     """An announced campaign whose two rounds vote 09:30–10:00 and 10:00–10:30 (China time)."""
     cid = make_campaign()
     c = client.get(f"/api/v1/campaigns/{cid}", headers=organiser_key).get_json()
@@ -106,8 +106,12 @@ def test_a_campaign_with_a_round_without_closing_time_is_not_closed_by_the_sched
     ({"opens_at": "2026-12-08T10:00:00+08:00", "closes_at": "2026-12-08T09:00:00+08:00"}, "closes_at"),
     ({"opens_at": "2026-12-08T10:00:00"}, "opens_at"),  # no offset: which 10:00?
     ({"closes_at": "tomorrow"}, "closes_at"),
+    ({"opens_at": "9999-12-31T23:00:00-12:00"}, "opens_at"),  # a year past 9999 in UTC: refused, not a 500
+    ({"opens_at": "1999-12-31T23:00:00Z"}, "opens_at"),
+    ({"closes_at": "2026-12-08T00:00:00Z"}, "closes_at"),  # already past on the test's clock (00:30 UTC)
 ])
-def test_a_bad_window_is_refused_and_changes_nothing(client, organiser_key, make_campaign, fingerprint, body, field):
+def test_a_bad_window_is_refused_and_changes_nothing(client, organiser_key, make_campaign, fingerprint, body, field,
+                                                     clock):
     cid = make_campaign()
     before = fingerprint()
     r = client.post(f"/api/v1/campaigns/{cid}/rounds", headers=organiser_key,
@@ -167,3 +171,30 @@ def test_a_database_that_is_away_costs_the_schedule_one_line_not_a_traceback(app
     mine = [r for r in caplog.records if r.name == schedule.log.name]
     assert mine and all(r.levelno == logging.WARNING and r.exc_info is None for r in mine)
     assert "could not reach the database (server closed the connection unexpectedly)" in mine[0].getMessage()
+
+
+def test_a_round_whose_closing_time_passed_keeps_the_draft_from_being_announced(
+        client, organiser_key, make_campaign, clock, fingerprint):
+    cid = make_campaign()
+    rnd = client.get(f"/api/v1/campaigns/{cid}", headers=organiser_key).get_json()["rounds"][0]
+    r = client.put(f"/api/v1/campaigns/{cid}/rounds/{rnd['id']}", headers=organiser_key, json={
+        "title": rnd["title"], "kind": rnd["kind"], "closes_at": "2026-12-08T10:00:00+08:00"})
+    assert r.status_code == 200
+    clock(T0 + dt.timedelta(hours=1))  # 10:30: the closing time has passed before the announcement
+    before = fingerprint()
+    r = client.post(f"/api/v1/campaigns/{cid}/transitions", json={"to": "announced"}, headers=organiser_key)
+    assert r.status_code in (409, 422), r.get_json()
+    assert "结束投票时间已过" in str(r.get_json()["error"]["details"])
+    assert fingerprint() == before and _state(client, organiser_key, cid) == "draft"
+
+
+def test_the_page_refuses_a_mistyped_year_in_chinese(client, make_campaign, make_user, login, clock, fingerprint):
+    cid = make_campaign(ready=False)
+    token = login(make_user("organiser"))
+    before = fingerprint()
+    r = client.post(f"/admin/campaigns/{cid}/rounds", data={
+        "csrf_token": token, "_form": "add-round", "title": "定时轮", "kind": "evaluation",
+        "opens_at": "0001-01-01T00:00", "closes_at": ""})
+    assert r.status_code == 422, r.status_code
+    assert "时间须在 2000 年到 2100 年之间" in r.get_data(as_text=True)
+    assert fingerprint() == before

@@ -11,6 +11,7 @@ import psycopg2
 
 from ballots import lifecycle
 from service.campaigns import queries as q
+from service.campaigns import schedule
 from service.campaigns.errors import CampaignNotEditable, CannotMove, ImportFailed, InUse, UsePublication
 from service.core import db, errors
 from service.core.errors import Duplicate, Invalid, NotFound
@@ -235,7 +236,7 @@ def transition(cur, principal, campaign_id, target):
     try:
         lifecycle.check_transition(
             campaign["state"], target,
-            problems=lifecycle.readiness(definition(cur, campaign_id)) if target == "announced" else None,
+            problems=lifecycle.readiness(definition(cur, campaign_id), now=schedule.now()) if target == "announced" else None,
             publicity=publication.facts(cur, campaign_id) if target == "archived" else None,
             today=publication.today())
     except lifecycle.TransitionRefused as exc:

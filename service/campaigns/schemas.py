@@ -2,6 +2,8 @@
 their output forms."""
 from __future__ import annotations
 
+import datetime as dt
+
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from ballots.sections import (
@@ -14,6 +16,7 @@ from ballots.sections import (
     SECTION_TYPES,
     WEIGHT_BASES,
 )
+from service.campaigns import schedule
 from service.core.fields import CleanString, Ids, Share, StrictBoolean, StrictFloat, StrictInteger, Text
 
 # --- campaign rules ---------------------------------------------------------------------
@@ -111,6 +114,11 @@ class SubjectIn(Schema):
     position = StrictInteger(validate=validate.Range(min=0, max=100000), metadata=AFTER_THE_LAST)
 
 
+# A round's times: within a century (a mistyped year is refused, not stored or overflowed).
+_EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
+_LATEST = dt.datetime(2100, 1, 1, tzinfo=dt.timezone.utc)
+
+
 class RoundIn(Schema):
     title = Text(100, required=True, min_len=1)
     kind = CleanString(required=True, validate=validate.OneOf(["evaluation", "recommendation"]))
@@ -124,8 +132,14 @@ class RoundIn(Schema):
 
     @validates_schema
     def closes_after_opening(self, data, **_):
+        for name in ("opens_at", "closes_at"):
+            at = data.get(name)
+            if at is not None and not _EARLIEST <= at <= _LATEST:
+                raise ValidationError("the time must lie between the years 2000 and 2100", name)
         if data.get("opens_at") and data.get("closes_at") and data["closes_at"] <= data["opens_at"]:
             raise ValidationError("the closing time must come after the opening time", "closes_at")
+        if data.get("closes_at") and data["closes_at"] <= schedule.now():
+            raise ValidationError("the closing time has passed already", "closes_at")
 
 
 # --- section configurations, one per type ------------------------------------------------

@@ -20,7 +20,9 @@ class HonoureeIn(Schema):
 
 
 class PublicationIn(Schema):
-    honourees = fields.List(fields.Nested(HonoureeIn), required=True, validate=validate.Length(max=500))
+    honourees = fields.List(fields.Nested(HonoureeIn), required=True, validate=[
+        validate.Length(min=1, error="name at least one honouree: a 公示 of nobody cannot be undone"),
+        validate.Length(max=500)])
     starts_on = fields.Date(load_default=None, metadata={"description": "default: today (China time); an "
                                                          "earlier day needs backdate_reason"})
     backdate_reason = Text(500, metadata={"description": "why the 公示 began before today (e.g. the list "
