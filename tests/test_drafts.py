@@ -199,3 +199,21 @@ def test_a_part_added_goes_last_and_a_replaced_one_keeps_its_place(client, organ
     assert r.status_code == 200 and r.json["position"] == 2 and r.json["unit"] == "护理系"
     names = [s["name"] for s in _definition(client, organiser_key, cid)["subjects"]]
     assert names == ["王丽华", "李建国", "刘洋", "张敏", "赵静"]
+
+
+def test_a_section_edit_on_the_page_keeps_what_only_the_api_sets(client, organiser_key, make_user, login, make_campaign):
+    cid = make_campaign()
+    rid = _definition(client, organiser_key, cid)["rounds"][0]["id"]
+    caps = [{"option": "满意", "max_share": 0.5}, {"option": "不满意", "max_share": 0.2}]
+    r = client.post(f"/api/v1/campaigns/{cid}/sections", headers=organiser_key, json={
+        "round_id": rid, "type": "rating", "title": "满意度", "config": {"scale": "satisfaction", "caps": caps}})
+    assert r.status_code == 201, r.json
+    sid = r.json["id"]
+    token = login(make_user("organiser"))
+    r = client.post(f"/admin/campaigns/{cid}/sections/{sid}/edit", data={
+        "csrf_token": token, "_form": "edit-section", "type": "rating", "round_id": str(rid), "title": "满意度（改）",
+        "scale": "satisfaction", "cap_option": "满意", "cap_share": "0.4"})
+    assert r.status_code == 302, r.get_data(as_text=True)[:500]
+    got = next(s for s in _definition(client, organiser_key, cid)["rounds"][0]["sections"] if s["id"] == sid)
+    assert got["title"] == "满意度（改）"
+    assert got["config"]["caps"] == [{"option": "满意", "max_share": 0.4}, {"option": "不满意", "max_share": 0.2}]

@@ -15,7 +15,7 @@ from ballots import forms, lifecycle
 from ballots.sections import SCALE_LABELS, SECTION_LABELS
 from service.accounts.auth import CAMPAIGNS_READ, CAMPAIGNS_WRITE
 from service.campaigns import operations as ops
-from service.campaigns.forms import scale_lines
+from service.campaigns.forms import keep_unshown, scale_lines
 from service.campaigns.pages import _FORMS, PARTS, detail_url
 from service.core import db
 from service.core.errors import Invalid, NotFound
@@ -51,8 +51,13 @@ def edit_page(campaign_id, part, part_id):
 @form_action(detail_url, render=edit_page)
 def edit_part(campaign_id, part, part_id):
     schema, parse = _FORMS[part]
-    data = schema().load(parse(request.form))  # no position: the place stays (the arrows move it)
+    typed = parse(request.form)
     with db.transaction() as cur:
+        if part == "sections":  # what only the API sets (a second cap, a key with no field) stays
+            old = ops.get_part(cur, "sections", campaign_id, part_id)
+            if old is not None and old["type"] == typed["type"]:
+                typed["config"] = keep_unshown(old["config"], typed["config"])
+        data = schema().load(typed)  # no position: the place stays (the arrows move it)
         ops.update_part(cur, g.user, PARTS[part], campaign_id, part_id, data)
     flash(_SAVED[part], "info")
     return redirect(_anchor(campaign_id, part, part_id))

@@ -126,6 +126,22 @@ def _campaign_zone() -> str:
     return rules.get("time_zone") or DEFAULT_ZONE
 
 
+# The section configuration keys the page's form has fields for (section_form).
+_FORM_KEYS = frozenset({"category", "rank_by", "scale", "options", "criteria", "caps", "max_choices", "quota",
+                        "write_ins", "identical_invalid", "trim_above", "min", "max", "floors", "max_length"})
+
+
+def keep_unshown(old: dict, new: dict) -> dict:
+    """A section edited on the page keeps what the form cannot show (set through the API): every
+    cap and floor after the first (the form edits the first), and keys it has no field for."""
+    merged = {**{k: v for k, v in old.items() if k not in _FORM_KEYS}, **new}
+    for key in ("caps", "floors"):
+        rest = (old.get(key) or [])[1:]
+        if rest:
+            merged[key] = (new.get(key) or [])[:1] + rest
+    return merged
+
+
 def section_form(form):
     kind = form.get("type", "")
     config = {}
