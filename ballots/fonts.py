@@ -15,6 +15,8 @@ import os
 from pathlib import Path
 
 log = logging.getLogger(__name__)
+# fontTools' subsetter says a dozen INFO lines a PDF: a server log is for what went wrong
+logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 # Debian's fonts-noto-cjk (scripts/system-deps.sh installs it), then the usual places elsewhere.
 CANDIDATES = (

@@ -78,10 +78,15 @@ def test_a_window_into_2027_is_refused_until_2027_is_entered(client, organiser_k
     assert (r.json["starts_on"], r.json["ends_on"], r.json["working_days"]) == ("2026-12-28", "2027-01-04", 5)
 
 
-def test_the_campaign_page_shows_the_refusal(client, closed, make_user, login):
+def _first_subject(client, cid, key):
+    return client.get(f"/api/v1/campaigns/{cid}", headers=key).json["subjects"][0]["id"]
+
+
+def test_the_campaign_page_shows_the_refusal(client, closed, make_user, login, organiser_key):
     token = login(make_user("organiser"))
     r = client.post(f"/admin/campaigns/{closed}/publish", data={
-        "csrf_token": token, "award": "优秀共产党员", "starts_on": "2026-12-28"})
+        "csrf_token": token, "subject_ids": [str(_first_subject(client, closed, organiser_key))], "award": "优秀共产党员",
+        "starts_on": "2026-12-28"})
     assert r.status_code == 302
     page = client.get(r.headers["Location"]).get_data(as_text=True)
     assert f'<p class="flash error">{REFUSAL_2027}</p>' in page

@@ -283,3 +283,10 @@ def test_a_group_issued_nothing_reads_as_zero_issued(client, full_campaign, orga
     rid = client.get(url, headers=organiser_key).json["rounds"][0]["id"]
     groups = client.get(f"{url}/rounds/{rid}/results", headers=organiser_key).json["groups"]
     assert [(g["issued"], g["ballots"]) for g in groups] == [(5, 5), (0, 0)]
+
+
+def test_another_campaigns_round_is_not_found_whatever_the_state(client, full_campaign, organiser_key, make_campaign):
+    other = make_campaign()  # a draft: its round is no round of the open full campaign, nor the reverse
+    rid = client.get(f"/api/v1/campaigns/{other}", headers=organiser_key).json["rounds"][0]["id"]
+    r = client.get(f"/api/v1/campaigns/{full_campaign.id}/rounds/{rid}/results", headers=organiser_key)
+    assert r.status_code == 404, r.json

@@ -59,14 +59,15 @@ def comments(cur, campaign_id, round_id) -> dict:
 
 
 def _closed_round(cur, campaign_id, round_id):
-    """(definition, round) of a campaign whose voting has closed; 409 before, 404 for a stranger round."""
+    """(definition, round) of a campaign whose voting has closed; 404 for a stranger round (in
+    any state), 409 before the close."""
     definition = camps.definition(cur, campaign_id)
-    if not lifecycle.allows("results", definition["state"]):
-        raise NotClosed(f"results are counted once voting has closed; the campaign is {definition['state']}",
-                       {"state": definition["state"]})
     rnd = next((r for r in definition["rounds"] if r["id"] == round_id), None)
     if rnd is None:
         raise NotFound("no such round in this campaign")
+    if not lifecycle.allows("results", definition["state"]):
+        raise NotClosed(f"results are counted once voting has closed; the campaign is {definition['state']}",
+                       {"state": definition["state"]})
     return definition, rnd
 
 

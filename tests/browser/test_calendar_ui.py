@@ -21,7 +21,7 @@ def publish_from_the_campaign_page(page, base, cid):
     page.goto(f"{base}/admin/campaigns/{cid}")
     form = page.locator("#publish")
     form.locator("input[name=subject_ids]").first.check()
-    form.get_by_label("表彰称号").fill("优秀共产党员")
+    form.get_by_label("表彰称号 （各人未单独填写时使用）").fill("优秀共产党员")
     form.get_by_label("公示开始日期").fill("2026-12-28")
     form.get_by_role("button", name=re.compile("公布并开始公示")).click()
     page.wait_for_load_state()

@@ -176,8 +176,8 @@ def test_a_whole_campaign_on_another_port(served, browser, make_user, database, 
 
     desk.goto(f"{served.url}/admin/campaigns/{cid}")
     form = desk.locator("#publish")
-    form.get_by_label(re.compile("王丽华")).check()
-    form.get_by_label("表彰称号").fill("优秀共产党员")
+    form.get_by_role("checkbox", name=re.compile("王丽华")).check()
+    form.get_by_label("表彰称号 （各人未单独填写时使用）").fill("优秀共产党员")
     click_and_wait(desk, form.get_by_role("button", name=re.compile("公布并开始公示")))
     assert desk.get_by_text(re.compile("已公示：")).is_visible()
 
