@@ -199,3 +199,10 @@ def test_fields_read_as_their_labels():
     assert M.flatten({"weight": ["Not a valid number."], "config": {"max": ["min must be below max"]}}) == \
         ["权重：不是有效的数字", "最高分：最低分必须小于最高分"]
     assert Path(M.__file__).name == "messages.py"
+
+
+def test_a_list_items_error_counts_from_one_and_an_imports_rows_as_rows():
+    from service.web.messages import flatten
+    lines = flatten({"scopes": {0: ["Must be one of: results, turnout."]}})
+    assert len(lines) == 1 and "第 1 项：" in lines[0] and "第 0" not in lines[0]
+    assert flatten({"2": {"name": ["Shorter than minimum length 1."]}}, rows=True) == ["第 2 行：名称：不能为空"]

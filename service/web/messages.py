@@ -211,12 +211,15 @@ def _field_zh(key, message: str) -> str:
     return text
 
 
-def flatten(messages, prefix: str = "", key=None) -> list[str]:
-    """A schema's nested messages as lines, each led by the Chinese names of its fields."""
+def flatten(messages, prefix: str = "", key=None, rows: bool = False) -> list[str]:
+    """A schema's nested messages as lines, each led by the Chinese names of its fields. A number
+    is a list's index (marshmallow counts from 0: the 1st item is 第 1 项), or with `rows` a file's
+    row number (an import's: 第 N 行)."""
     out = []
     if isinstance(messages, dict):
         for k, value in messages.items():
-            label = FIELD_LABELS.get(str(k), f"第 {k} 行" if str(k).isdigit() else str(k))
+            number = f"第 {k} 行" if rows else f"第 {int(k) + 1} 项" if str(k).isdigit() else ""
+            label = FIELD_LABELS.get(str(k), number if str(k).isdigit() else str(k))
             out += flatten(value, prefix if k == "_schema" or not label else f"{prefix}{label}：",
                            key if str(k).isdigit() or k == "_schema" else k)
     elif isinstance(messages, list):
@@ -236,7 +239,8 @@ def error_lines(exc) -> list[str]:
         head = template.format_map(_Blanks(_words({k: str(v) for k, v in details.items()})))
     else:
         head = zh(getattr(exc, "message", "")) or "提交的内容有误，请检查后重试"
-    rest = flatten(details.get("fields") or details.get("rows") or []) + list(details.get("problems") or [])
+    rest = (flatten(details["fields"]) if details.get("fields") else flatten(details.get("rows") or [], rows=True)) \
+        + list(details.get("problems") or [])
     return [head] + rest if head not in rest else rest
 
 
