@@ -6,7 +6,6 @@ import ipaddress
 import logging
 import re
 import socket
-import threading
 import unicodedata
 import urllib.error
 import urllib.parse
@@ -214,19 +213,8 @@ def test_gunicorn_error_log_keeps_no_address_and_no_code(gunicorn_logger, tmp_pa
     assert_no_code(text, token)
 
 
-@pytest.fixture
-def dev_server(app):
-    """werkzeug's development server (flask run) on the test app, in a thread."""
-    from werkzeug.serving import make_server
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(10)
-
-
-def test_werkzeug_dev_server_logs_no_address_and_no_code(dev_server, full_campaign, caplog):
+def test_werkzeug_dev_server_logs_no_address_and_no_code(live_server, full_campaign, caplog):
+    dev_server = live_server  # werkzeug's development server (flask run) on the test app (tests/conftest.py)
     token = _token_with_typing_letters(full_campaign)
     with caplog.at_level(logging.INFO, logger="werkzeug"):
         taken, near = spellings(token)
