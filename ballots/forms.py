@@ -241,10 +241,19 @@ def canonical(obj) -> bytes:
 BALLOT_ID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$(?!\n)"
 
 
-def tracker(ballot_id: str, round_id: int, group_id: int, answers: dict) -> bytes:
+def stored_ballot(ballot_id: str, round_id: int, group_id: int, answers: dict, source: str = "online") -> dict:
+    """The ballot as it is sealed, stored and hashed. A paper ballot (keyed by tellers,
+    service/paper) says so inside, so its tracker commits to it; an online one carries no source
+    key (the voter's page computes the same bytes, service/web/static/tracker.js)."""
+    ballot = {"id": ballot_id, "round_id": round_id, "group_id": group_id, "answers": answers}
+    if source != "online":
+        ballot["source"] = source
+    return ballot
+
+
+def tracker(ballot_id: str, round_id: int, group_id: int, answers: dict, source: str = "online") -> bytes:
     """The receipt: SHA-256 of the stored ballot (its random id makes equal ballots differ)."""
-    return hashlib.sha256(canonical({"id": ballot_id, "round_id": round_id, "group_id": group_id,
-                                     "answers": answers})).digest()
+    return hashlib.sha256(canonical(stored_ballot(ballot_id, round_id, group_id, answers, source))).digest()
 
 
 _TO_TOKEN_ALPHABET = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", TOKEN_ALPHABET.encode("ascii"))

@@ -45,10 +45,11 @@ ENTERED_AT = {"announced": "announced_at", "open": "opened_at", "closed": "close
 # What entering a state sets off besides the state itself, in the order it runs (the service's
 # campaigns.transition runs them; service/voting/operations.py implements them). Opening makes
 # each round's sealing key; the close mixes every sealed ballot left, in the closing transaction,
-# and destroys the keys once it has committed (docs/voting.md).
+# and destroys the keys once it has committed (docs/voting.md); it waits for the paper count:
+# no paper ballot may be left half keyed (docs/paper.md).
 EFFECTS = {
     "open": ("round_keys_made",),
-    "closed": ("ballots_mixed", "checkpoints_signed", "round_keys_destroyed"),
+    "closed": ("paper_settled", "ballots_mixed", "checkpoints_signed", "round_keys_destroyed"),
 }
 
 # What may be done in which states.

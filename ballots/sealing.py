@@ -102,6 +102,9 @@ def _widest_answer(sec: FormSection):
     raise ValueError(f"unknown section type {sec.type!r}")
 
 
+_PAPER_MARK = b',"source":"paper"'
+
+
 def ballot_size(sections: list[FormSection], round_id: int, group_ids) -> int:
     """An upper bound of the canonical ballot (id, round, group, answers) of this form: every
     section answered at its widest, the widest group id. What every ballot of the round is padded
@@ -109,4 +112,4 @@ def ballot_size(sections: list[FormSection], round_id: int, group_ids) -> int:
     widest_group = max((int(g) for g in group_ids), key=lambda g: len(str(g)), default=0)
     widest = {"id": _LONGEST_UUID, "round_id": round_id, "group_id": widest_group,
               "answers": {str(sec.id): _widest_answer(sec) for sec in sections}}
-    return len(canonical(widest))
+    return len(canonical(widest)) + len(_PAPER_MARK)  # a paper ballot says so (forms.stored_ballot)

@@ -111,7 +111,7 @@ def _leaves(ctx, recount, forms_by_group, tree_step, tracker_step_, rules_step):
         recount.last = tracker
         if b["round_id"] != ctx.round_id:
             rules_step.fail(f"ballot {b['tracker'][:16]}…: of round {b['round_id']}, not {ctx.round_id}")
-        if forms.tracker(b["id"], b["round_id"], b["group_id"], b["answers"]) != tracker:
+        if forms.tracker(b["id"], b["round_id"], b["group_id"], b["answers"], b["source"]) != tracker:
             tracker_step_.fail(f"ballot {b['tracker'][:16]}… (line {number}): its content does not hash to its tracker")
         _check_rules(ctx, b, forms_by_group, rules_step)
         add_ballot(recount.counts, b["group_id"], b["answers"])

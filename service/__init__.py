@@ -64,10 +64,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 # The features: importing a feature's `api` registers its routes on service.core.api's blueprint;
 # its page modules each carry a blueprint (several may share service.web.admin).
-FEATURES = ("accounts", "campaigns", "issuance", "voting", "results", "publication", "audit", "webhooks", "embeds")
+FEATURES = ("accounts", "campaigns", "issuance", "voting", "results", "publication", "audit", "webhooks", "embeds", "paper")
 PAGES = ("accounts.signin", "accounts.pages", "campaigns.pages", "campaigns.drafts", "issuance.pages", "voting.pages",
          "results.pages", "publication.pages", "publication.calendar_pages", "publication.public", "audit.pages",
-         "webhooks.pages", "embeds.pages", "embeds.widgets")
+         "webhooks.pages", "embeds.pages", "embeds.widgets", "paper.pages")
 
 
 def load_features() -> list:

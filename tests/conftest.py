@@ -22,7 +22,7 @@ PASSWORD = "correct horse battery"
 
 SCHEMA_MODULES = ("service.core.fields", "service.accounts.schemas", "service.campaigns.schemas",
                   "service.issuance.schemas", "service.voting.schemas", "service.results.schemas",
-                  "service.publication.schemas")
+                  "service.publication.schemas", "service.paper.schemas")
 
 
 def schemas():

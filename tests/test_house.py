@@ -74,7 +74,7 @@ def test_the_import_contracts_break_on_a_violation(tmp_path):
         (tmp_path / package / "__init__.py").write_text("")
     for module in ("queries", "operations"):
         for feature in ("voting", "campaigns", "accounts", "issuance", "results", "publication", "audit", "webhooks",
-                        "embeds"):
+                        "embeds", "paper"):
             (tmp_path / "service" / feature / f"{module}.py").write_text("")
     (tmp_path / "service" / "publication" / "calendar_queries.py").write_text("")
     (tmp_path / "ballots" / "tally.py").write_text("import flask\n")
@@ -88,11 +88,13 @@ def test_the_import_contracts_break_on_a_violation(tmp_path):
     assert "service.results" not in r.stdout.split("Broken contracts")[-1]  # through operations is allowed
 
 
-FEATURES = ("accounts", "campaigns", "issuance", "voting", "results", "publication", "audit", "webhooks", "embeds")
+FEATURES = ("accounts", "campaigns", "issuance", "voting", "results", "publication", "audit", "webhooks", "embeds",
+            "paper")
 # What a feature may import of another besides its operations and errors, and why.
 SHARED = {
     "service.accounts.auth": "the permissions and the signed-in principal every feature's routes check",
     "service.campaigns.pages": "the campaign page, where other features' forms are shown again with their messages",
+    "service.voting.schemas": "the ballot form's schema: the paper count's API gives a paper ballot's form as voting does",
 }
 # The plumbing imports features only where it must, each named with why.
 PLUMBING_REACHES = {

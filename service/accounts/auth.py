@@ -32,21 +32,27 @@ COMMENTS_READ = "comments:read"
 CALENDAR_MANAGE = "calendar:manage"  # the holiday schedules the 公示 window is counted with
 # The audit log, each round's verification, its bundle and checkpoints asked for (docs/audit.md).
 AUDIT_READ = "audit:read"
+# The paper count (docs/paper.md): 计票人 key paper ballots; 监票人 also decide entries that differ.
+PAPER_ENTER = "paper:enter"
+PAPER_DECIDE = "paper:decide"
 # Not a permission of a user or key: the route is authorised by the ballot token in its body.
 BALLOT_TOKEN = "ballot-token"
 # Held by every signed-in user and every API key, whatever its role or scopes (who am I?).
 SIGNED_IN = "signed-in"
 ALL_PERMISSIONS = frozenset({CAMPAIGNS_READ, CAMPAIGNS_WRITE, USERS_MANAGE, APIKEYS_MANAGE,
                              RESULTS_READ, TURNOUT_READ, BALLOTS_HANDOUT, CALENDAR_MANAGE,
-                             COMMENTS_READ, AUDIT_READ})
+                             COMMENTS_READ, AUDIT_READ, PAPER_ENTER, PAPER_DECIDE})
 
 ROLES = {
     "admin": ALL_PERMISSIONS,
     "organiser": frozenset({CAMPAIGNS_READ, CAMPAIGNS_WRITE, RESULTS_READ, TURNOUT_READ, COMMENTS_READ}),
     "auditor": frozenset({CAMPAIGNS_READ, RESULTS_READ, TURNOUT_READ, COMMENTS_READ, AUDIT_READ}),
     "viewer": frozenset({CAMPAIGNS_READ, RESULTS_READ, TURNOUT_READ}),
+    "teller": frozenset({CAMPAIGNS_READ, PAPER_ENTER}),
+    "supervisor": frozenset({CAMPAIGNS_READ, TURNOUT_READ, PAPER_ENTER, PAPER_DECIDE}),
 }
-ROLE_LABELS = {"admin": "管理员", "organiser": "组织者", "auditor": "审计员", "viewer": "查看者"}
+ROLE_LABELS = {"admin": "管理员", "organiser": "组织者", "auditor": "审计员", "viewer": "查看者", "teller": "计票人",
+               "supervisor": "监票人"}
 
 SCOPES = {
     "results": frozenset({CAMPAIGNS_READ, RESULTS_READ}),

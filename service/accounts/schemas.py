@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from service.accounts.auth import ROLES
 from service.core.fields import CleanString, StrictBoolean, StrictInteger, Text
 
 # --- accounts ---------------------------------------------------------------------------
@@ -10,13 +11,13 @@ from service.core.fields import CleanString, StrictBoolean, StrictInteger, Text
 class UserIn(Schema):
     username = CleanString(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_.@-]{2,64}$(?!\n)"))
     password = CleanString(required=True, load_only=True, validate=validate.Length(min=10, max=200))
-    role = CleanString(required=True, validate=validate.OneOf(["admin", "organiser", "auditor", "viewer"]))
+    role = CleanString(required=True, validate=validate.OneOf(list(ROLES)))
     display_name = Text(50)
 
 
 class UserPatch(Schema):
     password = CleanString(load_only=True, validate=validate.Length(min=10, max=200))
-    role = CleanString(validate=validate.OneOf(["admin", "organiser", "auditor", "viewer"]))
+    role = CleanString(validate=validate.OneOf(list(ROLES)))
     display_name = CleanString(validate=validate.Length(max=50))
     disabled = StrictBoolean()
 

@@ -260,5 +260,6 @@ def transition(cur, principal, campaign_id, target):
 
 def _effect(name: str):
     from service.audit import operations as audit
+    from service.paper import operations as paper
     from service.voting import operations as voting
-    return {**voting.EFFECTS, **audit.EFFECTS}[name]
+    return {**voting.EFFECTS, **audit.EFFECTS, **paper.EFFECTS}[name]

@@ -75,7 +75,8 @@ def grant_role_cmd(role):
 
 @main.command("create-user")
 @click.argument("username")
-@click.option("--role", type=click.Choice(["admin", "organiser", "auditor", "viewer"]), default="organiser")
+@click.option("--role", type=click.Choice(["admin", "organiser", "auditor", "viewer", "teller", "supervisor"]),
+              default="organiser")
 @click.option("--password", envvar="PINGYI_NEW_PASSWORD", help="default: prompt (or $PINGYI_NEW_PASSWORD)")
 def create_user_cmd(username, role, password):
     """Create a user account."""

@@ -53,6 +53,7 @@ class _Batch:
         self.unseal, self.tally = sealing.opener(key, round_id, group_id), counts.marks_text(sections)
         self.campaign_id, self.round_id, self.group_id = int(campaign_id), int(round_id), int(group_id)
         self.group, self.tail = b',"group_id":%d,"id":"' % self.group_id, b'","round_id":%d}' % self.round_id
+        self.paper_tail = b'","round_id":%d,"source":"paper"}' % self.round_id  # forms.stored_ballot
         self.counts, self.opened, self.broken, self.trackers = counts.Counts(), [], 0, []
 
     def rows(self, chosen):
@@ -69,9 +70,10 @@ class _Batch:
 
     def _row(self, blob: bytes) -> tuple[tuple, dict]:
         ballot = self.unseal(blob)
-        cut = len(ballot) - len(self.tail) - 36 - len(self.group)  # where the answers end
-        ballot_id = ballot[cut + len(self.group):len(ballot) - len(self.tail)]
-        if not (ballot.startswith(_HEAD) and ballot.endswith(self.tail) and ballot.startswith(self.group, cut)
+        tail, source = (self.tail, "online") if ballot.endswith(self.tail) else (self.paper_tail, "paper")
+        cut = len(ballot) - len(tail) - 36 - len(self.group)  # where the answers end
+        ballot_id = ballot[cut + len(self.group):len(ballot) - len(tail)]
+        if not (ballot.startswith(_HEAD) and ballot.endswith(tail) and ballot.startswith(self.group, cut)
                 and _BALLOT_ID.fullmatch(ballot_id)):
             raise sealing.SealBroken("not a canonical ballot of this round and group")
         text = ballot[len(_HEAD):cut]
@@ -79,7 +81,7 @@ class _Batch:
         if not isinstance(answers, dict):
             raise sealing.SealBroken("a ballot's answers are not an object")
         row = (ballot_id, self.campaign_id, self.round_id, self.group_id, text, hashlib.sha256(ballot).digest(),
-               "online", self.tally(answers))  # the counter: KeyError for an option not in the form
+               source, self.tally(answers))  # the counter: KeyError for an option not in the form
         return row, answers
 
 

@@ -186,10 +186,39 @@ def cast(cur, token: str, answers, ballot_id: str | None = None) -> dict:
     return _seal_and_store(cur, row, clean, ballot_id)
 
 
-def _seal_and_store(cur, row, clean, ballot_id: str | None) -> dict:
+def cast_paper(cur, token: str, clean: dict) -> bool:
+    """A paper ballot the tellers settled (service/paper): its token spent and its answers, already
+    checked against its form, sealed exactly as a cast from a phone is, marked as paper inside.
+    False, with nothing changed, when the token is spent already (the slip was used on a phone)."""
+    campaign_id, _ = uniform_form(cur, tk.round_of(token))
+    row = q.consume_token(cur, campaign_id, tk.token_hash(token))
+    if row is None:
+        return False
+    _seal_and_store(cur, row, clean, None, source="paper")
+    return True
+
+
+def spend_token(cur, token: str) -> bool:
+    """Spend a paper ballot's token that counts as 废票 as a whole: nothing is sealed. False when
+    it was spent already (used on a phone)."""
+    campaign_id, _ = uniform_form(cur, tk.round_of(token))
+    return q.consume_token(cur, campaign_id, tk.token_hash(token)) is not None
+
+
+def require_open(state) -> None:
+    """Paper ballots are keyed while the campaign is open (its round keys exist), as casts are."""
+    if not lifecycle.allows("cast", state):
+        raise _closed_or_not_open(state)
+
+
+def invalid_ballot() -> BallotInvalid:
+    return BallotInvalid()
+
+
+def _seal_and_store(cur, row, clean, ballot_id: str | None, source: str = "online") -> dict:
     campaign_id, round_id, group_id = row["campaign_id"], row["round_id"], row["group_id"]
     ballot_id = ballot_id or str(uuid.UUID(bytes=secrets.token_bytes(16), version=4))
-    ballot = forms.canonical({"id": ballot_id, "round_id": round_id, "group_id": group_id, "answers": clean})
+    ballot = forms.canonical(forms.stored_ballot(ballot_id, round_id, group_id, clean, source))
     sealed = sealing.seal(_round_key(cur, campaign_id, round_id), round_id, group_id, ballot,
                           round_size(cur, campaign_id, round_id))
     q.store_sealed(cur, secrets.token_bytes(16), campaign_id, round_id, group_id, sealed)

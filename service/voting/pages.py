@@ -6,11 +6,9 @@ that keeps trying is slowed down (service/core/ratelimit.py).
 """
 from __future__ import annotations
 
-import math
-
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
-from ballots import forms, lifecycle
+from ballots import form_fields, forms, lifecycle
 from ballots.tokens import grouped
 from service.audit import operations as audit
 from service.campaigns import operations as camps
@@ -70,47 +68,6 @@ def enter_code():
     return redirect(url_for("voting.ballot", token=token), code=303)
 
 
-def _score(raw: str):
-    """A typed score as the page's number field reads it (8e1 is 80); text that is no finite
-    number stays text, which the rules report as out of range."""
-    try:
-        number = float(raw)
-    except ValueError:
-        return raw
-    if math.isnan(number) or math.isinf(number):
-        return raw
-    return int(number) if number.is_integer() else number
-
-
-def _parse_form(sections, form) -> dict:
-    """The plain HTML form (JavaScript off) into the answers the API takes."""
-    answers = {}
-    for sec in sections:
-        prefix = f"s{sec.id}:"
-        if sec.type in ("rating", "approve", "score"):
-            value = {}
-            for row in sec.rows:
-                raw = form.get(prefix + row.key, "").strip()
-                if raw == "":
-                    continue
-                if sec.type == "score":
-                    value[row.key] = _score(raw)
-                else:
-                    value[row.key] = raw
-            answers[str(sec.id)] = value
-        elif sec.type == "choose":
-            chosen = []
-            for raw in form.getlist(prefix + "chosen"):
-                try:
-                    chosen.append(int(raw))
-                except ValueError:
-                    chosen.append(-1)  # reported as not a candidate
-            answers[str(sec.id)] = {"chosen": chosen, "write_ins": form.getlist(prefix + "write_in")}
-        else:
-            answers[str(sec.id)] = form.get(prefix + "text", "")
-    return answers
-
-
 @bp.route("/b/<token>", methods=["GET", "POST"])
 def ballot(token):
     try:
@@ -155,7 +112,7 @@ def _cast_from_form(token):
     try:
         with db.transaction() as cur:  # one transaction: the form read and the ballot cast
             round_token, campaign, rnd, group, sections, left = casting.open_slip(cur, token, _form_round())
-            answers = _parse_form(sections, request.form)
+            answers = form_fields.answers(sections, request.form)
             receipt = casting.cast(cur, round_token, answers, casting.drawn_id(request.form.get("ballot_id", "")))
             # A slip's next round, if it covers one: the receipt offers it (its own page, own cast).
             following = casting.slip_pending(cur, token)[:1]

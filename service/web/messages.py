@@ -95,6 +95,8 @@ MESSAGES = [
     (r"the body must be a JSON object|expected an object", "请求内容须为 JSON 对象"),
     (r"the key (?P<k>.*) appears twice in one object", "键「{k}」在同一对象中出现了两次"),
     (r"send the file as multipart/form-data in the field `file`", "请上传文件（multipart/form-data 的 file 字段）"),
+    (r"give the answers as read, or the reason the sheet is spoiled: one of the two",
+     "请填写裁定的答案，或整张作废的原因，二者选一"),
     (r"no such user", "找不到该用户"),
     (r"a user with this name already exists", "已有同名的用户"),
     (r"a (?P<p>\S+) with the same name already exists", "已存在同名的{p}"),
@@ -155,7 +157,7 @@ CHOICE_WORDS = {
     "organisation": "组织", "person": "个人", "evaluation": "测评", "recommendation": "推荐",
     "rating": "满意度测评", "choose": "推荐（限选）", "approve": "赞成/不赞成", "score": "量化打分", "text": "意见建议",
     "satisfaction": "满意度量表", "member": "党员评议量表", "admin": "管理员", "organiser": "组织者",
-    "auditor": "审计员", "viewer": "查看者", "issued": "发出票数", "eligible": "应参评人数", "valid": "有效票",
+    "auditor": "审计员", "viewer": "查看者", "teller": "计票人", "supervisor": "监票人", "issued": "发出票数", "eligible": "应参评人数", "valid": "有效票",
     "cast": "收回票", "returned": "按实际收回的群体", "all": "按全部群体", "more_than_half": "超过半数",
     "two_thirds": "三分之二以上", "sixty_percent": "60% 以上", "leaders": "领导点评", "verified": "已核实",
     "rejected": "不成立", "results": "读取结果", "turnout": "读取参评率", "handout": "发放选票", "audit": "审计",
@@ -275,6 +277,12 @@ EVENTS = {
     "embed.origin_added": "允许网站 {origin} 嵌入页面", "embed.origin_removed": "不再允许网站 {origin} 嵌入页面",
     "projector.results_shown": "在投影上当场公布计票结果", "projector.results_hidden": "投影改回显示参评情况",
     "webhook.redelivered": "重新投递一条订阅消息", "webhook.test_sent": "发送订阅测试事件",
+    "paper.keyed": "录入一张纸质票（轮次 {round_id}，第 {entry} 次录入）",
+    "paper.agreed": "两次录入一致，计入一张纸质票（轮次 {round_id}，{spoiled_sections} 题作废）",
+    "paper.disputed": "两次录入不一致，一张纸质票交监票人裁定（轮次 {round_id}）",
+    "paper.decided": "监票人裁定并计入一张纸质票（轮次 {round_id}，{spoiled_sections} 题作废）",
+    "paper.spoiled": "一张纸质票整张作废：{reason}（轮次 {round_id}）",
+    "paper.duplicate": "一张纸质票已在手机上投过，记为重复票，不计入（轮次 {round_id}）",
 }
 # An event whose details carry the key is told in these words instead (a campaign made from a
 # template or as a copy of another: service/campaigns/copies.py).

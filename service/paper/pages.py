@@ -1,0 +1,138 @@
+"""The paper count's pages (docs/paper.md), for a phone or a laptop in the hall: scan or type a
+slip's code, key its marks, see what came of it; a supervisor (监票人) sees a disputed sheet's two
+entries side by side and decides. A slip's code travels only in form bodies, never in a URL."""
+from __future__ import annotations
+
+from flask import flash, g, redirect, render_template, request, url_for
+
+from ballots import form_fields, lifecycle
+from service.accounts.auth import PAPER_DECIDE, PAPER_ENTER
+from service.campaigns import operations as camps
+from service.core import db
+from service.core.errors import APIError
+from service.paper import operations as paper
+from service.web import admin, error_messages, page
+
+bp = admin  # the admin pages' blueprint (service.web)
+
+STATES = {"first_entry": "第一次录入", "second_entry": "第二次录入（请独立录入，不要参考第一次）",
+          "waiting": "您已完成第一次录入，请交另一位计票人做第二次录入", "disputed": "两次录入不一致，待监票人裁定",
+          "counted": "已计入，无需再录", "spoiled": "已整张作废", "duplicate": "此票码已在手机上投过：记为重复票，不计入"}
+OUTCOME_WORDS = {"first_entry": "第一次录入已保存，请交另一位计票人做第二次录入。",
+                 "counted": "两次录入一致，已计入。", "disputed": "两次录入不一致，已交监票人裁定。",
+                 "spoiled": "已整张作废。", "duplicate": "此票码已在手机上投过：记为重复票，不计入，请单独存放。"}
+
+
+def _open_campaigns(cur) -> list[dict]:
+    out = []
+    for c in camps.list_campaigns(cur):
+        if lifecycle.allows("cast", c["state"]):
+            out.append({"campaign": c, "paper": paper.summary(cur, c["id"]),
+                        "rounds": {r["id"]: r["title"] for r in camps.definition(cur, c["id"])["rounds"]}})
+    return out
+
+
+@bp.get("/paper")
+@page(PAPER_ENTER)
+def paper_index():
+    """The scan box, and each open campaign's paper count so far."""
+    with db.transaction() as cur:
+        campaigns = _open_campaigns(cur)
+    return render_template("paper/index.html", campaigns=campaigns)
+
+
+def _again(errors: list[str]):
+    for line in errors:
+        flash(line, "error")
+    return redirect(url_for("admin.paper_index"))
+
+
+@bp.post("/paper/sheet")
+@page(PAPER_ENTER)
+def paper_sheet():
+    """A scanned or typed code: the sheet's form for the teller, or what became of it."""
+    code = request.form.get("code", "")
+    try:
+        with db.transaction() as cur:
+            sheet = paper.open_sheet(cur, g.user, code)
+    except APIError as exc:
+        return _again(error_messages(exc))
+    if "sections" not in sheet:
+        flash(STATES[sheet["state"]], "error" if sheet["state"] == "duplicate" else "info")
+        return redirect(url_for("admin.paper_index"))
+    if sheet["state"] == "disputed" and g.user.can(PAPER_DECIDE):
+        return _dispute(code)
+    return render_template("paper/entry.html", sheet=sheet, code=code, state_words=STATES[sheet["state"]],
+                           answers={}, action=url_for("admin.paper_enter"))
+
+
+@bp.post("/paper/enter")
+@page(PAPER_ENTER)
+def paper_enter():
+    code = request.form.get("code", "")
+    try:
+        with db.transaction() as cur:
+            sheet = paper.open_sheet(cur, g.user, code)
+            if "sections" not in sheet:
+                return _again([STATES[sheet["state"]]])
+            answers = form_fields.answers(sheet["sections"], request.form)
+            outcome = paper.enter(cur, g.user, code, answers)
+    except APIError as exc:
+        return _again(error_messages(exc))
+    return _told(outcome)
+
+
+def _told(outcome: dict):
+    flash(OUTCOME_WORDS[outcome["outcome"]], "error" if outcome["outcome"] in ("duplicate", "disputed") else "info")
+    for s in outcome.get("spoiled_sections", []):
+        flash(f"第 {s['section_id']} 号题作废：{s['reason']}", "error")
+    return redirect(url_for("admin.paper_index"))
+
+
+def _dispute(code: str):
+    with db.transaction() as cur:
+        shown = paper.dispute(cur, code)
+    first, second = (e["answers"] for e in shown["entries"])
+    return render_template("paper/dispute.html", sheet=shown, code=code, rows=side_by_side(shown["sections"], first, second),
+                           answers=first, action=url_for("admin.paper_decide"))
+
+
+def _shown(sec, answer) -> list[tuple[str, str]]:
+    """(label, what was keyed) for each line of a section, in words."""
+    if sec.type in ("rating", "approve", "score"):
+        return [(f"{sec.title}：{row.name}" + (f"·{row.criterion}" if row.criterion else ""),
+                 str((answer or {}).get(row.key, ""))) for row in sec.rows]
+    if sec.type == "choose":
+        names = {row.subject_id: row.name for row in sec.rows}
+        chosen = [names.get(i, str(i)) for i in (answer or {}).get("chosen", [])]
+        written = [w for w in (answer or {}).get("write_ins", []) if w]
+        return [(sec.title, "、".join(chosen) + (f"（另选：{'、'.join(written)}）" if written else ""))]
+    return [(sec.title, answer or "")]
+
+
+def side_by_side(sections, first: dict, second: dict) -> list[tuple[str, str, str]]:
+    """A disputed sheet's two entries line by line: (label, first, second)."""
+    rows = []
+    for sec in sections:
+        a, b = _shown(sec, first.get(str(sec.id))), _shown(sec, second.get(str(sec.id)))
+        rows += [(label, x, y) for (label, x), (_label, y) in zip(a, b)]
+    return rows
+
+
+@bp.post("/paper/decide")
+@page(PAPER_DECIDE)
+def paper_decide():
+    code = request.form.get("code", "")
+    try:
+        with db.transaction() as cur:
+            if request.form.get("spoil"):
+                reason = request.form.get("reason", "").strip()
+                if not reason:
+                    return _again(["整张作废须写明原因"])
+                outcome = paper.decide(cur, g.user, code, spoiled=reason[:200])
+            else:
+                shown = paper.dispute(cur, code)
+                outcome = paper.decide(cur, g.user, code, form_fields.answers(shown["sections"], request.form))
+    except APIError as exc:
+        return _again(error_messages(exc))
+    return _told(outcome)

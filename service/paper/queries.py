@@ -1,0 +1,56 @@
+"""SQL for the paper count. Functions take `cur` first and never commit."""
+from __future__ import annotations
+
+
+def sheet_for_update(cur, sheet: bytes):
+    """The pending sheet, locked to the end of the transaction (two tellers at once: one waits)."""
+    cur.execute("SELECT campaign_id, round_id, state, entries FROM paper_sheets WHERE sheet = %s FOR UPDATE", (sheet,))
+    return cur.fetchone()
+
+
+def lock_sheet(cur, sheet: bytes) -> None:
+    """Serialise everything done to one sheet, pending or not yet (an advisory lock on its name)."""
+    cur.execute("SELECT pg_advisory_xact_lock(%s)", (int.from_bytes(sheet[:8], "big", signed=True),))
+
+
+def insert_sheet(cur, sheet, campaign_id, round_id, entries: bytes) -> None:
+    cur.execute("INSERT INTO paper_sheets (sheet, campaign_id, round_id, state, entries) VALUES (%s, %s, %s, 'keyed_once', %s)",
+                (sheet, campaign_id, round_id, entries))
+
+
+def update_sheet(cur, sheet, state, entries: bytes) -> None:
+    cur.execute("UPDATE paper_sheets SET state = %s, entries = %s WHERE sheet = %s", (state, entries, sheet))
+
+
+def delete_sheet(cur, sheet) -> None:
+    cur.execute("DELETE FROM paper_sheets WHERE sheet = %s", (sheet,))
+
+
+def settled(cur, sheet):
+    cur.execute("SELECT outcome FROM paper_settled WHERE sheet = %s", (sheet,))
+    row = cur.fetchone()
+    return row["outcome"] if row else None
+
+
+def mark_settled(cur, sheet, campaign_id, outcome) -> None:
+    cur.execute("INSERT INTO paper_settled (sheet, campaign_id, outcome) VALUES (%s, %s, %s)", (sheet, campaign_id, outcome))
+
+
+def add_count(cur, campaign_id, round_id, group_id, kind, section_id=0, reason="") -> None:
+    cur.execute(
+        """INSERT INTO paper_counts AS p (campaign_id, round_id, group_id, kind, section_id, reason, n)
+           VALUES (%s, %s, %s, %s, %s, %s, 1)
+           ON CONFLICT (round_id, group_id, kind, section_id, reason) DO UPDATE SET n = p.n + 1""",
+        (campaign_id, round_id, group_id or 0, kind, section_id or 0, reason))
+
+
+def counts(cur, campaign_id) -> list[dict]:
+    cur.execute("""SELECT round_id, group_id, kind, section_id, reason, n FROM paper_counts WHERE campaign_id = %s
+                   ORDER BY round_id, kind, group_id, section_id, reason""", (campaign_id,))
+    return cur.fetchall()
+
+
+def pending(cur, campaign_id) -> list[dict]:
+    cur.execute("""SELECT round_id, state, count(*) AS n FROM paper_sheets WHERE campaign_id = %s
+                   GROUP BY round_id, state""", (campaign_id,))
+    return cur.fetchall()
