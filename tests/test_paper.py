@@ -257,3 +257,24 @@ def test_a_page_entry_equals_the_same_marks_over_the_api(client, full_campaign, 
     c.client.post("/admin/paper/enter", data={"csrf_token": c.csrf, "code": token, f"s{rating}:{org}": "基本满意"})
     r = staff["teller2"](ENTER, {"code": token, "answers": {str(rating): {str(org): "基本满意"}}})
     assert r.json["outcome"] == "counted", r.json
+
+
+def test_the_results_show_paper_and_online_apart_and_together(client, full_campaign, staff, organiser_key, login,
+                                                              make_user):
+    online, paper_one, paper_two, spoiled = full_campaign.tokens(4)
+    assert client.post("/api/v1/ballots:cast", json={"token": online, "answers": full_campaign.valid}).status_code == 201
+    for token in (paper_one, paper_two):
+        staff["teller1"](ENTER, {"code": token, "answers": full_campaign.valid})
+        staff["teller2"](ENTER, {"code": token, "answers": full_campaign.valid})
+    staff["teller1"](ENTER, {"code": spoiled, "answers": {}})
+    staff["teller2"](ENTER, {"code": spoiled, "answers": full_campaign.valid})
+    staff["supervisor"](DECIDE, {"code": spoiled, "spoiled": "票面有署名"})
+    staff["teller1"](OPEN, {"code": online})  # the phone's slip found in the box: a duplicate
+    assert _close(client, organiser_key, full_campaign).status_code == 200
+    r = client.get(f"/api/v1/campaigns/{full_campaign.id}/rounds/{full_campaign.round}/results", headers=organiser_key)
+    assert r.json["ballots"] == 3
+    assert r.json["by_source"] == {"online": 1, "paper": 2, "total": 3, "duplicates": 1, "spoiled_sections": [],
+                                   "spoiled_ballots": [{"reason": "票面有署名", "n": 1}]}
+    login(make_user("organiser"))
+    page = client.get(f"/admin/campaigns/{full_campaign.id}/results").get_data(as_text=True)
+    assert "其中电子票 1 张、纸质票 2 张，合计 3 张" in page and "票面有署名 1 张" in page and "重复票 1 张" in page

@@ -58,6 +58,7 @@ class Settings:
     db_pool_max: int
     json_max_bytes: int
     upload_max_bytes: int
+    scan_max_bytes: int
     login_max_failures: int
     login_lockout_seconds: int
     session_cookie_secure: bool
@@ -109,6 +110,7 @@ class Settings:
             db_pool_max=pool_max,
             json_max_bytes=_int(env, "JSON_MAX_BYTES", 256 * 1024, low=1024),
             upload_max_bytes=_int(env, "UPLOAD_MAX_BYTES", 4 * 1024 * 1024, low=1024),
+            scan_max_bytes=_int(env, "SCAN_MAX_BYTES", 64 * 1024 * 1024, low=1024),
             login_max_failures=_int(env, "LOGIN_MAX_FAILURES", 5, low=1),
             login_lockout_seconds=_int(env, "LOGIN_LOCKOUT_SECONDS", 300, low=1),
             session_cookie_secure=_bool(env, "SESSION_COOKIE_SECURE", mode == "production"),

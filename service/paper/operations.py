@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from pathlib import Path
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -103,6 +104,7 @@ def _not_keyable(cur, principal, sheet) -> str:
     voided = issued.is_voided(cur, tk.token_hash(sheet.token))
     outcome = "spoiled" if voided else DUPLICATE
     q.mark_settled(cur, sheet.name, sheet.campaign_id, outcome)
+    _forget_scans(cur, sheet)
     if voided:
         q.add_count(cur, sheet.campaign_id, sheet.round_id, 0, "spoiled_ballot", reason="票码已作废")
         insert_event(cur, principal.actor, "paper.spoiled", sheet.campaign_id,
@@ -167,6 +169,26 @@ def enter(cur, principal, code: str, answers: dict) -> dict:
     return {"outcome": "disputed"}
 
 
+def machine_entry(cur, principal, sheet, row, answers: dict, reader: dict) -> None:
+    """A scan read with no flag and nothing to type (service/paper/scans.py): the sheet's first
+    entry, by the reader; a teller's confirmation is the second."""
+    answers = _checked(_form(cur, row["campaign_id"], row["round_id"], row["group_id"]), answers)
+    entries = {"group_id": row["group_id"], "entries": [{**reader, "answers": answers}]}
+    q.insert_sheet(cur, sheet.name, row["campaign_id"], row["round_id"], sheet.sealed(entries))
+    insert_event(cur, principal.actor, "paper.read", row["campaign_id"], {"round_id": row["round_id"]})
+
+
+def _forget_scans(cur, sheet) -> None:
+    """A settled sheet's scans (handwriting): their rows now, their files once the settling commits."""
+    ids = q.delete_scans(cur, sheet.name)
+    if ids:
+        from flask import current_app
+
+        from service.core import db
+        folder = Path(current_app.config["SETTINGS"].var_dir) / "paper-scans"
+        db.after_commit(lambda: [(folder / i.hex()).unlink(missing_ok=True) for i in ids])
+
+
 def dispute(cur, code: str) -> dict:
     """What a supervisor sees of a disputed sheet: both entries beside its form."""
     sheet = Sheet(cur, code)
@@ -197,6 +219,7 @@ def decide(cur, principal, code: str, answers: dict | None = None, spoiled: str 
     if not voting.spend_token(cur, sheet.token):
         return _duplicate(cur, principal, sheet)
     q.mark_settled(cur, sheet.name, sheet.campaign_id, "spoiled")
+    _forget_scans(cur, sheet)
     q.add_count(cur, sheet.campaign_id, sheet.round_id, group_id, "spoiled_ballot", reason=spoiled)
     insert_event(cur, principal.actor, "paper.spoiled", sheet.campaign_id, {"round_id": sheet.round_id, "reason": spoiled})
     return {"outcome": "spoiled"}
@@ -205,6 +228,7 @@ def decide(cur, principal, code: str, answers: dict | None = None, spoiled: str 
 def _duplicate(cur, principal, sheet) -> dict:
     """The slip was cast on a phone while its paper was being keyed: the phone's ballot counts."""
     q.mark_settled(cur, sheet.name, sheet.campaign_id, DUPLICATE)
+    _forget_scans(cur, sheet)
     q.add_count(cur, sheet.campaign_id, sheet.round_id, 0, DUPLICATE)
     insert_event(cur, principal.actor, "paper.duplicate", sheet.campaign_id, {"round_id": sheet.round_id})
     return {"outcome": DUPLICATE}
@@ -222,6 +246,7 @@ def _settle(cur, principal, sheet, group_id, answers, event) -> dict:
     if not voting.cast_paper(cur, sheet.token, clean):
         return _duplicate(cur, principal, sheet)
     q.mark_settled(cur, sheet.name, sheet.campaign_id, "counted")
+    _forget_scans(cur, sheet)
     q.add_count(cur, sheet.campaign_id, sheet.round_id, group_id, "counted")
     for sid, reason in sorted(spoiled.items()):
         q.add_count(cur, sheet.campaign_id, sheet.round_id, group_id, "spoiled_section", int(sid), reason)

@@ -24,10 +24,11 @@ OUTCOME_WORDS = {"first_entry": "第一次录入已保存，请交另一位计�
 
 
 def _open_campaigns(cur) -> list[dict]:
+    from service.paper import scans
     out = []
     for c in camps.list_campaigns(cur):
         if lifecycle.allows("cast", c["state"]):
-            out.append({"campaign": c, "paper": paper.summary(cur, c["id"]),
+            out.append({"campaign": c, "paper": paper.summary(cur, c["id"]), "scans": scans.pending_scans(cur, c["id"]),
                         "rounds": {r["id"]: r["title"] for r in camps.definition(cur, c["id"])["rounds"]}})
     return out
 
@@ -136,3 +137,74 @@ def paper_decide():
     except APIError as exc:
         return _again(error_messages(exc))
     return _told(outcome)
+
+
+# --- scans (service/paper/scans.py) -----------------------------------------------------------
+
+@bp.post("/paper/scans")
+@page(PAPER_ENTER)
+def paper_upload():
+    """Scanned PDFs or photos of paper ballots: read in the background; the page shows progress
+    (paper.js sends the files with its own progress bar, then follows the job)."""
+    import threading
+
+    from flask import current_app, jsonify
+    from service.paper import scans
+    request.max_content_length = current_app.config["SETTINGS"].scan_max_bytes
+    files = [(f.filename or "", f.read()) for f in request.files.getlist("scans") if f.filename]
+    campaign_id = request.form.get("campaign_id", "")
+    if not files or not campaign_id.isdigit():
+        return _again(["请选择活动和要上传的扫描件（PDF 或图片）"])
+    try:
+        with db.transaction() as cur:
+            job_id, pages = scans.start(cur, g.user, int(campaign_id), files)
+    except APIError as exc:
+        return _again(error_messages(exc))
+    threading.Thread(target=scans.run, args=(current_app._get_current_object(), job_id, g.user, pages),
+                     name="paper-scans", daemon=True).start()
+    url = url_for("admin.paper_job", job=job_id.hex())
+    if request.headers.get("X-Requested-With") == "fetch":
+        return jsonify({"job": url})
+    return redirect(url)
+
+
+@bp.get("/paper/jobs/<job>")
+@page(PAPER_ENTER)
+def paper_job(job):
+    """An upload's progress, as a page (polled by paper.js) or as JSON."""
+    from flask import abort, jsonify
+    from service.paper import scans
+    with db.transaction() as cur:
+        found = scans.progress(cur, job)
+    if found is None:
+        abort(404)
+    if request.args.get("format") == "json":
+        return jsonify(found)
+    return render_template("paper/job.html", job=found, job_id=job)
+
+
+@bp.get("/paper/scans/<scan>")
+@page(PAPER_ENTER)
+def paper_confirm(scan):
+    """The confirm screen: the scanned region of every box beside its proposed mark, the flags,
+    and the handwriting to type; the teller's entry is sent as any entry is."""
+    from flask import abort, current_app
+    from service.paper import scans
+    try:
+        with db.transaction() as cur:
+            shown = scans.confirm_screen(cur, g.user, scan, current_app.config["SETTINGS"].var_dir)
+    except APIError as exc:
+        return _again(error_messages(exc))
+    if shown is None:
+        abort(404)
+    sheet = shown["sheet"]
+    if "sections" not in sheet:
+        return _again([STATES[sheet["state"]]])
+    import json
+    crops = {tuple(json.loads(k)): v for k, v in shown["marks"].items()}
+    flags: dict = {}
+    for f in shown["flags"]:
+        flags.setdefault(f["key"][0], []).append(f["message"])
+    return render_template("paper/entry.html", sheet=sheet, code=shown["code"], state_words=STATES[sheet["state"]],
+                           answers=shown["answers"], action=url_for("admin.paper_enter"), crops=crops,
+                           flags=flags, regions=shown["regions"])

@@ -54,3 +54,43 @@ def pending(cur, campaign_id) -> list[dict]:
     cur.execute("""SELECT round_id, state, count(*) AS n FROM paper_sheets WHERE campaign_id = %s
                    GROUP BY round_id, state""", (campaign_id,))
     return cur.fetchall()
+
+
+# --- scans (service/paper/scans.py) ---------------------------------------------------------
+
+def new_job(cur, job_id: bytes, campaign_id, total: int) -> None:
+    cur.execute("INSERT INTO paper_scan_jobs (id, campaign_id, total) VALUES (%s, %s, %s)", (job_id, campaign_id, total))
+
+
+def job_progress(cur, job_id: bytes, done: int, sheets: int, problems: list, finished: bool) -> None:
+    from psycopg2.extras import Json
+    cur.execute("UPDATE paper_scan_jobs SET done = %s, sheets = %s, problems = %s, finished = %s WHERE id = %s",
+                (done, sheets, Json(problems), finished, job_id))
+
+
+def job(cur, job_id: bytes):
+    cur.execute("SELECT campaign_id, total, done, sheets, problems, finished FROM paper_scan_jobs WHERE id = %s", (job_id,))
+    return cur.fetchone()
+
+
+def insert_scan(cur, scan_id, sheet, campaign_id, round_id, sealed_code, flagged, to_type) -> None:
+    cur.execute("""INSERT INTO paper_scans (id, sheet, campaign_id, round_id, sealed_code, flagged, to_type)
+                   VALUES (%s, %s, %s, %s, %s, %s, %s)""", (scan_id, sheet, campaign_id, round_id, sealed_code, flagged, to_type))
+
+
+def scans(cur, campaign_id) -> list[dict]:
+    cur.execute("""SELECT id, round_id, flagged, to_type FROM paper_scans WHERE campaign_id = %s ORDER BY id""",
+                (campaign_id,))
+    return cur.fetchall()
+
+
+def scan(cur, scan_id: bytes):
+    cur.execute("SELECT id, sheet, campaign_id, round_id, sealed_code, flagged, to_type FROM paper_scans WHERE id = %s",
+                (scan_id,))
+    return cur.fetchone()
+
+
+def delete_scans(cur, sheet: bytes) -> list[bytes]:
+    """The sheet's scans, deleted; their ids (the files go once the transaction commits)."""
+    cur.execute("DELETE FROM paper_scans WHERE sheet = %s RETURNING id", (sheet,))
+    return [bytes(r["id"]) for r in cur.fetchall()]

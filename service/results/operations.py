@@ -82,7 +82,18 @@ def round_results(cur, campaign_id, round_id) -> dict:
     # with the round's key (tampered with, or from another installation). Received, not counted.
     unopened = sum(voting.sealed_per_group(cur, round_id).values())
     return {"campaign_id": campaign_id, "round_id": round_id, "round": rnd["title"], "kind": rnd["kind"],
-            "state": definition["state"], "rules": definition["rules"], "unopened": unopened, **result}
+            "state": definition["state"], "rules": definition["rules"], "unopened": unopened,
+            "by_source": _by_source(cur, campaign_id, round_id), **result}
+
+
+def _by_source(cur, campaign_id, round_id) -> dict:
+    """Online and paper ballots apart and together, with the paper count's 废票 and duplicates."""
+    from service.paper import operations as paper
+    sources = q.ballots_by_source(cur, round_id)
+    counted = next((r for r in paper.summary(cur, campaign_id)["rounds"] if r["round_id"] == round_id), {})
+    return {"online": sources.get("online", 0), "paper": sources.get("paper", 0), "total": sum(sources.values()),
+            "spoiled_ballots": counted.get("spoiled_ballots", []), "spoiled_sections": counted.get("spoiled_sections", []),
+            "duplicates": counted.get("duplicates", 0)}
 
 
 def issued(cur, round_id) -> dict:

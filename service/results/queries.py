@@ -146,3 +146,9 @@ def list_source_scores(cur, campaign_id):
            ORDER BY subject_id, source, entered_by""",
         (campaign_id,))
     return cur.fetchall()
+
+
+def ballots_by_source(cur, round_id) -> dict:
+    """{source: ballots} of the round: online and paper (docs/paper.md)."""
+    cur.execute("SELECT source, count(*) AS n FROM ballots WHERE round_id = %s GROUP BY source", (round_id,))
+    return {r["source"]: r["n"] for r in cur.fetchall()}

@@ -89,6 +89,17 @@ class ResultGroupOut(Schema):
                                                                "are withheld from every per-group table"})
 
 
+class PaperCountOut(Schema):
+    online = fields.Integer(**_N, metadata={"description": "ballots cast on phones (or over the API)"})
+    paper = fields.Integer(**_N, metadata={"description": "paper ballots counted (keyed by two tellers, docs/paper.md)"})
+    total = fields.Integer(**_N)
+    spoiled_ballots = fields.List(fields.Dict(), **_N, metadata={"description": "whole paper sheets 废票: "
+                                                                               "[{reason, n}], not counted"})
+    spoiled_sections = fields.List(fields.Dict(), **_N, metadata={"description": "paper sections 废票 (the rest of "
+                                                                                 "the sheet counted): [{section_id, reason, n}]"})
+    duplicates = fields.Integer(**_N, metadata={"description": "paper slips already used on a phone: not counted"})
+
+
 class RoundResultsOut(Schema):
     campaign_id = fields.Integer(**_N)
     round_id = fields.Integer(**_N)
@@ -98,6 +109,8 @@ class RoundResultsOut(Schema):
     rules = fields.Dict(**_N, metadata={"description": "the campaign's rules the tally applied (docs/rules.md)"})
     unopened = fields.Integer(**_N, metadata={"description": "sealed ballots not yet mixed (0 once closed)"})
     ballots = fields.Integer(**_N)
+    by_source = fields.Nested(PaperCountOut, **_N, metadata={"description": "the ballots counted, online and paper "
+                                                                            "apart, and the paper count's 废票 and duplicates"})
     void = fields.Boolean(**_N, metadata={"description": "the quorum was not met: the round's result is void"})
     quorum = fields.Dict(**_N, metadata={"description": "rule, base_value, required, required_ballots, cast, met"})
     groups = fields.List(fields.Nested(ResultGroupOut), **_N)

@@ -205,6 +205,12 @@ def spend_token(cur, token: str) -> bool:
     return q.consume_token(cur, campaign_id, tk.token_hash(token)) is not None
 
 
+def paper_scan_key(cur, campaign_id, round_id) -> bytes:
+    """A key for what the paper count keeps of a scanned ballot while voting is open (its slip's
+    code), derived from the round's sealing key: gone with it at the close."""
+    return hashlib.sha256(b"pingyi paper scans\x00" + _round_key(cur, campaign_id, round_id)).digest()
+
+
 def require_open(state) -> None:
     """Paper ballots are keyed while the campaign is open (its round keys exist), as casts are."""
     if not lifecycle.allows("cast", state):

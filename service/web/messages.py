@@ -282,6 +282,8 @@ EVENTS = {
     "paper.disputed": "两次录入不一致，一张纸质票交监票人裁定（轮次 {round_id}）",
     "paper.decided": "监票人裁定并计入一张纸质票（轮次 {round_id}，{spoiled_sections} 题作废）",
     "paper.spoiled": "一张纸质票整张作废：{reason}（轮次 {round_id}）",
+    "paper.read": "机器识读一张扫描的纸质票，作为第一次录入（轮次 {round_id}）",
+    "paper.scans_uploaded": "上传纸质票扫描件（{files} 个文件，{pages} 页）",
     "paper.duplicate": "一张纸质票已在手机上投过，记为重复票，不计入（轮次 {round_id}）",
 }
 # An event whose details carry the key is told in these words instead (a campaign made from a
