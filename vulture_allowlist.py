@@ -17,6 +17,7 @@ _.border, _.number_format  # openpyxl cells (the 汇总表's borders and number 
 _.print_title_rows, _.print_area, _.orientation, _.paperSize  # openpyxl worksheets' print setup
 _.fitToWidth, _.fitToHeight, _.fitToPage, _.horizontalCentered  # openpyxl page setup: one page wide
 _.atoms_wrapper_class  # gunicorn's logger
+_.cornerRefinementMethod  # OpenCV's ArUco detector parameters (ballots/omr.py)
 _.load_config  # gunicorn's BaseApplication calls it
 # Read back through flask.g by name (g.get / g.pop).
 _.db_pool

@@ -1,11 +1,14 @@
 """Full-page paper ballots: one whole form per token, laid out section by section with boxes
-to mark, its QR code in the top corner (slips.iter_pdf with layout "paper")."""
+to mark, a QR code in the top corner of every page and four fiducial markers in the corners
+(slips.iter_pdf with layout "paper"). Drawing a box records it (paper_layout.Box), so the mark
+reader's geometry (paper_layout.layout) is the drawing's own."""
 from __future__ import annotations
 
 from typing import Iterator
 
 from . import slips
 from .linebreak import fit, wrap
+from .paper_layout import QR_AT, QR_SIDE, Box, PageLayout, draw_markers, page_url, row_keys
 from .pdf import A4, Canvas, Writer, song_width
 from .slips import Heading
 
@@ -24,19 +27,33 @@ def chinese_numeral(n: int) -> str:
 
 _LEFT, _RIGHT, _TOP, _BOTTOM = 50.0, A4[0] - 50.0, A4[1] - 40.0, 56.0
 _ROW = 21.0
+_LATER_TOP = QR_AT[1] - 10  # later pages start under their QR code
 
 
 class _Flow:
     """Lays the ballot form out top to bottom over as many template pages as it needs."""
 
-    def __init__(self):
+    def __init__(self, title: str):
+        self.title = title
         self.pages: list[Canvas] = []
+        self.boxes: list[list[Box]] = []
         self.new_page()
 
     def new_page(self):
         self.c = Canvas()
         self.pages.append(self.c)
+        self.boxes.append([])
         self.y = _TOP
+        if len(self.pages) > 1:
+            line = wrap(f"{self.title}（续）", 10, QR_AT[0] - _LEFT - 10, max_lines=1)[0]
+            self.c.text(_LEFT, _TOP - 12, line, 10)
+            self.y = _LATER_TOP
+
+    def box(self, key: tuple, kind: str, x: float, y: float, w: float, h: float, region=None, border=0.7):
+        """Draw a box to fill (none for a text area) and record it for the reader."""
+        if kind != "text":
+            self.c.rect(x, y, w, h, width=border)
+        self.boxes[-1].append(Box(key, kind, (x, y, w, h), region))
 
     def need(self, height: float) -> bool:
         if self.y - height < _BOTTOM:
@@ -54,16 +71,7 @@ def _options(section) -> list[str]:
     return []
 
 
-def _row_labels(section) -> list[str]:
-    criteria = section["config"].get("criteria") or []
-    labels = []
-    for row in section["rows"]:
-        name = row["name"] + (f"（{row['unit']}）" if row.get("unit") else "")
-        labels += [f"{name}：{c}" for c in criteria] if criteria else [name]
-    return labels
-
-
-def _grid(flow: _Flow, labels: list[str], columns: list[str], col_w: float, box: tuple[float, float]):
+def _grid(flow: _Flow, section, columns: list[str], col_w: float, box: tuple[float, float]):
     """A table: a label column (wrapped to three lines) and one answer box per column."""
     header_lines = [wrap(name, 8.5, col_w - 4, max_lines=2) for name in columns]
     header_h = max(_ROW, 8 + 11 * max((len(h) for h in header_lines), default=1))
@@ -80,7 +88,8 @@ def _grid(flow: _Flow, labels: list[str], columns: list[str], col_w: float, box:
 
     header()
     name_w = _RIGHT - _LEFT - col_w * len(columns) - 10
-    for label in labels:
+    sid = section.get("id")
+    for row_key, label in row_keys(section):
         lines = wrap(label, 10, name_w, max_lines=3)
         row_h = max(_ROW, 8 + 13 * len(lines))
         if flow.need(row_h):
@@ -93,17 +102,22 @@ def _grid(flow: _Flow, labels: list[str], columns: list[str], col_w: float, box:
         for i in range(len(columns)):
             c.line(x + col_w * i, y, x + col_w * i, y - row_h, width=0.4)
             bw, bh = box
-            c.rect(x + col_w * (i + 0.5) - bw / 2, y - row_h / 2 - bh / 2, bw, bh, width=0.7)
+            key, kind = ((sid, row_key), "score") if section["type"] == "score" else ((sid, row_key, columns[i]), "mark")
+            flow.box(key, kind, x + col_w * (i + 0.5) - bw / 2, y - row_h / 2 - bh / 2, bw, bh)
         flow.y -= row_h
+
+
+# How to correct a mark (ballots/omr.py reads a solid box beside a √ in a one-answer row as corrected).
+_CORRECTION = "划错时将错框涂黑，再在正确的方框内划“√”。"
 
 
 def _instruction(section) -> str:
     t, cfg = section["type"], section["config"]
     if t == "rating":
         caps = "；".join(f"「{c['option']}」不超过 {round(c['max_share'] * 100)}%" for c in cfg.get("caps", []))
-        return "每行选一项，在方框内划“√”；不填为弃权。" + (caps + "。" if caps else "")
+        return "每行选一项，在方框内划“√”；不填为弃权。" + (caps + "。" if caps else "") + _CORRECTION
     if t == "approve":
-        return "每人选一项，在方框内划“√”。"
+        return "每人选一项，在方框内划“√”。" + _CORRECTION
     if t == "choose":
         n = cfg["max_choices"]
         extra = "，可在空行另选他人（计入限选人数）" if cfg.get("write_ins") else ""
@@ -127,9 +141,9 @@ def _section(flow: _Flow, number: int, section) -> None:
     if t in ("rating", "approve"):
         columns = _options(section)
         col_w = min(56.0, (_RIGHT - _LEFT) * 0.62 / max(len(columns), 1))
-        _grid(flow, _row_labels(section), columns, col_w, (10, 10))
+        _grid(flow, section, columns, col_w, (10, 10))
     elif t == "score":
-        _grid(flow, _row_labels(section), ["得分"], 70, (48, 15))
+        _grid(flow, section, ["得分"], 70, (48, 15))
     elif t == "choose":
         width = (_RIGHT - _LEFT) / 2
         rows = section["rows"]
@@ -137,27 +151,30 @@ def _section(flow: _Flow, number: int, section) -> None:
             flow.need(_ROW)
             for j, row in enumerate(rows[i:i + 2]):
                 x = _LEFT + j * width
-                flow.c.rect(x, flow.y - 15, 10, 10, width=0.7)
+                flow.box((section.get("id"), "subject", row.get("id")), "mark", x, flow.y - 15, 10, 10)
                 label = row["name"] + (f"（{row['unit']}）" if row.get("unit") else "")
                 flow.c.text(x + 16, flow.y - 14, wrap(label, 10, width - 24, max_lines=1)[0], 10)
             flow.y -= _ROW
         if section["config"].get("write_ins"):
-            for _ in range(min(section["config"]["max_choices"], 5)):
+            for slot in range(min(section["config"]["max_choices"], 5)):
                 flow.need(_ROW)
-                flow.c.rect(_LEFT, flow.y - 15, 10, 10, width=0.7)
+                line = (_LEFT + 68, flow.y - 19, 234, _ROW - 1)
+                flow.box((section.get("id"), "write_in", slot), "write_in", _LEFT, flow.y - 15, 10, 10, region=line)
                 flow.c.text(_LEFT + 16, flow.y - 14, "另选他人：", 10)
                 flow.c.line(_LEFT + 70, flow.y - 16, _LEFT + 300, flow.y - 16, width=0.5)
                 flow.y -= _ROW
     else:
+        flow.need(5 * _ROW)  # the five lines together: one area to crop
+        flow.box((section.get("id"),), "text", _LEFT, flow.y - 5 * _ROW + 2, _RIGHT - _LEFT, 5 * _ROW - 2)
         for _ in range(5):
-            flow.need(_ROW)
             flow.c.line(_LEFT, flow.y - 16, _RIGHT, flow.y - 16, width=0.4, gray=0.4)
             flow.y -= _ROW
     flow.y -= 12
 
 
-def _paper_template(head: Heading) -> list[Canvas]:
-    flow = _Flow()
+def template(head: Heading) -> tuple[list[Canvas], list[PageLayout]]:
+    """The drawing every ballot of this heading shares (a canvas a page) and each page's layout."""
+    flow = _Flow(head.title)
     c = flow.c
     y = _TOP - 12
     size, lines = fit(head.title, 16, _RIGHT - _LEFT - 160, 2, 12)
@@ -181,13 +198,16 @@ def _paper_template(head: Heading) -> list[Canvas]:
     flow.y -= 10
     for number, section in enumerate(head.sections):
         _section(flow, number, section)
-    return flow.pages
+    for c in flow.pages:
+        draw_markers(c)
+    n = len(flow.pages)
+    return flow.pages, [PageLayout(i + 1, n, boxes=boxes) for i, boxes in enumerate(flow.boxes)]
 
 
 def paper(tokens, base_url, head, progress) -> Iterator[bytes]:
     """One full paper ballot per token (the form itself), its QR code in the top corner."""
     writer = Writer(title=head.title)
-    templates = _paper_template(head)
+    templates, _layouts = template(head)
     forms = [writer.form_xobject(t, *A4) for t in templates]
     total = len(forms)
     done = 0
@@ -196,13 +216,11 @@ def paper(tokens, base_url, head, progress) -> Iterator[bytes]:
         for i, form in enumerate(forms):
             page = Canvas()
             page.form("T")
-            xobjects = {"T": form}
+            image_id, _ = slips._qr_image(writer, page_url(url, i + 1))
+            xobjects = {"T": form, "Q": image_id}
+            page.image("Q", *QR_AT, QR_SIDE)
             if i == 0:
-                image_id, _ = slips._qr_image(writer, url)
-                xobjects["Q"] = image_id
-                side = slips.QR_SIDE["paper"]
-                page.image("Q", _RIGHT - side, _TOP - side, side)
-                page.text_centered(_RIGHT - side / 2, _TOP - side - 10, "扫码在线填写", 7.5)
+                page.text_centered(QR_AT[0] + QR_SIDE / 2, QR_AT[1] - 10, "扫码在线填写", 7.5)
             page.text(_LEFT, 32, "票码", 8)
             page.text(_LEFT + song_width("票码 ", 8), 32, code, 8.5, font="courier")
             if total > 1:
