@@ -42,3 +42,5 @@ worker_cmd  # noqa
 do_GET  # noqa
 do_POST  # noqa
 log_message  # noqa
+# service/web's LARGE_UPLOADS names the setting that bounds an upload (getattr by name).
+scan_max_bytes  # noqa

@@ -3,7 +3,10 @@ slip's code, key its marks, see what came of it; a supervisor (监票人) sees a
 entries side by side and decides. A slip's code travels only in form bodies, never in a URL."""
 from __future__ import annotations
 
-from flask import flash, g, redirect, render_template, request, url_for
+import json
+import threading
+
+from flask import abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 
 from ballots import form_fields, lifecycle
 from service.accounts.auth import PAPER_DECIDE, PAPER_ENTER
@@ -11,9 +14,11 @@ from service.campaigns import operations as camps
 from service.core import db
 from service.core.errors import APIError
 from service.paper import operations as paper
+from service.paper import scans
 from service.web import admin, error_messages, page
 
 bp = admin  # the admin pages' blueprint (service.web)
+LARGE_UPLOADS = {"admin.paper_upload": "scan_max_bytes"}  # scans: SCAN_MAX_BYTES, not UPLOAD_MAX_BYTES
 
 STATES = {"first_entry": "第一次录入", "second_entry": "第二次录入（请独立录入，不要参考第一次）",
           "waiting": "您已完成第一次录入，请交另一位计票人做第二次录入", "disputed": "两次录入不一致，待监票人裁定",
@@ -24,7 +29,6 @@ OUTCOME_WORDS = {"first_entry": "第一次录入已保存，请交另一位计�
 
 
 def _open_campaigns(cur) -> list[dict]:
-    from service.paper import scans
     out = []
     for c in camps.list_campaigns(cur):
         if lifecycle.allows("cast", c["state"]):
@@ -146,12 +150,11 @@ def paper_decide():
 def paper_upload():
     """Scanned PDFs or photos of paper ballots: read in the background; the page shows progress
     (paper.js sends the files with its own progress bar, then follows the job)."""
-    import threading
-
-    from flask import current_app, jsonify
-    from service.paper import scans
-    request.max_content_length = current_app.config["SETTINGS"].scan_max_bytes
-    files = [(f.filename or "", f.read()) for f in request.files.getlist("scans") if f.filename]
+    files = []
+    for f in request.files.getlist("scans"):
+        with f.stream:  # a large part is spooled to a temporary file: closed here, not left to the collector
+            if f.filename:
+                files.append((f.filename, f.read()))
     campaign_id = request.form.get("campaign_id", "")
     if not files or not campaign_id.isdigit():
         return _again(["请选择活动和要上传的扫描件（PDF 或图片）"])
@@ -172,8 +175,6 @@ def paper_upload():
 @page(PAPER_ENTER)
 def paper_job(job):
     """An upload's progress, as a page (polled by paper.js) or as JSON."""
-    from flask import abort, jsonify
-    from service.paper import scans
     with db.transaction() as cur:
         found = scans.progress(cur, job)
     if found is None:
@@ -188,8 +189,6 @@ def paper_job(job):
 def paper_confirm(scan):
     """The confirm screen: the scanned region of every box beside its proposed mark, the flags,
     and the handwriting to type; the teller's entry is sent as any entry is."""
-    from flask import abort, current_app
-    from service.paper import scans
     try:
         with db.transaction() as cur:
             shown = scans.confirm_screen(cur, g.user, scan, current_app.config["SETTINGS"].var_dir)
@@ -200,7 +199,6 @@ def paper_confirm(scan):
     sheet = shown["sheet"]
     if "sections" not in sheet:
         return _again([STATES[sheet["state"]]])
-    import json
     crops = {tuple(json.loads(k)): v for k, v in shown["marks"].items()}
     flags: dict = {}
     for f in shown["flags"]:

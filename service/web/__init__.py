@@ -134,15 +134,20 @@ def safe_next(target: str | None) -> str:
 def register(app: Flask, pages) -> None:
     """The page shell: the features' page modules (`pages`: each with its `bp`, and perhaps the
     endpoints it takes without a session's CSRF token, `CSRF_EXEMPT`), CSRF on every form, the
-    templates' globals and filters."""
+    templates' globals and filters; `LARGE_UPLOADS` {endpoint: setting} lifts the upload limit
+    for an endpoint to that setting's."""
     blueprints = list({m.bp.name: m.bp for m in pages}.values())
     for bp in blueprints:
         app.register_blueprint(bp)
     page_blueprints = {bp.name for bp in blueprints}
     exempt = frozenset().union(*(getattr(m, "CSRF_EXEMPT", frozenset()) for m in pages))
+    # Endpoints that take more than UPLOAD_MAX_BYTES, each naming the setting that bounds it.
+    large = {k: v for m in pages for k, v in getattr(m, "LARGE_UPLOADS", {}).items()}
 
     @app.before_request
     def _csrf_on_pages():
+        if request.endpoint in large:  # before anything reads the body
+            request.max_content_length = getattr(app.config["SETTINGS"], large[request.endpoint])
         if request.blueprint in page_blueprints and request.endpoint not in exempt:
             csrf.check_form()
 
