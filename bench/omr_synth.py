@@ -140,9 +140,11 @@ def pick_pen(rng: random.Random) -> Pen:
 def fill_ballot(sections: list[forms.FormSection], layouts: list[PageLayout], images: list[np.ndarray],
                 rng: random.Random, correct_share: float = 0.05) -> dict:
     """Marks one ballot's page images in place; returns what was meant: box key → "marked" | "empty"
-    (a corrected box, filled solid beside a tick in its row, is "empty": the tick counts)."""
+    (a corrected box, filled solid beside a tick in its row, is "empty": the tick counts). One pen
+    and one habit a ballot; a voter who fills boxes in corrects with a √ or ×."""
     truth: dict = {}
     page_h = 841.89
+    voter = pick_pen(rng)  # one hand, one pen, one habit (√, × or filled in) a ballot
     by_key = {b.key: (i, b) for i, lay in enumerate(layouts) for b in lay.boxes}
     for sec in sections:
         if sec.type in ("rating", "approve"):
@@ -153,7 +155,7 @@ def fill_ballot(sections: list[forms.FormSection], layouts: list[PageLayout], im
                 if rng.random() < 0.1:
                     continue  # an abstention: nothing in the row
                 chosen = rng.choice(keys)
-                pen = pick_pen(rng)
+                pen = voter
                 if rng.random() < correct_share:
                     wrong = rng.choice([k for k in keys if k != chosen])
                     i, b = by_key[wrong]
@@ -169,7 +171,7 @@ def fill_ballot(sections: list[forms.FormSection], layouts: list[PageLayout], im
                 truth[k] = "marked" if k in picks else "empty"
                 if k in picks:
                     i, b = by_key[k]
-                    draw_mark(images[i], b.rect, pick_pen(rng), rng, page_h)
+                    draw_mark(images[i], b.rect, voter, rng, page_h)
             for k, (i, b) in by_key.items():
                 if k[0] == sec.id and k[1] == "write_in":
                     truth[k] = "empty"
