@@ -11,7 +11,7 @@ straight 200 dpi picture and each box measured inside its printed border: a pixe
 is darker than the paper around that box by a share (the local background, so uneven light or a
 grey scan does not fill empty boxes), and a box's fill is its share of ink pixels.
 
-A box is "empty" (fill < 2.5 %), "marked" (≥ 5 %) or "uncertain" in between (a dot, a smudge,
+A box is "empty" (fill < 3 %), "marked" (≥ 10 %) or "uncertain" in between (a dot, a smudge,
 an erased mark). Any mark counts: a √, a × or the box filled in.
 
 Correcting a mark (the ballot's instruction line says so): fill the wrong box in solid (涂黑) and
@@ -36,9 +36,9 @@ from .paper_layout import Box, PageLayout, Rect, marker_corners, split_page
 from .pdf import A4
 
 R = 200 / 72  # pixels per point of the straightened page
-EMPTY_BELOW, MARKED_FROM = 0.025, 0.05  # shares of a box's inside that is ink
-SOLID_FROM, NOT_SOLID_BELOW = 0.85, 0.72
-INK = 0.35  # a pixel this much darker than its paper is ink
+EMPTY_BELOW, MARKED_FROM = 0.03, 0.10  # shares of a box's inside that is ink
+SOLID_FROM, NOT_SOLID_BELOW = 0.88, 0.80
+INK = 0.2  # a pixel this much darker than its paper is ink
 INSET = 1.6  # points inside a box's printed edge (the border and a pixel of misplacement)
 
 
