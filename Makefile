@@ -46,6 +46,7 @@ bench: bench-deps
 	$(PY) bench/cast.py
 	$(PY) bench/tally.py
 	$(PY) bench/mix.py
+	$(PY) bench/omr.py
 
 migrate: $(VENV)/.installed
 	$(PY) -m service migrate

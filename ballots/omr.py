@@ -11,7 +11,7 @@ straight 200 dpi picture and each box measured inside its printed border: a pixe
 is darker than the paper around that box by a share (the local background, so uneven light or a
 grey scan does not fill empty boxes), and a box's fill is its share of ink pixels.
 
-A box is "empty" (fill < 3 %), "marked" (≥ 8 %) or "uncertain" in between (a dot, a smudge,
+A box is "empty" (fill < 3 %), "marked" (≥ 10 %) or "uncertain" in between (a dot, a smudge,
 an erased mark). Any mark counts: a √, a × or the box filled in.
 
 Correcting a mark (the ballot's instruction line says so): fill the wrong box in solid (涂黑) and
@@ -36,9 +36,9 @@ from .paper_layout import Box, PageLayout, Rect, marker_corners, split_page
 from .pdf import A4
 
 R = 200 / 72  # pixels per point of the straightened page
-EMPTY_BELOW, MARKED_FROM = 0.03, 0.08  # shares of a box's inside that is ink
-SOLID_FROM, NOT_SOLID_BELOW = 0.85, 0.72
-INK = 0.35  # a pixel this much darker than its paper is ink
+EMPTY_BELOW, MARKED_FROM = 0.03, 0.10  # shares of a box's inside that is ink
+SOLID_FROM, NOT_SOLID_BELOW = 0.88, 0.80
+INK = 0.2  # a pixel this much darker than its paper is ink
 INSET = 1.6  # points inside a box's printed edge (the border and a pixel of misplacement)
 
 
@@ -104,6 +104,19 @@ def _markers(g: np.ndarray) -> dict[int, np.ndarray]:
         params = cv2.aruco.DetectorParameters()
         params.cornerRefinementMethod = cv2.aruco.CORNER_REFINE_SUBPIX
         _DETECTOR = cv2.aruco.ArucoDetector(cv2.aruco.getPredefinedDictionary(cv2.aruco.DICT_4X4_50), params)
+    # Found at half size (four times faster; a marker is still 39 px a side at 200 dpi), then
+    # their corners refined at full size; the full size again if any is missing.
+    small = cv2.resize(g, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA) if min(g.shape) > 1200 else None
+    found = _detect(small) if small is not None else {}
+    if len(found) == 4:
+        pts = (np.concatenate(list(found.values())) * 2 + 0.5).astype(np.float32)
+        criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 20, 0.05)
+        pts = cv2.cornerSubPix(g, pts.reshape(-1, 1, 2), (5, 5), (-1, -1), criteria).reshape(-1, 4, 2)
+        return dict(zip(found, pts))
+    return _detect(g)
+
+
+def _detect(g: np.ndarray) -> dict[int, np.ndarray]:
     corners, ids, _rejected = _DETECTOR.detectMarkers(g)
     found = {}
     for c, i in zip(corners, [] if ids is None else ids.ravel()):

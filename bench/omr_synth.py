@@ -119,7 +119,9 @@ def distort(img: np.ndarray, rng: random.Random, angle: float = 3.0, scale: floa
     gx, gy = rng.uniform(-1, 1), rng.uniform(-1, 1)
     light = 1.0 - 0.22 * (0.5 + 0.5 * (gx * (xx / w - 0.5) + gy * (yy / h - 0.5)) * 2).clip(0, 1)
     out = out * light + np.random.default_rng(rng.getrandbits(32)).normal(0, 7, out.shape).astype(np.float32)
-    return out.clip(0, 255).astype(np.uint8)
+    out = cv2.GaussianBlur(out.clip(0, 255).astype(np.uint8), (0, 0), rng.uniform(0.4, 1.0))  # the optics
+    ok, jpeg = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, rng.randint(55, 90)])  # a scanner's JPEG
+    return cv2.imdecode(jpeg, cv2.IMREAD_GRAYSCALE)
 
 
 def page_images(pdf: bytes) -> list[np.ndarray]:
@@ -134,15 +136,17 @@ def pick_pen(rng: random.Random) -> Pen:
     style = rng.choices([name for name, _ in STYLES], [share for _, share in STYLES])[0]
     heavy = rng.random() < 0.3
     light = not heavy and rng.random() < 0.25
-    return Pen(style, 1.6 if heavy else rng.uniform(0.6, 1.1), rng.randint(110, 150) if light else rng.randint(0, 60))
+    return Pen(style, 1.6 if heavy else rng.uniform(0.6, 1.1), rng.randint(110, 170) if light else rng.randint(0, 60))
 
 
 def fill_ballot(sections: list[forms.FormSection], layouts: list[PageLayout], images: list[np.ndarray],
-                rng: random.Random, correct_share: float = 0.05) -> dict:
+                rng: random.Random, correct_share: float = 0.05, speck_share: float = 0.01) -> dict:
     """Marks one ballot's page images in place; returns what was meant: box key → "marked" | "empty"
-    (a corrected box, filled solid beside a tick in its row, is "empty": the tick counts)."""
+    (a corrected box, filled solid beside a tick in its row, is "empty": the tick counts). One pen
+    and one habit a ballot; a voter who fills boxes in corrects with a √ or ×."""
     truth: dict = {}
     page_h = 841.89
+    voter = pick_pen(rng)  # one hand, one pen, one habit (√, × or filled in) a ballot
     by_key = {b.key: (i, b) for i, lay in enumerate(layouts) for b in lay.boxes}
     for sec in sections:
         if sec.type in ("rating", "approve"):
@@ -150,10 +154,14 @@ def fill_ballot(sections: list[forms.FormSection], layouts: list[PageLayout], im
                 keys = [(sec.id, row.key, opt) for opt in sec.options]
                 for k in keys:
                     truth[k] = "empty"
+                if rng.random() < speck_share:  # a speck of dust or a pen's touch in an empty box
+                    i, b = by_key[rng.choice(keys)]
+                    draw_mark(images[i], b.rect, Pen("dot", 1.0, rng.randint(0, 90)), rng, page_h)
+                    continue  # the row is left blank (an abstention), the speck read as nothing or flagged
                 if rng.random() < 0.1:
                     continue  # an abstention: nothing in the row
                 chosen = rng.choice(keys)
-                pen = pick_pen(rng)
+                pen = voter
                 if rng.random() < correct_share:
                     wrong = rng.choice([k for k in keys if k != chosen])
                     i, b = by_key[wrong]
@@ -169,7 +177,7 @@ def fill_ballot(sections: list[forms.FormSection], layouts: list[PageLayout], im
                 truth[k] = "marked" if k in picks else "empty"
                 if k in picks:
                     i, b = by_key[k]
-                    draw_mark(images[i], b.rect, pick_pen(rng), rng, page_h)
+                    draw_mark(images[i], b.rect, voter, rng, page_h)
             for k, (i, b) in by_key.items():
                 if k[0] == sec.id and k[1] == "write_in":
                     truth[k] = "empty"

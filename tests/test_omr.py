@@ -134,6 +134,14 @@ def test_a_tilt_of_three_degrees_and_three_percent_scale_still_places_every_box(
         assert {m.state for m in read.marks.values()} == {"empty"}  # a misplaced box would see its border
 
 
+def test_a_page_scanned_upside_down_reads_the_same():
+    truth, pages = _filled(8, angle=1.0, scale=0.01)
+    upright = omr.propose(SECTIONS, LAYOUTS, _read(pages))
+    turned = omr.propose(SECTIONS, LAYOUTS, _read([cv2.rotate(p, cv2.ROTATE_180) for p in pages]))
+    assert turned.answers == upright.answers and any(v == "marked" for v in truth.values())
+    assert any(upright.answers[str(s.id)] for s in SECTIONS if s.type == "rating")
+
+
 def test_an_unclear_mark_is_flagged_and_not_proposed(blank_pages):
     page = blank_pages[0].copy()
     rating = SECTIONS[0]
