@@ -568,3 +568,46 @@ def errors_of(html: str, form_id: str) -> str:
     form = html.split(f'id="{form_id}"', 1)[1].split("</form>", 1)[0]
     box = re.search(r'<div class="form-errors"[^>]*>(.*?)</div>', form, re.S)
     return re.sub(r"<[^>]+>", " ", box.group(1)) if box else ""
+
+
+# --- paper ballots, printed and scanned (tests/test_paper_scans.py, the tellers' browser test) ---
+
+def _printed_paper(app, campaign, token):
+    """The paper ballot of this token as the service prints it, and its layout."""
+    from ballots import paper_layout
+    from ballots.paper_ballot import paper as paper_pdf
+    from service.campaigns import operations as camps
+    from service.core import db
+    from service.issuance import operations as issued
+    with app.app_context(), db.transaction() as cur:
+        c = camps.get_campaign(cur, campaign.id)
+        rnd = camps.get_part(cur, "rounds", campaign.id, campaign.round)
+        group = camps.get_part(cur, "voter_groups", campaign.id, campaign.groups[0])
+        head = issued.heading(cur, c, rnd, group, with_form=True)
+        base = app.config["SETTINGS"].base_url
+    return b"".join(paper_pdf([token], base, head, None)), paper_layout.layout(head)
+
+
+def _paper_box(layouts, key):
+    return next((i, b) for i, lay in enumerate(layouts) for b in lay.boxes if b.key == key)
+
+
+def paper_scan(app, campaign, token, marks, dots=()):
+    """PNG scans of the token's ballot with these boxes ticked (and these with a faint dot)."""
+    import random
+
+    import cv2
+
+    from ballots import omr
+    from bench import omr_synth as synth
+    pdf, layouts = _printed_paper(app, campaign, token)
+    images = list(omr.pdf_pages(pdf))
+    rng = random.Random(7)
+    for key in marks:
+        i, b = _paper_box(layouts, key)
+        synth.draw_mark(images[i], b.rect, synth.Pen("tick", 1.0, 20), rng, 841.89)
+    for key in dots:
+        i, b = _paper_box(layouts, key)
+        synth.draw_mark(images[i], b.rect, synth.Pen("dot", 1.35, 90), rng, 841.89)  # about 7 % of the box: unclear
+    images = [synth.distort(img, rng, angle=1.5, scale=0.02) for img in images]
+    return [cv2.imencode(".png", img)[1].tobytes() for img in images]

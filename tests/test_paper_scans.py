@@ -6,50 +6,14 @@ the audit chain."""
 from __future__ import annotations
 
 import hashlib
-import random
 from pathlib import Path
 
 import cv2
 import psycopg2
 import pytest
 
-from ballots import omr, paper_layout
-from ballots.paper_ballot import paper as paper_pdf
-from bench import omr_synth as synth
+from tests.helpers import paper_scan
 from tests.polling import wait_until
-
-
-def _printed(app, campaign, token):
-    """The paper ballot of this token as the service prints it, and its layout."""
-    from service.campaigns import operations as camps
-    from service.core import db
-    from service.issuance import operations as issued
-    with app.app_context(), db.transaction() as cur:
-        c = camps.get_campaign(cur, campaign.id)
-        rnd = camps.get_part(cur, "rounds", campaign.id, campaign.round)
-        group = camps.get_part(cur, "voter_groups", campaign.id, campaign.groups[0])
-        head = issued.heading(cur, c, rnd, group, with_form=True)
-        base = app.config["SETTINGS"].base_url
-    return b"".join(paper_pdf([token], base, head, None)), paper_layout.layout(head)
-
-
-def _box(layouts, key):
-    return next((i, b) for i, lay in enumerate(layouts) for b in lay.boxes if b.key == key)
-
-
-def _scan(app, campaign, token, marks, dots=()):
-    """PNG scans of the token's ballot with these boxes ticked (and these with a faint dot)."""
-    pdf, layouts = _printed(app, campaign, token)
-    images = list(omr.pdf_pages(pdf))
-    rng = random.Random(7)
-    for key in marks:
-        i, b = _box(layouts, key)
-        synth.draw_mark(images[i], b.rect, synth.Pen("tick", 1.0, 20), rng, 841.89)
-    for key in dots:
-        i, b = _box(layouts, key)
-        synth.draw_mark(images[i], b.rect, synth.Pen("dot", 1.35, 90), rng, 841.89)  # about 7 % of the box: unclear
-    images = [synth.distort(img, rng, angle=1.5, scale=0.02) for img in images]
-    return [cv2.imencode(".png", img)[1].tobytes() for img in images]
 
 
 @pytest.fixture
@@ -89,7 +53,7 @@ def test_a_scan_is_read_and_confirmed_then_its_crops_are_gone(app, full_campaign
     orgs, people = full_campaign.orgs, full_campaign.people
     marks = [(rating, str(orgs[0]), "满意"), (rating, str(orgs[1]), "不满意"), (approve, str(people[0]), "赞成"),
              (choose, "subject", people[1])]
-    files = _scan(app, full_campaign, token, marks)
+    files = paper_scan(app, full_campaign, token, marks)
     job = _upload(tellers["a"], full_campaign, files)
     assert job["problems"] == [] and job["sheets"] == 1 and job["done"] == job["total"] == len(files)
     (scan_id,) = _scan_ids(database)
@@ -100,7 +64,7 @@ def test_a_scan_is_read_and_confirmed_then_its_crops_are_gone(app, full_campaign
     index = c.get("/admin/paper").get_data(as_text=True)
     assert "扫描读入、待确认（1 张）" in index
     screen = c.get(f"/admin/paper/scans/{scan_id}").get_data(as_text=True)
-    assert "第二次录入" in screen and screen.count('class="crop"') >= 10 and "按扫描识读预填" in screen
+    assert "确认即为第二次录入" in screen and screen.count('class="crop"') >= 10 and "按扫描识读预填" in screen
     assert 'value="满意" checked' in screen.replace("\n", " ") or 'value="满意"  checked' in screen
     fields = {"csrf_token": csrf, "code": token, f"s{rating}:{orgs[0]}": "满意", f"s{rating}:{orgs[1]}": "不满意",
               f"s{approve}:{people[0]}": "赞成", f"s{choose}:chosen": str(people[1])}
@@ -125,7 +89,7 @@ def test_a_scan_is_read_and_confirmed_then_its_crops_are_gone(app, full_campaign
 def test_an_unclear_mark_is_flagged_and_two_tellers_key_the_sheet(app, full_campaign, tellers, database):
     (token,) = full_campaign.tokens(1)
     rating, orgs = full_campaign.sections["rating"], full_campaign.orgs
-    files = _scan(app, full_campaign, token, [(rating, str(orgs[0]), "满意")], dots=[(rating, str(orgs[2]), "不了解")])
+    files = paper_scan(app, full_campaign, token, [(rating, str(orgs[0]), "满意")], dots=[(rating, str(orgs[2]), "不了解")])
     assert _upload(tellers["a"], full_campaign, files)["sheets"] == 1
     (scan_id,) = _scan_ids(database)
     with psycopg2.connect(database) as conn, conn.cursor() as cur:
@@ -136,7 +100,7 @@ def test_an_unclear_mark_is_flagged_and_two_tellers_key_the_sheet(app, full_camp
     conn.close()
     c, csrf = tellers["a"]
     screen = c.get(f"/admin/paper/scans/{scan_id}").get_data(as_text=True)
-    assert "第一次录入" in screen and "请人工确认" in screen and 'class="card q q-rating flagged"' in screen
+    assert "（第一次录入）" in screen and "请人工确认" in screen and 'class="card q q-rating flagged"' in screen
     fields = {"code": token, f"s{rating}:{orgs[0]}": "满意", f"s{rating}:{orgs[2]}": "不了解"}
     assert "第一次录入已保存" in c.post("/admin/paper/enter", data={"csrf_token": csrf, **fields},
                                        follow_redirects=True).get_data(as_text=True)

@@ -203,6 +203,8 @@ def paper_confirm(scan):
     flags: dict = {}
     for f in shown["flags"]:
         flags.setdefault(f["key"][0], []).append(f["message"])
-    return render_template("paper/entry.html", sheet=sheet, code=shown["code"], state_words=STATES[sheet["state"]],
-                           answers=shown["answers"], action=url_for("admin.paper_enter"), crops=crops,
-                           flags=flags, regions=shown["regions"])
+    words = {"second_entry": "核对机器识读的结果：确认即为第二次录入",
+             "first_entry": "机器识读有不确定之处：请对照扫描图录入（第一次录入）"}
+    return render_template("paper/entry.html", sheet=sheet, code=shown["code"],
+                           state_words=words.get(sheet["state"], STATES[sheet["state"]]), answers=shown["answers"],
+                           action=url_for("admin.paper_enter"), crops=crops, flags=flags, regions=shown["regions"])
