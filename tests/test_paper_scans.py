@@ -86,7 +86,8 @@ def test_a_scan_is_read_and_confirmed_then_its_crops_are_gone(app, full_campaign
                        str(approve): {str(people[0]): "赞成"}, str(choose): {"chosen": [people[1]]}}
 
 
-def test_an_unclear_mark_is_flagged_and_two_tellers_key_the_sheet(app, full_campaign, tellers, database):
+def test_an_unclear_mark_is_flagged_and_two_tellers_key_the_sheet(app, full_campaign, tellers, database, client,
+                                                                  organiser_key):
     (token,) = full_campaign.tokens(1)
     rating, orgs = full_campaign.sections["rating"], full_campaign.orgs
     files = paper_scan(app, full_campaign, token, [(rating, str(orgs[0]), "满意")], dots=[(rating, str(orgs[2]), "不了解")])
@@ -98,6 +99,9 @@ def test_an_unclear_mark_is_flagged_and_two_tellers_key_the_sheet(app, full_camp
         cur.execute("SELECT count(*) FROM paper_sheets")
         assert cur.fetchone()[0] == 0  # a flagged reading is no entry: only a prefill
     conn.close()
+    refused = client.post(f"/api/v1/campaigns/{full_campaign.id}/transitions", json={"to": "closed"},
+                          headers=organiser_key)
+    assert refused.status_code == 409 and refused.json["error"]["details"]["pending"] == 1  # a scan not yet keyed
     c, csrf = tellers["a"]
     screen = c.get(f"/admin/paper/scans/{scan_id}").get_data(as_text=True)
     assert "（第一次录入）" in screen and "请人工确认" in screen and 'class="card q q-rating flagged"' in screen

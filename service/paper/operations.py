@@ -282,6 +282,8 @@ def _refuse_close_while_pending(cur, campaign_id) -> None:
     """The close waits for the paper count: a sheet left pending could never be sealed (the round's
     key goes with the close)."""
     pending = sum(r["n"] for r in q.pending(cur, campaign_id))
+    waiting = {bytes(r["sheet"]) for r in q.scans(cur, campaign_id)}  # read from a scan, not yet keyed
+    pending += len(waiting - q.pending_sheets(cur, campaign_id))
     if pending:
         raise PaperPending(details={"pending": pending})
 

@@ -79,7 +79,7 @@ def insert_scan(cur, scan_id, sheet, campaign_id, round_id, sealed_code, flagged
 
 
 def scans(cur, campaign_id) -> list[dict]:
-    cur.execute("""SELECT id, round_id, flagged, to_type FROM paper_scans WHERE campaign_id = %s ORDER BY id""",
+    cur.execute("""SELECT id, sheet, round_id, flagged, to_type FROM paper_scans WHERE campaign_id = %s ORDER BY id""",
                 (campaign_id,))
     return cur.fetchall()
 
@@ -94,3 +94,8 @@ def delete_scans(cur, sheet: bytes) -> list[bytes]:
     """The sheet's scans, deleted; their ids (the files go once the transaction commits)."""
     cur.execute("DELETE FROM paper_scans WHERE sheet = %s RETURNING id", (sheet,))
     return [bytes(r["id"]) for r in cur.fetchall()]
+
+
+def pending_sheets(cur, campaign_id) -> set[bytes]:
+    cur.execute("SELECT sheet FROM paper_sheets WHERE campaign_id = %s", (campaign_id,))
+    return {bytes(r["sheet"]) for r in cur.fetchall()}
