@@ -4,7 +4,8 @@ ALTER TABLE users DROP CONSTRAINT IF EXISTS users_role_check;
 ALTER TABLE users ADD CONSTRAINT users_role_check
     CHECK (role IN ('admin', 'organiser', 'auditor', 'viewer', 'teller', 'supervisor'));
 
--- A paper sheet being keyed: until both entries agree, or a supervisor decides. Named by a hash
+-- A paper sheet being keyed: until both entries agree, or a supervisor decides. Its token is spent
+-- when it is first keyed or read from a scan ('claimed': read, no entry yet), so a phone cannot use it. Named by a hash
 -- of its slip's code under a domain of its own (not the token hash of ballot_tokens), and its
 -- entries (which teller keyed what) sealed under a key derived from the code, which is on the
 -- paper only: a dump of this table, or its dead rows, read without the paper, says how many
@@ -14,7 +15,7 @@ CREATE TABLE paper_sheets (
     sheet        bytea PRIMARY KEY CHECK (length(sheet) = 32),
     campaign_id  bigint NOT NULL REFERENCES campaigns (id) ON DELETE CASCADE,
     round_id     bigint NOT NULL REFERENCES rounds (id) ON DELETE CASCADE,
-    state        text NOT NULL CHECK (state IN ('keyed_once', 'disputed')),
+    state        text NOT NULL CHECK (state IN ('claimed', 'keyed_once', 'disputed')),
     entries      bytea NOT NULL
 );
 CREATE INDEX paper_sheets_campaign_idx ON paper_sheets (campaign_id);

@@ -149,14 +149,24 @@ def test_a_slip_cast_on_a_phone_is_a_duplicate_on_paper(client, full_campaign, s
     assert opened.json == {"state": "duplicate", "round_id": full_campaign.round}
     entered = staff["teller2"](ENTER, {"code": first, "answers": full_campaign.valid})
     assert entered.status_code == 409 and entered.json["error"]["details"]["outcome"] == "重复票，不计入"
-    # Keyed once on paper, then cast on a phone: the phone's came first to spend the token.
+    # Keyed once on paper: its token is spent then, so the slip cannot also vote on a phone.
     staff["teller1"](ENTER, {"code": second, "answers": {}})
-    assert client.post("/api/v1/ballots:cast", json={"token": second, "answers": full_campaign.valid}).status_code == 201
-    assert staff["teller2"](ENTER, {"code": second, "answers": {}}).json == {"outcome": "duplicate"}
+    phone = client.post("/api/v1/ballots:cast", json={"token": second, "answers": full_campaign.valid})
+    assert phone.status_code == 409 and phone.json["error"]["code"] == "ballot_used"
+    assert staff["teller2"](ENTER, {"code": second, "answers": {}}).json["outcome"] == "counted"
     summary = client.get(f"/api/v1/campaigns/{full_campaign.id}/paper", headers=organiser_key).json["rounds"][0]
-    assert summary["duplicates"] == 2 and summary["counted"] == 0
+    assert summary["duplicates"] == 1 and summary["counted"] == 1
     assert _close(client, organiser_key, full_campaign).status_code == 200
-    assert _rows(database, "SELECT source, count(*) FROM ballots GROUP BY source") == [("online", 2)]
+    assert _rows(database, "SELECT source, count(*) FROM ballots GROUP BY source ORDER BY source") == [
+        ("online", 1), ("paper", 1)]
+
+
+def test_a_supervisor_who_keyed_a_sheet_does_not_decide_it(client, full_campaign, staff):
+    (token,) = full_campaign.tokens(1)
+    staff["supervisor"](ENTER, {"code": token, "answers": {}})
+    staff["teller1"](ENTER, {"code": token, "answers": full_campaign.valid})
+    r = staff["supervisor"](DECIDE, {"code": token, "answers": {}})
+    assert r.status_code == 409 and r.json["error"]["code"] == "paper_decider_keyed"
 
 
 def test_a_supervisor_spoils_a_whole_sheet_with_a_reason(client, full_campaign, staff, organiser_key, database):

@@ -60,6 +60,9 @@ def test_a_scan_is_read_and_confirmed_then_its_crops_are_gone(app, full_campaign
     scans_dir = Path(settings.var_dir) / "paper-scans"
     assert (scans_dir / scan_id).exists()
     assert b"\x89PNG" not in (scans_dir / scan_id).read_bytes()  # sealed, not the picture
+    own, own_csrf = tellers["a"]  # the uploader does not confirm the reading of their own upload
+    alone = own.post("/admin/paper/enter", data={"csrf_token": own_csrf, "code": token}, follow_redirects=True)
+    assert "须由另一位计票人完成" in alone.get_data(as_text=True)
     c, csrf = tellers["b"]
     index = c.get("/admin/paper").get_data(as_text=True)
     assert "扫描读入、待确认（1 张）" in index
@@ -96,8 +99,10 @@ def test_an_unclear_mark_is_flagged_and_two_tellers_key_the_sheet(app, full_camp
     with psycopg2.connect(database) as conn, conn.cursor() as cur:
         cur.execute("SELECT flagged FROM paper_scans")
         assert cur.fetchone()[0] >= 1
-        cur.execute("SELECT count(*) FROM paper_sheets")
-        assert cur.fetchone()[0] == 0  # a flagged reading is no entry: only a prefill
+        cur.execute("SELECT state FROM paper_sheets")
+        assert cur.fetchall() == [("claimed",)]  # a flagged reading is no entry, only a prefill; its token is spent
+        cur.execute("SELECT count(*) FROM ballot_tokens")
+        assert cur.fetchone()[0] == 0
     conn.close()
     refused = client.post(f"/api/v1/campaigns/{full_campaign.id}/transitions", json={"to": "closed"},
                           headers=organiser_key)
@@ -112,6 +117,17 @@ def test_an_unclear_mark_is_flagged_and_two_tellers_key_the_sheet(app, full_camp
     assert "已计入" in c2.post("/admin/paper/enter", data={"csrf_token": csrf2, **fields},
                               follow_redirects=True).get_data(as_text=True)
     assert _scan_ids(database) == []
+
+
+def test_a_file_that_is_no_pdf_is_refused_with_words(full_campaign, tellers, fingerprint):
+    from io import BytesIO
+    c, csrf = tellers["a"]
+    before = fingerprint()
+    r = c.post("/admin/paper/scans", data={"csrf_token": csrf, "campaign_id": str(full_campaign.id),
+                                           "scans": [(BytesIO(b"%PDF-1.4 junk"), "x.pdf")]},
+               content_type="multipart/form-data", follow_redirects=True)
+    assert r.status_code == 200 and "无法读取" in r.get_data(as_text=True)
+    assert fingerprint() == before
 
 
 def test_a_page_that_is_no_ballot_is_reported_and_nothing_is_kept(app, full_campaign, tellers, database):

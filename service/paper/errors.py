@@ -39,3 +39,17 @@ class EntryMalformed(Invalid):
     zh = "录入内容与这张选票的题目不符，请检查后重新录入"
     when = ("a teller's entry that names a section, row, option or candidate not on this ballot, or a value of the "
             "wrong type (`details.sections`); a rule the marks break is not refused: the section is counted as 废票")
+
+
+class DeciderKeyed(Conflict):
+    code, message = "paper_decider_keyed", "a supervisor who keyed an entry of this paper ballot cannot decide it"
+    zh = "您录入过这张纸质票，须由另一位监票人裁定"
+    when = "a supervisor deciding a disputed paper ballot one of whose two entries they keyed"
+
+
+class ScanUnreadable(Invalid):
+    code, message = "paper_scan_unreadable", "an uploaded file is no PDF or image the reader can open, or far too large"
+    zh = "上传的文件「{file}」无法读取（不是可打开的 PDF 或图片，或页面过大、页数过多）"
+    when = ("(admin page) an upload of scans with a file that is no readable PDF or image, a page far larger than A4, "
+            "or over 2000 pages")
+    api = False

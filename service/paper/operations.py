@@ -23,7 +23,15 @@ from service.campaigns import operations as camps
 from service.core.event_queries import insert_event
 from service.issuance import operations as issued
 from service.paper import queries as q
-from service.paper.errors import EntryMalformed, NotDisputed, PaperPending, SameTeller, SheetDisputed, SheetSettled
+from service.paper.errors import (
+    DeciderKeyed,
+    EntryMalformed,
+    NotDisputed,
+    PaperPending,
+    SameTeller,
+    SheetDisputed,
+    SheetSettled,
+)
 from service.voting import operations as voting
 
 # Problems of an entry that no paper can show (a section, row, option or candidate not on the
@@ -76,8 +84,9 @@ def open_sheet(cur, principal, code: str) -> dict:
         return {"state": sheet.outcome, "round_id": sheet.round_id}
     if sheet.pending:
         entries = sheet.entries()
+        keyed = entries["entries"]
         state = "disputed" if sheet.pending["state"] == "disputed" else (
-            "waiting" if entries["entries"][0]["by"] == principal.id else "second_entry")
+            "waiting" if any(e["by"] == who(principal) for e in keyed) else "second_entry" if keyed else "first_entry")
         group_id = entries["group_id"]
     elif sheet.unused is None:
         return {"state": _not_keyable(cur, principal, sheet), "round_id": sheet.round_id}
@@ -137,45 +146,65 @@ def _checked(sections, answers) -> dict:
     return normal
 
 
+def who(principal) -> str:
+    """A teller as the entries name them: users and API keys apart."""
+    return f"{principal.kind}:{principal.id}"
+
+
+def claim(cur, principal, sheet, row, entries: list) -> str:
+    """The first time a sheet is keyed or read from a scan: its token is spent now, so that no one
+    who saw its code (a teller, a confirm screen) can cast it on a phone meanwhile, and the sheet
+    is kept pending with these entries (none: a scan's prefill). "duplicate" when the token was
+    spent already."""
+    if not voting.spend_token(cur, sheet.token):
+        return _not_keyable(cur, principal, sheet)
+    state = "keyed_once" if entries else "claimed"
+    q.insert_sheet(cur, sheet.name, row["campaign_id"], row["round_id"],
+                   sheet.sealed({"group_id": row["group_id"], "entries": entries}), state)
+    return "first_entry"
+
+
 def enter(cur, principal, code: str, answers: dict) -> dict:
     """One teller's entry of a sheet: the first is kept (sealed); the second, by another teller,
     settles the sheet when it equals the first and sends it to a supervisor when not."""
     sheet = Sheet(cur, code)
     if sheet.outcome:
         raise SheetSettled(details={"outcome": OUTCOMES[sheet.outcome]})
+    mine = {"by": who(principal), "name": principal.name}
     if not sheet.pending:
         if sheet.unused is None:
             return {"outcome": _not_keyable(cur, principal, sheet)}
         row = sheet.unused
         _parts(cur, row["campaign_id"], row["round_id"], row["group_id"])
         answers = _checked(_form(cur, row["campaign_id"], row["round_id"], row["group_id"]), answers)
-        entries = {"group_id": row["group_id"], "entries": [{"by": principal.id, "name": principal.name, "answers": answers}]}
-        q.insert_sheet(cur, sheet.name, row["campaign_id"], row["round_id"], sheet.sealed(entries))
-        insert_event(cur, principal.actor, "paper.keyed", row["campaign_id"], {"round_id": row["round_id"], "entry": 1})
-        return {"outcome": "first_entry"}
+        outcome = claim(cur, principal, sheet, row, [{**mine, "answers": answers}])
+        if outcome == "first_entry":
+            insert_event(cur, principal.actor, "paper.keyed", row["campaign_id"], {"round_id": row["round_id"], "entry": 1})
+        return {"outcome": outcome}
     if sheet.pending["state"] == "disputed":
         raise SheetDisputed()
     entries = sheet.entries()
-    if entries["entries"][0]["by"] == principal.id:
+    if any(e["by"] == mine["by"] for e in entries["entries"]):
         raise SameTeller()
     _parts(cur, sheet.campaign_id, sheet.round_id, entries["group_id"])
     answers = _checked(_form(cur, sheet.campaign_id, sheet.round_id, entries["group_id"]), answers)
-    insert_event(cur, principal.actor, "paper.keyed", sheet.campaign_id, {"round_id": sheet.round_id, "entry": 2})
+    number = len(entries["entries"]) + 1
+    insert_event(cur, principal.actor, "paper.keyed", sheet.campaign_id, {"round_id": sheet.round_id, "entry": number})
+    if number == 1:
+        q.update_sheet(cur, sheet.name, "keyed_once", sheet.sealed({**entries, "entries": [{**mine, "answers": answers}]}))
+        return {"outcome": "first_entry"}
     if forms.canonical(answers) == forms.canonical(entries["entries"][0]["answers"]):
         return _settle(cur, principal, sheet, entries["group_id"], answers, "paper.agreed")
-    entries["entries"].append({"by": principal.id, "name": principal.name, "answers": answers})
+    entries["entries"].append({**mine, "answers": answers})
     q.update_sheet(cur, sheet.name, "disputed", sheet.sealed(entries))
     insert_event(cur, principal.actor, "paper.disputed", sheet.campaign_id, {"round_id": sheet.round_id})
     return {"outcome": "disputed"}
 
 
-def machine_entry(cur, principal, sheet, row, answers: dict, reader: dict) -> None:
+def machine_entry(principal, answers_form, answers: dict) -> dict:
     """A scan read with no flag and nothing to type (service/paper/scans.py): the sheet's first
-    entry, by the reader; a teller's confirmation is the second."""
-    answers = _checked(_form(cur, row["campaign_id"], row["round_id"], row["group_id"]), answers)
-    entries = {"group_id": row["group_id"], "entries": [{**reader, "answers": answers}]}
-    q.insert_sheet(cur, sheet.name, row["campaign_id"], row["round_id"], sheet.sealed(entries))
-    insert_event(cur, principal.actor, "paper.read", row["campaign_id"], {"round_id": row["round_id"]})
+    entry, by the reader on behalf of the teller who uploaded it, who cannot also confirm it."""
+    return {"by": who(principal), "name": f"机器识读（{principal.name} 上传）", "answers": _checked(answers_form, answers)}
 
 
 def _forget_scans(cur, sheet) -> None:
@@ -210,28 +239,20 @@ def decide(cur, principal, code: str, answers: dict | None = None, spoiled: str 
         raise SheetSettled(details={"outcome": OUTCOMES[sheet.outcome]})
     if not sheet.pending or sheet.pending["state"] != "disputed":
         raise NotDisputed()
-    group_id = sheet.entries()["group_id"]
+    entries = sheet.entries()
+    if any(e["by"] == who(principal) for e in entries["entries"]):
+        raise DeciderKeyed()
+    group_id = entries["group_id"]
     _parts(cur, sheet.campaign_id, sheet.round_id, group_id)
     if spoiled is None:
         answers = _checked(_form(cur, sheet.campaign_id, sheet.round_id, group_id), answers)
         return _settle(cur, principal, sheet, group_id, answers, "paper.decided")
-    q.delete_sheet(cur, sheet.name)
-    if not voting.spend_token(cur, sheet.token):
-        return _duplicate(cur, principal, sheet)
+    q.delete_sheet(cur, sheet.name)  # its token was spent when it was first keyed (claim)
     q.mark_settled(cur, sheet.name, sheet.campaign_id, "spoiled")
     _forget_scans(cur, sheet)
     q.add_count(cur, sheet.campaign_id, sheet.round_id, group_id, "spoiled_ballot", reason=spoiled)
     insert_event(cur, principal.actor, "paper.spoiled", sheet.campaign_id, {"round_id": sheet.round_id, "reason": spoiled})
     return {"outcome": "spoiled"}
-
-
-def _duplicate(cur, principal, sheet) -> dict:
-    """The slip was cast on a phone while its paper was being keyed: the phone's ballot counts."""
-    q.mark_settled(cur, sheet.name, sheet.campaign_id, DUPLICATE)
-    _forget_scans(cur, sheet)
-    q.add_count(cur, sheet.campaign_id, sheet.round_id, 0, DUPLICATE)
-    insert_event(cur, principal.actor, "paper.duplicate", sheet.campaign_id, {"round_id": sheet.round_id})
-    return {"outcome": DUPLICATE}
 
 
 def _settle(cur, principal, sheet, group_id, answers, event) -> dict:
@@ -243,8 +264,7 @@ def _settle(cur, principal, sheet, group_id, answers, event) -> dict:
     clean, rest = forms.validate(sections, {k: v for k, v in answers.items() if k not in spoiled})
     assert not rest, rest.by_section  # what breaks no rule stays valid without the sections that do
     q.delete_sheet(cur, sheet.name)
-    if not voting.cast_paper(cur, sheet.token, clean):
-        return _duplicate(cur, principal, sheet)
+    voting.seal_paper(cur, {"campaign_id": sheet.campaign_id, "round_id": sheet.round_id, "group_id": group_id}, clean)
     q.mark_settled(cur, sheet.name, sheet.campaign_id, "counted")
     _forget_scans(cur, sheet)
     q.add_count(cur, sheet.campaign_id, sheet.round_id, group_id, "counted")
@@ -281,9 +301,7 @@ def summary(cur, campaign_id) -> dict:
 def _refuse_close_while_pending(cur, campaign_id) -> None:
     """The close waits for the paper count: a sheet left pending could never be sealed (the round's
     key goes with the close)."""
-    pending = sum(r["n"] for r in q.pending(cur, campaign_id))
-    waiting = {bytes(r["sheet"]) for r in q.scans(cur, campaign_id)}  # read from a scan, not yet keyed
-    pending += len(waiting - q.pending_sheets(cur, campaign_id))
+    pending = sum(r["n"] for r in q.pending(cur, campaign_id)) + q.unfinished_jobs(cur, campaign_id)
     if pending:
         raise PaperPending(details={"pending": pending})
 

@@ -13,9 +13,9 @@ def lock_sheet(cur, sheet: bytes) -> None:
     cur.execute("SELECT pg_advisory_xact_lock(%s)", (int.from_bytes(sheet[:8], "big", signed=True),))
 
 
-def insert_sheet(cur, sheet, campaign_id, round_id, entries: bytes) -> None:
-    cur.execute("INSERT INTO paper_sheets (sheet, campaign_id, round_id, state, entries) VALUES (%s, %s, %s, 'keyed_once', %s)",
-                (sheet, campaign_id, round_id, entries))
+def insert_sheet(cur, sheet, campaign_id, round_id, entries: bytes, state: str) -> None:
+    cur.execute("INSERT INTO paper_sheets (sheet, campaign_id, round_id, state, entries) VALUES (%s, %s, %s, %s, %s)",
+                (sheet, campaign_id, round_id, state, entries))
 
 
 def update_sheet(cur, sheet, state, entries: bytes) -> None:
@@ -96,6 +96,7 @@ def delete_scans(cur, sheet: bytes) -> list[bytes]:
     return [bytes(r["id"]) for r in cur.fetchall()]
 
 
-def pending_sheets(cur, campaign_id) -> set[bytes]:
-    cur.execute("SELECT sheet FROM paper_sheets WHERE campaign_id = %s", (campaign_id,))
-    return {bytes(r["sheet"]) for r in cur.fetchall()}
+def unfinished_jobs(cur, campaign_id) -> int:
+    """Uploads still being read: their ballots may yet be claimed."""
+    cur.execute("SELECT count(*) AS n FROM paper_scan_jobs WHERE campaign_id = %s AND NOT finished", (campaign_id,))
+    return cur.fetchone()["n"]

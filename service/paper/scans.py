@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import secrets
+import threading
 from pathlib import Path
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -29,7 +30,6 @@ from service.paper import queries as q
 from service.voting import operations as voting
 
 log = logging.getLogger("pingyi.paper")
-READER = {"by": 0, "name": "机器识读"}
 
 
 def _seal(key: bytes, data: bytes, aad: bytes) -> bytes:
@@ -47,17 +47,47 @@ def scan_dir(var_dir) -> Path:
     return path
 
 
+MAX_PIXELS = 40_000_000  # an A4 page at 600 dpi is 35 million: anything larger is no scan of a ballot
+MAX_PAGES = 2000  # pages of one upload
+
+
 def pages_of(name: str, data: bytes):
-    """(count, images) of an uploaded file: a PDF's pages, or one photo or scan."""
-    from ballots import omr
+    """(count, pages) of an uploaded file: a PDF's pages, or one photo or scan. Pages are decoded
+    one at a time as the reader asks (an upload is not held decoded in memory); a page that cannot
+    be one is given as the reason, a string. A file that is neither: Unreadable."""
+    from service.paper.errors import ScanUnreadable
     if data[:5] == b"%PDF-":
         import pypdfium2
-        count = len(pypdfium2.PdfDocument(data))
-        return count, omr.pdf_pages(data)
+        try:
+            pdf = pypdfium2.PdfDocument(data)
+        except Exception:  # pdfium's errors: not a PDF it can open
+            raise ScanUnreadable(details={"file": name}) from None
+        try:
+            sizes = [pdf.get_page_size(i) for i in range(len(pdf))]
+        finally:
+            pdf.close()
+        if any(w * h * (200 / 72) ** 2 > MAX_PIXELS for w, h in sizes):
+            raise ScanUnreadable(details={"file": name})
+        return len(sizes), _pdf_pages(data)
+    return 1, _image(data)
+
+
+def _pdf_pages(data: bytes):
+    from ballots import omr
+    yield from omr.pdf_pages(data)
+
+
+def _image(data: bytes):
     import cv2
     import numpy as np
-    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_GRAYSCALE)
-    return (1, iter([image])) if image is not None else (1, iter([None]))
+    header = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_REDUCED_GRAYSCALE_8)
+    if header is None:
+        yield "这个文件不是可读的图片或 PDF"
+        return
+    if header.shape[0] * header.shape[1] * 64 > MAX_PIXELS:
+        yield "图片过大，不像一张选票的扫描"
+        return
+    yield cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_GRAYSCALE)
 
 
 def start(cur, principal, campaign_id, files: list[tuple[str, bytes]]) -> tuple[bytes, list]:
@@ -66,8 +96,10 @@ def start(cur, principal, campaign_id, files: list[tuple[str, bytes]]) -> tuple[
     voting.require_open(campaign["state"])
     job_id, counted = secrets.token_bytes(16), []
     for name, data in files:
-        count, pages = pages_of(name, data)
-        counted.append((count, pages))
+        counted.append(pages_of(name, data))
+    if sum(n for n, _ in counted) > MAX_PAGES:
+        from service.paper.errors import ScanUnreadable
+        raise ScanUnreadable(f"more than {MAX_PAGES} pages in one upload", {"file": ""})
     q.new_job(cur, job_id, campaign_id, sum(n for n, _ in counted))
     insert_event(cur, principal.actor, "paper.scans_uploaded", campaign_id,
                  {"files": len(files), "pages": sum(n for n, _ in counted),
@@ -106,35 +138,55 @@ class _Sheets:
         return None
 
 
+_ONE_AT_A_TIME = threading.Lock()  # a process reads one upload at a time: pages are large in memory
+
+
 def run(app, job_id: bytes, principal, page_lists) -> None:
-    """Read every page, then store each ballot's proposal; progress after each page."""
+    """Read every page, then store each ballot's proposal; progress after each page. Whatever
+    goes wrong, the job ends marked finished with the reason (the close waits for unfinished ones)."""
+    with _ONE_AT_A_TIME, app.app_context():
+        problems: list = []
+        try:
+            _run(job_id, principal, page_lists, problems)
+        except Exception:  # the job must end: say so on its page
+            log.exception("reading an upload of scans failed")
+            problems.append({"page": 0, "problem": "识读中断，请重新上传未读入的选票"})
+            with db.transaction() as cur:
+                found = q.job(cur, job_id)
+                q.job_progress(cur, job_id, found["done"] if found else 0, found["sheets"] if found else 0, problems, True)
+
+
+def _run(job_id: bytes, principal, page_lists, problems: list) -> None:
     from ballots import omr
-    sheets, problems, done = _Sheets(), [], 0
-    with app.app_context():
-        for pages in page_lists:
-            for image in pages:
-                done += 1
-                try:
-                    if image is None:
-                        raise omr.QRNotFound()
-                    located = omr.locate(image)
-                    with db.transaction() as cur:
-                        problem = sheets.add(cur, located)
-                except omr.PageNotRead as exc:
-                    problem = exc.message
-                except Exception:  # one unreadable page never stops the others
-                    log.exception("a scanned page could not be read")
-                    problem = "这一页无法读取"
-                if problem:
-                    problems.append({"page": done, "problem": problem})
+    sheets, done = _Sheets(), 0
+    for pages in page_lists:
+        for image in pages:
+            done += 1
+            try:
+                if isinstance(image, str):  # what pages_of could not make a page of
+                    raise omr.PageNotRead((), image)
+                located = omr.locate(image)
                 with db.transaction() as cur:
-                    q.job_progress(cur, job_id, done, len(sheets.reads), problems, False)
-        stored = 0
-        for code, reads in sheets.reads.items():
+                    problem = sheets.add(cur, located)
+            except omr.PageNotRead as exc:
+                problem = exc.message
+            except Exception:  # one unreadable page never stops the others
+                log.exception("a scanned page could not be read")
+                problem = "这一页无法读取"
+            if problem:
+                problems.append({"page": done, "problem": problem})
+            with db.transaction() as cur:
+                q.job_progress(cur, job_id, done, len(sheets.reads), problems, False)
+    stored = 0
+    for code, reads in sheets.reads.items():
+        try:
             with db.transaction() as cur:
                 stored += _store(cur, principal, sheets, code, reads, problems)
-        with db.transaction() as cur:
-            q.job_progress(cur, job_id, done, stored, problems, True)
+        except Exception:  # one ballot that cannot be stored never keeps the others out
+            log.exception("a scanned ballot could not be stored")
+            problems.append({"page": 0, "problem": "一张读入的选票无法保存，请人工录入"})
+    with db.transaction() as cur:
+        q.job_progress(cur, job_id, done, stored, problems, True)
 
 
 # The comment area is large and ruled: a scan's specks and the ruling's edges give it a little ink
@@ -152,9 +204,18 @@ def _store(cur, principal, sheets: _Sheets, code: str, reads, problems) -> int:
     from ballots import omr
     sheet, row, key = sheets.parts[code]
     layouts, sections = sheets.layouts[key]
-    sheet = paper.Sheet(cur, code)  # locked again, in this transaction
+    sheet = paper.Sheet(cur, code)  # locked again, in this transaction: it may have been keyed meanwhile
+    if sheet.outcome or (not sheet.pending and sheet.unused is None):
+        problems.append({"page": 0, "problem": "一张票在识读期间已处理完毕或已在手机上使用，其扫描件未保留"})
+        return 0
     proposal = omr.propose(sections, layouts, reads)
     to_type = [r for r in proposal.to_type if not _blank(r)]
+    if not sheet.pending:  # spent now, before its code is on any confirm screen
+        first = [] if proposal.flagged or to_type else [paper.machine_entry(principal, sections, proposal.answers)]
+        if paper.claim(cur, principal, sheet, row, first) != "first_entry":
+            return 0
+        if first:
+            insert_event(cur, principal.actor, "paper.read", row["campaign_id"], {"round_id": row["round_id"]})
     scan_id = secrets.token_bytes(16)
     crops = {"answers": proposal.answers,
              "flags": [{"key": list(f.key), "message": f.message} for f in proposal.flagged],
@@ -169,8 +230,6 @@ def _store(cur, principal, sheets: _Sheets, code: str, reads, problems) -> int:
     sealed_code = _seal(voting.paper_scan_key(cur, row["campaign_id"], row["round_id"]), sheet.token.encode(), scan_id)
     q.insert_scan(cur, scan_id, sheet.name, row["campaign_id"], row["round_id"], sealed_code, len(proposal.flagged),
                   len(to_type))
-    if not proposal.flagged and not to_type and not sheet.pending:
-        paper.machine_entry(cur, principal, sheet, row, proposal.answers, READER)
     return 1
 
 

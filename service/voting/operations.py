@@ -186,16 +186,14 @@ def cast(cur, token: str, answers, ballot_id: str | None = None) -> dict:
     return _seal_and_store(cur, row, clean, ballot_id)
 
 
-def cast_paper(cur, token: str, clean: dict) -> bool:
-    """A paper ballot the tellers settled (service/paper): its token spent and its answers, already
-    checked against its form, sealed exactly as a cast from a phone is, marked as paper inside.
-    False, with nothing changed, when the token is spent already (the slip was used on a phone)."""
-    campaign_id, _ = uniform_form(cur, tk.round_of(token))
-    row = q.consume_token(cur, campaign_id, tk.token_hash(token))
-    if row is None:
-        return False
+def seal_paper(cur, row, clean: dict) -> None:
+    """A paper ballot the tellers settled (service/paper), its token spent when it was first keyed:
+    its answers, already checked against its form, sealed exactly as a cast from a phone is,
+    marked as paper inside. The campaign row is held (as a cast's is) so a close cannot slip in
+    between the check and the seal and leave it unmixed."""
+    if not q.lock_open_campaign(cur, row["campaign_id"]):
+        raise _closed_or_not_open(q.campaign_state(cur, row["campaign_id"]))
     _seal_and_store(cur, row, clean, None, source="paper")
-    return True
 
 
 def spend_token(cur, token: str) -> bool:

@@ -88,15 +88,18 @@ def test_two_tellers_a_supervisor_and_a_scan(browser, live_server, app, client, 
     shots(a, "83-paper-scan-progress-phone")
     a.get_by_role("link", name="去确认读入的选票").click()
     a.get_by_role("link", name="确认第 1 张").click()
-    a.wait_for_selector("#scan-note")
-    assert a.locator("img.crop").count() >= 10
-    expect(a.locator(f'input[name="s{rating}:{org}"][value="基本满意"]')).to_be_checked()
-    expect(a.locator("#sheet-state")).to_contain_text("确认即为第二次录入")
-    shots(a, "84-paper-confirm-phone")
-    a.get_by_role("button", name="保存录入").click()
-    a.wait_for_url(live_server + "/admin/paper")
-    expect(a.locator(".flashes")).to_contain_text("两次录入一致，已计入")
-    expect(a.locator("#paper-" + str(full_campaign.id))).to_contain_text("3")
+    expect(a.locator("#sheet-state")).to_contain_text("另一位计票人")  # the uploader does not confirm it
+    b.goto(live_server + "/admin/paper")
+    b.get_by_role("link", name="确认第 1 张").click()
+    b.wait_for_selector("#scan-note")
+    assert b.locator("img.crop").count() >= 10
+    expect(b.locator(f'input[name="s{rating}:{org}"][value="基本满意"]')).to_be_checked()
+    expect(b.locator("#sheet-state")).to_contain_text("确认即为第二次录入")
+    shots(b, "84-paper-confirm-phone")
+    b.get_by_role("button", name="保存录入").click()
+    b.wait_for_url(live_server + "/admin/paper")
+    expect(b.locator(".flashes")).to_contain_text("两次录入一致，已计入")
+    expect(b.locator("#paper-" + str(full_campaign.id))).to_contain_text("3")
     for page in pages.values():
         page.context.close()
 
