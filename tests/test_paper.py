@@ -288,3 +288,16 @@ def test_the_results_show_paper_and_online_apart_and_together(client, full_campa
     login(make_user("organiser"))
     page = client.get(f"/admin/campaigns/{full_campaign.id}/results").get_data(as_text=True)
     assert "其中电子票 1 张、纸质票 2 张，合计 3 张" in page and "票面有署名 1 张" in page and "重复票 1 张" in page
+
+
+def test_a_row_marked_twice_is_spoiled_with_its_reason(client, full_campaign, staff, organiser_key, database):
+    (token,) = full_campaign.tokens(1)
+    rating, org, other = str(full_campaign.sections["rating"]), str(full_campaign.orgs[0]), str(full_campaign.orgs[1])
+    marks = {rating: {org: "多选", other: "满意"}}
+    assert staff["teller1"](ENTER, {"code": token, "answers": marks}).json["outcome"] == "first_entry"
+    settled = staff["teller2"](ENTER, {"code": token, "answers": marks}).json
+    assert settled == {"outcome": "counted", "spoiled_sections": [
+        {"section_id": int(rating), "reason": "「临床医学系党支部」一行勾选多项，此行作废"}]}
+    assert _close(client, organiser_key, full_campaign).status_code == 200
+    (ballot,) = _paper_ballots(database, full_campaign)
+    assert ballot[0] == {rating: {other: "满意"}}

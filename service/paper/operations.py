@@ -124,17 +124,37 @@ def _not_keyable(cur, principal, sheet) -> str:
     return outcome
 
 
+MULTIPLE = "多选"  # a rating or approve row marked twice on paper: that row is 废票, with its reason
+
+
+def _multiples(sections, answers) -> tuple[dict, list[tuple[str, str]]]:
+    """The answers without rows keyed as marked twice, and (section id, reason) for each of them."""
+    rows = {(str(sec.id), row.key): row.name + (f"·{row.criterion}" if row.criterion else "")
+            for sec in sections if sec.type in ("rating", "approve") for row in sec.rows}
+    out, void = {}, []
+    for sid, value in answers.items():
+        if isinstance(value, dict) and any(v == MULTIPLE and (sid, k) in rows for k, v in value.items()):
+            void += [(sid, f"「{rows[(sid, k)]}」一行勾选多项，此行作废") for k, v in value.items() if v == MULTIPLE]
+            value = {k: v for k, v in value.items() if v != MULTIPLE}
+        out[sid] = value
+    return out, void
+
+
 def _checked(sections, answers) -> dict:
     """The entry in one form whatever keyed it (the page's blank fields and the API's omitted ones
     alike: sections as ballots.forms normalises them, a section breaking a rule as keyed, its
-    blank write-in lines dropped), or EntryMalformed for what no paper can show."""
-    _clean, problems = forms.validate(sections, answers)
+    blank write-in lines dropped, rows marked twice kept as MULTIPLE), or EntryMalformed for what
+    no paper can show."""
+    rest, _void = _multiples(sections, answers)
+    twice = [(sid, k) for sid, value in answers.items() if isinstance(value, dict)
+             for k in value if k not in (rest.get(sid) or {})]
+    _clean, problems = forms.validate(sections, rest)
     shape = {sid: [p for p in found if p["code"] in _SHAPE] for sid, found in problems.by_section.items()}
     shape = {sid: found for sid, found in shape.items() if found}
     if shape:
         raise EntryMalformed(details={"sections": shape})
     normal = {}
-    for sid, value in answers.items():
+    for sid, value in rest.items():
         clean, broken = forms.validate(sections, {sid: value})
         if not broken:
             normal.update(clean)
@@ -143,6 +163,8 @@ def _checked(sections, answers) -> dict:
                            "write_ins": [w.strip() for w in value.get("write_ins", []) if w.strip()]}
         else:
             normal[sid] = value
+    for sid, k in twice:
+        normal.setdefault(sid, {})[k] = MULTIPLE
     return normal
 
 
@@ -259,6 +281,7 @@ def _settle(cur, principal, sheet, group_id, answers, event) -> dict:
     """Count the sheet as read: sections breaking a rule are 废票 (with the reason), the rest is
     sealed under the round's key as a phone's ballot is."""
     sections = _form(cur, sheet.campaign_id, sheet.round_id, group_id)
+    answers, void_rows = _multiples(sections, answers)
     _clean, problems = forms.validate(sections, answers)
     spoiled = {sid: "；".join(p["message"] for p in found) for sid, found in problems.by_section.items()}
     clean, rest = forms.validate(sections, {k: v for k, v in answers.items() if k not in spoiled})
@@ -268,11 +291,12 @@ def _settle(cur, principal, sheet, group_id, answers, event) -> dict:
     q.mark_settled(cur, sheet.name, sheet.campaign_id, "counted")
     _forget_scans(cur, sheet)
     q.add_count(cur, sheet.campaign_id, sheet.round_id, group_id, "counted")
-    for sid, reason in sorted(spoiled.items()):
+    for sid, reason in sorted(spoiled.items()) + sorted(void_rows):
         q.add_count(cur, sheet.campaign_id, sheet.round_id, group_id, "spoiled_section", int(sid), reason)
     insert_event(cur, principal.actor, event, sheet.campaign_id,
                  {"round_id": sheet.round_id, "spoiled_sections": len(spoiled)})
-    return {"outcome": "counted", "spoiled_sections": [{"section_id": int(s), "reason": r} for s, r in sorted(spoiled.items())]}
+    return {"outcome": "counted", "spoiled_sections": [{"section_id": int(s), "reason": r}
+                                                       for s, r in sorted(spoiled.items()) + sorted(void_rows)]}
 
 
 def summary(cur, campaign_id) -> dict:
