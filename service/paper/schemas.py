@@ -10,6 +10,7 @@ _CODE = {"description": "the slip's code as typed (28 characters, spaces and das
                         "code holds as a USB scanner types it (…/B/<code>)", "example": "0001-K7QM-3XPA-9D2F-ZZ0W-4H8J-TE6C"}
 _ANSWERS = {"description": "the marks as read from the paper, in the ballot's answer format (POST /ballots:cast): "
                            "a section whose marks break a rule is counted as 废票 with the reason, not refused; "
+                           "a rating or approve row marked twice is the value \"多选\" (that row is 废票); "
                            "{} is a blank sheet (an abstention)"}
 
 
