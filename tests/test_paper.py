@@ -252,6 +252,9 @@ def test_the_pages_key_a_sheet_twice_and_show_a_dispute_side_by_side(client, ful
     shown = post("supervisor", "/admin/paper/sheet", {"code": token}).get_data(as_text=True)
     assert "裁定" in shown and shown.count('class="differs"') == 1
     assert "满意" in shown and "不满意" in shown and "整张作废" in shown
+    # The decide form starts from what the entries agree on: the disputed row is left to the paper.
+    assert f'name="s{rating}:{org}" value="" checked' in shown
+    assert f'name="s{rating}:{org}" value="满意" checked' not in shown
     decided = post("supervisor", "/admin/paper/decide", differing).get_data(as_text=True)
     assert "已计入" in decided
     assert _close(client, organiser_key, full_campaign).status_code == 200
