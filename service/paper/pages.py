@@ -21,7 +21,8 @@ bp = admin  # the admin pages' blueprint (service.web)
 LARGE_UPLOADS = {"admin.paper_upload": "scan_max_bytes"}  # scans: SCAN_MAX_BYTES, not UPLOAD_MAX_BYTES
 
 STATES = {"first_entry": "第一次录入", "second_entry": "第二次录入（请独立录入，不要参考第一次）",
-          "waiting": "这张票的一次录入是您做的（或由您上传识读），请交另一位计票人录入", "disputed": "两次录入不一致，待监票人裁定",
+          "waiting": "这张票的一次录入是您做的（或由您上传识读），请交另一位计票人录入",
+          "disputed": "两次录入不一致，待监票人裁定",
           "counted": "已计入，无需再录", "spoiled": "已整张作废", "duplicate": "此票码已在手机上投过：记为重复票，不计入"}
 OUTCOME_WORDS = {"first_entry": "第一次录入已保存，请交另一位计票人做第二次录入。",
                  "counted": "两次录入一致，已计入。", "disputed": "两次录入不一致，已交监票人裁定。",
