@@ -259,5 +259,9 @@ def confirm_screen(cur, principal, scan_hex: str, var_dir) -> dict | None:
     code = _open(voting.paper_scan_key(cur, row["campaign_id"], row["round_id"]), bytes(row["sealed_code"]),
                  scan_id).decode()
     token_key = hashlib.sha256(b"pingyi paper scan crops\x00" + code.encode("ascii")).digest()
-    crops = json.loads(_open(token_key, (scan_dir(var_dir) / scan_id.hex()).read_bytes(), scan_id))
+    try:
+        crops = json.loads(_open(token_key, (scan_dir(var_dir) / scan_id.hex()).read_bytes(), scan_id))
+    except FileNotFoundError:  # another server's data directory, or removed by hand: key it from the paper
+        log.warning("the crops of a scanned paper ballot are missing")
+        crops = {"answers": {}, "flags": [], "marks": {}, "regions": []}
     return {"code": code, "sheet": paper.open_sheet(cur, principal, code), **crops}
