@@ -240,14 +240,19 @@ def _forget_scans(cur, sheet) -> None:
         db.after_commit(lambda: [(folder / i.hex()).unlink(missing_ok=True) for i in ids])
 
 
-def dispute(cur, code: str) -> dict:
-    """What a supervisor sees of a disputed sheet: both entries beside its form."""
+def _disputed(cur, code: str):
+    """(sheet, its entries) of a sheet waiting for a supervisor; typed refusals otherwise."""
     sheet = Sheet(cur, code)
     if sheet.outcome:
         raise SheetSettled(details={"outcome": OUTCOMES[sheet.outcome]})
     if not sheet.pending or sheet.pending["state"] != "disputed":
         raise NotDisputed()
-    entries = sheet.entries()
+    return sheet, sheet.entries()
+
+
+def dispute(cur, code: str) -> dict:
+    """What a supervisor sees of a disputed sheet: both entries beside its form."""
+    sheet, entries = _disputed(cur, code)
     campaign, rnd, group, sections = _parts(cur, sheet.campaign_id, sheet.round_id, entries["group_id"])
     return {"campaign": campaign, "round": rnd, "group": group, "sections": sections,
             "entries": [{"teller": e["name"], "answers": e["answers"]} for e in entries["entries"]]}
@@ -256,12 +261,7 @@ def dispute(cur, code: str) -> dict:
 def decide(cur, principal, code: str, answers: dict | None = None, spoiled: str | None = None) -> dict:
     """A supervisor's decision on a disputed sheet: the answers as they read the paper, or the
     whole sheet 废票 with a reason (its token spent, nothing sealed)."""
-    sheet = Sheet(cur, code)
-    if sheet.outcome:
-        raise SheetSettled(details={"outcome": OUTCOMES[sheet.outcome]})
-    if not sheet.pending or sheet.pending["state"] != "disputed":
-        raise NotDisputed()
-    entries = sheet.entries()
+    sheet, entries = _disputed(cur, code)
     if any(e["by"] == who(principal) for e in entries["entries"]):
         raise DeciderKeyed()
     group_id = entries["group_id"]
