@@ -136,3 +136,25 @@ def test_a_page_that_is_no_ballot_is_reported_and_nothing_is_kept(app, full_camp
     assert job["sheets"] == 0 and [p["page"] for p in job["problems"]] == [1, 2]
     assert "二维码" in job["problems"][0]["problem"]
     assert _scan_ids(database) == []
+
+
+def test_an_upload_over_its_limit_or_without_the_permission_changes_nothing(app, full_campaign, tellers, make_user,
+                                                                            login, fingerprint, monkeypatch):
+    import dataclasses
+    from io import BytesIO
+    c, csrf = tellers["a"]
+    viewer = app.test_client()
+    v_csrf = login(make_user("viewer"), viewer)
+    before = fingerprint()
+    monkeypatch.setitem(app.config, "SETTINGS", dataclasses.replace(app.config["SETTINGS"], scan_max_bytes=4096))
+    big = c.post("/admin/paper/scans", data={"csrf_token": csrf, "campaign_id": str(full_campaign.id),
+                                             "scans": [(BytesIO(b"\x89PNG" + b"0" * 8000), "big.png")]},
+                 content_type="multipart/form-data")
+    assert big.status_code == 413 and "内容过大" in big.get_data(as_text=True)
+    big.request.environ["wsgi.input"].close()
+    refused = viewer.post("/admin/paper/scans", data={"csrf_token": v_csrf, "campaign_id": str(full_campaign.id),
+                                                      "scans": [(BytesIO(b"x"), "x.png")]},
+                          content_type="multipart/form-data")
+    assert refused.status_code == 403
+    assert viewer.get("/admin/paper").status_code == 403
+    assert fingerprint() == before
