@@ -41,6 +41,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False
     app.json.sort_keys = False
 
+    from service.voting.fastpath import CastFastPath
+    app.wsgi_app = CastFastPath(app, app.wsgi_app)  # inside ProxyFix: it reads the scheme ProxyFix sets
+
     if settings.trusted_proxies:
         # Behind nginx every request comes from the proxy: take the client address (for the
         # rate limit, never stored) and scheme from its X-Forwarded-* headers.
@@ -90,9 +93,10 @@ _SECURITY_HEADERS = [
 
 
 _API_HEADERS = _SECURITY_HEADERS[:2]  # JSON is never rendered: CSP and framing rules are for pages
+# What _security_headers gives every JSON answer (service/voting/fastpath.py sends the same).
+JSON_HEADERS = (*_API_HEADERS, ("Cache-Control", "no-store"))
 
-
-_HSTS = "max-age=31536000; includeSubDomains"
+HSTS = "max-age=31536000; includeSubDomains"
 
 
 def _security_headers(resp):
@@ -100,7 +104,7 @@ def _security_headers(resp):
     # request.is_secure, read from the environ: over https (behind a trusted proxy: its
     # X-Forwarded-Proto), never over http.
     if request.environ.get("wsgi.url_scheme") in ("https", "wss"):
-        h["Strict-Transport-Security"] = _HSTS
+        h["Strict-Transport-Security"] = HSTS
     if mimetype == "application/json":
         h.extend(_API_HEADERS)
     elif "Content-Security-Policy" not in h:

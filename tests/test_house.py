@@ -98,6 +98,7 @@ SHARED = {
 }
 # The plumbing imports features only where it must, each named with why.
 PLUMBING_REACHES = {
+    ("service", "service.voting.fastpath"): "create_app puts the cast's fast path in front of Flask",
     ("service.core.api", "service.accounts.auth"): "the route guard checks the principal's permissions",
     ("service.core.openapi", "service.accounts.auth"): "the document names each operation's permission and the key scopes",
     ("service.core.server", "service.voting.mixer"): "each worker starts the mixing thread after the fork",

@@ -66,6 +66,11 @@ def json_body(schema, fast=None):
         # (werkzeug's capped stream stops at the cap without a word: the body would look cut off)
         request.max_content_length = limit + 1
         raw = request.get_data(cache=True)
+    return parse_json(raw, limit, schema, fast)
+
+
+def parse_json(raw: bytes, limit: int, schema, fast=None):
+    """json_body's checks of a body already read (service/voting/fastpath.py reads its own)."""
     if len(raw) > limit:
         raise PayloadTooLarge(details={"limit_bytes": limit})
     try:
