@@ -173,6 +173,22 @@ def test_a_database_that_is_away_costs_the_schedule_one_line_not_a_traceback(app
     assert "could not reach the database (server closed the connection unexpectedly)" in mine[0].getMessage()
 
 
+def test_a_connection_that_dies_in_a_transaction_raises_the_servers_error(app):
+    """The database going away under db.transaction (the server stopping under the schedule
+    thread): the server's OperationalError, which the thread logs in one line, and not
+    psycopg2's InterfaceError from rolling back a closed connection (a traceback in the log)."""
+    import psycopg2
+
+    from service.core import db
+    with app.app_context():
+        with pytest.raises(psycopg2.OperationalError):
+            with db.transaction() as cur:
+                cur.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+        with db.transaction() as cur:  # the broken connection was not put back in the pool
+            cur.execute("SELECT 1 AS one")
+            assert cur.fetchone()["one"] == 1
+
+
 def test_a_round_whose_closing_time_passed_keeps_the_draft_from_being_announced(
         client, organiser_key, make_campaign, clock, fingerprint):
     cid = make_campaign()

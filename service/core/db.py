@@ -94,11 +94,23 @@ def transaction():
             yield cur
         conn.commit()
     except BaseException:
-        conn.rollback()
+        if conn.closed:  # the server went away: its error stands, not a failed rollback's
+            _release_broken(conn)
+        else:
+            conn.rollback()
         g.db_after_commit = []
         raise
     for callback in g.pop("db_after_commit"):
         callback()
+
+
+def _release_broken(conn) -> None:
+    """A connection the server closed, out of the request and the pool: the context's next
+    transaction (the schedule pass runs several) takes a fresh one."""
+    ctx_g = g._get_current_object()
+    if getattr(ctx_g, "db_conn", None) is conn:
+        del ctx_g.db_conn
+        ctx_g.pop("db_pool").putconn(conn, close=True)
 
 
 @contextlib.contextmanager
