@@ -74,3 +74,15 @@ def test_the_projectors_results_are_listed_in_rank_order(client, closed_round, m
         numbered = [r for r in ranks if r is not None]
         assert numbered == sorted(numbered), ranks  # 1 first, ties together
         assert ranks == numbered + [None] * (len(ranks) - len(numbered)), ranks  # the unranked last
+
+
+def test_the_feeds_of_a_draft_or_of_nothing_answer_404_in_json(client, make_campaign):
+    """The turnout feeds are read by scripts: a draft's (not public yet) or a campaign that does
+    not exist is a JSON error, as the API's are, not the HTML error page."""
+    draft = make_campaign()
+    for path in (f"/c/{draft}/turnout.json", "/c/999999/turnout.json",
+                 "/embed/campaigns/999999/rounds/1/turnout.json"):
+        r = client.get(path)
+        assert r.status_code == 404 and r.mimetype == "application/json", (path, r.data[:200])
+        assert r.get_json()["error"]["code"] == "not_found" and r.get_json()["error"]["message"]
+    assert client.get(f"/c/{draft}/turnout").mimetype == "text/html"  # the page stays a page

@@ -205,7 +205,9 @@ _WERKZEUG_STATUSES = frozenset({400, 401, 403, 404, 405, 409, 413, 415, 429})
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/")
+    """The API, and the pages' JSON feeds (the projector's and the widgets' turnout.json, polled
+    by a script that reads JSON, never a page)."""
+    return request.path.startswith("/api/") or request.path.endswith(".json")
 
 
 def _respond(status: int, code: str, message: str, details: dict | None = None):
@@ -235,10 +237,16 @@ def _sentence(cls: type[APIError], status: int, message: str, details: dict | No
     return zh(message) if message else None
 
 
+def respond(exc: APIError):
+    """What the service answers for exc (JSON or a page, by wants_json): for a blueprint's own
+    handler that passes some errors on."""
+    return _respond(exc.status, exc.code, exc.message, exc.details)
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(APIError)
     def _api_error(exc: APIError):
-        resp = _respond(exc.status, exc.code, exc.message, exc.details)
+        resp = respond(exc)
         if exc.status == 503:  # nothing was done: say when to try again (pool_exhausted too)
             resp = app.make_response(resp)
             resp.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)

@@ -10,7 +10,7 @@ from flask import Blueprint, current_app, jsonify, render_template, request, url
 
 from ballots import lifecycle
 from service.campaigns import operations as camps
-from service.core import db
+from service.core import db, errors
 from service.core.errors import NotFound
 from service.embeds import cors
 from service.embeds import operations as ops
@@ -43,8 +43,11 @@ def _render(template: str, status: int = 200, **context):
 
 
 @bp.errorhandler(NotFound)
-def _missing(_exc):
-    """A widget of no public campaign says so inside the frame (not a refused frame)."""
+def _missing(exc):
+    """A widget of no public campaign says so inside the frame (not a refused frame); its JSON
+    feed, read by the widget's script, answers as the API does."""
+    if request.path.endswith(".json"):
+        return errors.respond(exc)
     return _render("embeds/missing.html", 404)
 
 
