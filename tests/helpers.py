@@ -611,3 +611,22 @@ def paper_scan(app, campaign, token, marks, dots=()):
         synth.draw_mark(images[i], b.rect, synth.Pen("dot", 1.35, 90), rng, 841.89)  # about 7 % of the box: unclear
     images = [synth.distort(img, rng, angle=1.5, scale=0.02) for img in images]
     return [cv2.imencode(".png", img)[1].tobytes() for img in images]
+
+
+def capped_rating_campaign(client, organiser_key, max_share):
+    """(tests/test_ballot_page.py and its browser test) An open campaign of one group and two
+    支部 rated under a cap on 满意 of max_share; returns (campaign, round, group) ids."""
+    api = lambda path, body: client.post(f"/api/v1/campaigns{path}", json=body,  # noqa: E731
+                                         headers=organiser_key).json
+    cid = api("", {"title": "支部满意度测评", "description": "两个支部"})["id"]
+    gid = api(f"/{cid}/groups", {"name": "党员", "weight": 1, "criteria": "看作用"})["id"]
+    for name in ("第一党支部", "第二党支部"):
+        api(f"/{cid}/subjects", {"name": name, "kind": "organisation", "category": "基层党组织",
+                                 "commitment": "服务师生"})
+    rid = api(f"/{cid}/rounds", {"title": "测评", "kind": "evaluation"})["id"]
+    api(f"/{cid}/sections", {"round_id": rid, "type": "rating", "title": "满意度",
+                             "config": {"category": "基层党组织", "caps": [{"option": "满意", "max_share": max_share}]}})
+    for state in ("announced", "open"):
+        assert client.post(f"/api/v1/campaigns/{cid}/transitions", json={"to": state},
+                           headers=organiser_key).status_code == 200
+    return cid, rid, gid

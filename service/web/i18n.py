@@ -16,6 +16,7 @@ EN = {
     "提交选票": "Submit ballot", "提交后不能修改。": "A ballot cannot be changed once submitted.",
     "本票不记名，系统不保存您的身份、IP 地址或投票时间。": "This ballot is anonymous: the service keeps neither who you are, nor your address, nor when you voted.",
     "每行选一项；不选为弃权。": "Choose one per row; leave a row blank to abstain.",
+    "本题不可选": "cannot be chosen here",
     "限选": "Choose at most", "人": "", "已选": "chosen", "另选他人": "Someone else",
     "分数": "Score", "意见建议": "Comments", "字": "characters",
     "请修改以下问题后再提交：": "Please fix the following before submitting:",

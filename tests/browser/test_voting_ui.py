@@ -170,3 +170,26 @@ def test_write_in_repeats_are_caught_in_the_page_and_confirm_falls_back(live_ser
     page.get_by_role("button", name="提交选票").click()
     page.locator("#tracker").wait_for()
     assert asked and "确认提交选票" in asked[0]
+
+
+def test_an_option_a_cap_allows_none_of_is_shown_struck_and_cannot_be_picked(live_server, phone, client,
+                                                                            organiser_key, shots):
+    from tests.conftest import issue_tokens
+    from tests.helpers import capped_rating_campaign
+    cid, rid, gid = capped_rating_campaign(client, organiser_key, 0.34)  # 0.34 × 2 rows: no 满意
+    (token,) = issue_tokens(client.application, cid, rid, gid, 1)
+    phone.goto(f"{live_server}/b/{token}")
+    assert phone.get_by_text("「满意」本题不可选").is_visible()
+    row = phone.locator("fieldset.row").first
+    assert row.get_by_role("radio", name="满意", exact=True).is_disabled()
+    row.get_by_text("满意", exact=True).click(force=True)  # a tap on it does nothing
+    assert not row.get_by_role("radio", name="满意", exact=True).is_checked()
+    row.get_by_role("radio", name="基本满意", exact=True).check()
+    assert axe_problems(phone) == []
+    shots(phone, "29-cap-allows-none")
+    phone.get_by_role("button", name="提交选票").click()
+    dialog = phone.locator("dialog#confirm")
+    dialog.wait_for(state="visible", timeout=5000)
+    dialog.get_by_role("button", name="确认提交").click()
+    phone.locator("#tracker").wait_for()
+    assert len(phone.locator("#tracker").inner_text()) == 19
