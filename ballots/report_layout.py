@@ -37,8 +37,10 @@ class Pages:
             self.xobjects = {}
         self.number += 1
         self.c = Canvas(self.writer.cjk)
-        if self.footer:
-            self.c.text(LEFT, 28, f"{self.footer}｜第 {self.number} 页", 8)
+        if self.footer:  # one line within the margins: a long title ends in "…", the number stays
+            number = f"｜第 {self.number} 页"
+            head = self.wrap(self.footer, 8, RIGHT - LEFT - self.c.width(number, 8), max_lines=1)
+            self.c.text(LEFT, 28, "".join(head[:1]) + number, 8)
         self.y = TOP
 
     def need(self, h):

@@ -556,3 +556,22 @@ def test_the_notice_without_a_contact_says_how_to_object_in_a_whole_sentence(tmp
     assert "对公示对象如有异议，请登录http://pingyi.example.edu.cn/c/7/publicity在线提交，" \
         "或以书面方式向中共某某大学委员会反映。" in flat
     assert "反映：" not in flat and "：或" not in flat
+
+
+def test_a_long_title_keeps_the_results_reports_footer_on_the_page(tmp_path):
+    """The footer (title｜计票结果｜第 n 页) of a title longer than a line ends in "…" before the
+    page number instead of running off the page; the title itself prints whole at the top."""
+    from ballots.pdf import A4
+    from ballots.report import write_report
+    title = "某某大学" + "马克思主义学院暨思想政治理论课教学研究中心" * 3 + "2026 年度党员民主评议"
+    buf = io.BytesIO()
+    write_report(buf, title, [], "2026-12-04 10:00")
+    path = tmp_path / "report.pdf"
+    path.write_bytes(buf.getvalue())
+    boxes = _boxes(path)
+    footer = [b for b in boxes if b[2] > 800]  # its line, below the bottom margin
+    assert_within_margins([b for b in boxes if b not in footer])
+    assert footer and all(50 - 0.5 <= b[1] and b[3] <= A4[0] - 50 + 0.5 for b in footer), footer
+    foot = "".join(b[-1] for b in footer)
+    assert foot.startswith("某某大学马克思主义学院") and foot.endswith("…｜第1页"), foot
+    assert title.replace(" ", "") in re.sub(r"\s+", "", pdftext(path))
