@@ -38,6 +38,12 @@ class Sampler:
         wait_until(lambda: self.count >= seen + 2, "the pg_stat_activity sampler to take a sample",
                    timeout=30, every=0.0005)
 
+    def finished(self) -> set[str]:
+        """Every statement seen, once the sampler has stopped (a set it still adds to cannot be read)."""
+        self.stop.set()
+        self.thread.join(30)
+        return self.queries
+
     def __enter__(self):
         self.thread.start()
         return self
@@ -83,7 +89,7 @@ def test_sampled_statements_carry_no_token_ballot_id_tracker_or_answer(
         cur.execute("SELECT id::text, tracker FROM ballots WHERE round_id = %s", (v.round,))
         ballots = [(i, bytes(t)) for i, t in cur.fetchall()]
     admin.close()
-    said = sampler.queries
+    said = sampler.finished()
     assert len(ballots) == 30 and sampler.count > 300
     # The sampler did see the casts and the mix (prepared once a connection, then EXECUTEd).
     # The cast's BEGIN rides with its first statement and its COMMIT with its last (fused_transaction).

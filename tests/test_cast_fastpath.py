@@ -7,6 +7,7 @@ import json
 import time
 
 import flask
+import psycopg2
 import pytest
 
 from service.core import ratelimit
@@ -71,35 +72,107 @@ def test_over_https_both_answers_carry_hsts(client, full_campaign, settings):
     assert plain.status_code == 201 and "Strict-Transport-Security" not in plain.headers
 
 
-@pytest.mark.parametrize("case", ["used", "breaks_rules", "malformed", "unknown_field", "invalid_code", "cookie",
-                                  "no_length"])
-def test_every_refusal_is_the_routes_own_answer_and_changes_nothing(client, full_campaign, dispatched, fingerprint,
-                                                                    case):
-    (token,) = full_campaign.tokens(1)
+@pytest.fixture
+def attempts(monkeypatch):
+    """How many casts reached the database (cast_receipt), as a list."""
+    from service.voting import api as route
+    seen, real = [], route.cast_receipt
+
+    def counted(token, data):
+        seen.append(token)
+        return real(token, data)
+    monkeypatch.setattr(route, "cast_receipt", counted)
+    return seen
+
+
+def _same_answer(fast, routed):
+    assert fast.status == routed.status
+    assert headers_of(fast) == headers_of(routed)
+    a, b = fast.get_json(), routed.get_json()
+    a["error"]["details"].pop("request_id", None), b["error"]["details"].pop("request_id", None)
+    assert a == b
+
+
+@pytest.mark.parametrize("case", ["used", "breaks_rules", "malformed", "unknown_field"])
+def test_every_refusal_is_the_routes_own_answer_cast_once_and_changes_nothing(client, full_campaign, dispatched,
+                                                                            attempts, fingerprint, case):
+    tokens = full_campaign.tokens(2)
     if case == "used":
-        assert post(client, {"token": token, "answers": full_campaign.valid}).status_code == 201
-    body = {"token": token, "answers": full_campaign.valid}
+        for t in tokens:
+            assert post(client, {"token": t, "answers": full_campaign.valid}).status_code == 201
     score = str(full_campaign.sections["score"])
-    bodies = {"used": body, "breaks_rules": {**body, "answers": {**full_campaign.valid, score: {"x": 1}}},
-              "malformed": b'{"token": ', "unknown_field": {**body, "voter": "王丽华"},
-              "invalid_code": {**body, "token": token[:-1] + ("0" if token[-1] != "0" else "1")},
-              "cookie": body, "no_length": body}
-    expected = {"used": 409, "breaks_rules": 422, "malformed": 400, "unknown_field": 422, "invalid_code": 404,
-                "cookie": 201, "no_length": 201}
-    if case == "cookie":
+    bodies = [{"token": t, "answers": full_campaign.valid} for t in tokens]
+    if case == "breaks_rules":
+        bodies = [{**b, "answers": {**full_campaign.valid, score: {"x": 1}}} for b in bodies]
+    elif case == "malformed":
+        bodies = [b'{"token": '] * 2
+    elif case == "unknown_field":
+        bodies = [{**b, "voter": "王丽华"} for b in bodies]
+    before, dispatched[:], attempts[:] = fingerprint(), [], []
+    fast = post(client, bodies[0])
+    assert fast.status_code == {"used": 409, "breaks_rules": 422, "malformed": 400, "unknown_field": 422}[case]
+    assert dispatched == []  # answered by the handlers in front of Flask's dispatch …
+    assert len(attempts) == (1 if case in ("used", "breaks_rules") else 0)  # … and never cast again
+    _same_answer(fast, post(client, bodies[1], FLASK_PATH))
+    assert fingerprint() == before
+
+
+@pytest.mark.parametrize("case", ["invalid_code", "cookie", "no_length", "debug"])
+def test_what_the_fast_path_leaves_to_flask(client, app, full_campaign, dispatched, attempts, fingerprint, case,
+                                           monkeypatch):
+    (token,) = full_campaign.tokens(1)
+    body = {"token": token, "answers": full_campaign.valid}
+    if case == "invalid_code":
+        body["token"] = token[:-1] + ("0" if token[-1] != "0" else "1")
+    elif case == "cookie":
         client.set_cookie("theme", "dark")
-    before, dispatched[:] = fingerprint(), []
+    elif case == "debug":  # Flask's JSON is indented then: the route writes it
+        monkeypatch.setitem(app.config, "DEBUG", True)
+    before = fingerprint()
     if case == "no_length":  # chunked: no declared length, so Flask reads it (capped)
-        raw = json.dumps(body).encode()
-        r = client.post("/api/v1/ballots:cast", data=raw, content_type="application/json",
+        r = client.post("/api/v1/ballots:cast", data=json.dumps(body), content_type="application/json",
                         environ_overrides={"CONTENT_LENGTH": "", "wsgi.input_terminated": True})
     else:
-        r = post(client, bodies[case])
-    assert r.status_code == expected[case], r.json
+        r = post(client, body)
     assert dispatched == ["/api/v1/ballots:cast"]  # the route answered, once
-    if r.status_code != 201:
-        assert r.json["error"]["code"] and r.json["error"]["message"]
+    if case == "invalid_code":
+        assert r.status_code == 404 and r.json["error"]["code"] == "invalid_ballot" and attempts == []
         assert fingerprint() == before
+    else:
+        assert r.status_code == 201 and len(attempts) == 1
+    if case == "debug":
+        assert r.data.startswith(b'{\n  "')
+
+
+def _break_the_line_after_commit(monkeypatch):
+    """The ballot's COMMIT reaches the server, then the connection breaks before its answer."""
+    from service.voting import queries
+    real = queries.store_sealed
+
+    def committed_then_cut(cur, *args):
+        real(cur, *args)
+        if cur.connection.autocommit:  # the fused cast: the COMMIT rode with the insert
+            assert cur.connection.info.transaction_status == 0  # idle: committed
+        cur.connection.close()
+        raise psycopg2.OperationalError("server closed the connection unexpectedly")
+    monkeypatch.setattr(queries, "store_sealed", committed_then_cut)
+
+
+@pytest.mark.parametrize("path", ["fast", "route"])
+def test_a_line_broken_after_the_commit_says_the_outcome_is_unknown(client, full_campaign, attempts, monkeypatch,
+                                                                   conn, path):
+    (token,) = full_campaign.tokens(1)
+    _break_the_line_after_commit(monkeypatch)
+    r = post(client, {"token": token, "answers": full_campaign.valid}, "application/json" if path == "fast" else FLASK_PATH)
+    # not 409 "used" from a second cast, nor 503 "nothing was changed": the ballot is kept
+    assert r.status_code == 500 and r.json["error"]["code"] == "commit_unknown", r.json
+    assert len(attempts) == 1
+    with conn.cursor() as cur:
+        cur.execute("SELECT count(*) AS n FROM sealed_ballots")
+        assert cur.fetchone()["n"] == 1
+    monkeypatch.undo()
+    again = post(client, {"token": token, "answers": full_campaign.valid})
+    assert again.status_code == 409 and again.json["error"]["code"] == "ballot_used"  # what the voter learns on retry
 
 
 def test_invalid_codes_are_counted_once_each(client, full_campaign):
@@ -114,3 +187,37 @@ def test_invalid_codes_are_counted_once_each(client, full_campaign):
             break
     # counted twice (once in front, once by the route) the limit would bite at half of it
     assert statuses == [404] * ratelimit.LIMIT_PER_MINUTE + [429]
+
+
+def test_the_voters_page_whose_commit_line_breaks_says_the_ballot_may_be_in(client, full_campaign, monkeypatch, conn):
+    """The page casts in db.transaction: a COMMIT whose answer is lost is not 您的选票尚未提交."""
+    from service.core import db
+    (token,) = full_campaign.tokens(1)
+
+    def committed_then_cut(self):
+        psycopg2.extensions.connection.commit(self)
+        self.close()
+        raise psycopg2.OperationalError("server closed the connection unexpectedly")
+    monkeypatch.setattr(db.Connection, "commit", committed_then_cut)
+    r = client.post(f"/b/{token}", data={"ballot": "1", f"s{full_campaign.sections['text']}:text": "连接中断时"})
+    monkeypatch.undo()
+    html = r.get_data(as_text=True)
+    assert r.status_code == 500 and "选票可能已经提交" in html and "尚未提交" not in html
+    with conn.cursor() as cur:
+        cur.execute("SELECT count(*) AS n FROM sealed_ballots")
+        assert cur.fetchone()["n"] == 1
+    again = client.get(f"/b/{token}").get_data(as_text=True)
+    assert "此选票已经使用" in again
+
+
+def test_a_connection_left_in_a_transaction_never_goes_back_to_the_pool(app):
+    """A transaction begun by hand (fused_transaction's BEGIN) is not ended by psycopg2's
+    rollback(): the teardown closes such a connection instead of pooling it open."""
+    from service.core import db
+    with app.app_context():
+        conn = db._request_conn()
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute("BEGIN; SELECT 1")
+        conn.autocommit = False
+    assert conn.closed  # the app context's teardown: closed, not pooled mid-transaction

@@ -6,12 +6,17 @@ ends, before the response is built. The teardown only rolls back and releases.
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 
 import psycopg2
 import psycopg2.extras
 import psycopg2.pool
 from flask import current_app, g
+
+from service.core.errors import CommitUnknown
+
+log = logging.getLogger("pingyi.db")
 
 
 class Connection(psycopg2.extensions.connection):
@@ -22,6 +27,7 @@ class Connection(psycopg2.extensions.connection):
         super().__init__(*args, **kwargs)
         self.prepared: set[str] = set()
         self.fused = False  # inside fused_transaction()
+        self.commit_sent = False  # fused_transaction(): its COMMIT has gone to the server
 
 
 def execute_prepared(cur, name: str, types: str, statement: str, params, *, last: bool = False) -> None:
@@ -43,6 +49,7 @@ def execute_prepared(cur, name: str, types: str, statement: str, params, *, last
             text = "BEGIN; " + text
         if last:
             text += "; COMMIT"
+            conn.commit_sent = True
     cur.execute(text, params)
 
 
@@ -92,7 +99,14 @@ def transaction():
     try:
         with conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
             yield cur
-        conn.commit()
+        try:
+            conn.commit()
+        except psycopg2.Error as exc:
+            if conn.closed:  # the server may have committed before the line broke
+                log.warning("the database connection broke during a COMMIT (%s): its outcome is unknown",
+                            type(exc).__name__)
+                raise CommitUnknown() from exc
+            raise
     except BaseException:
         if conn.closed:  # the server went away: its error stands, not a failed rollback's
             _release_broken(conn)
@@ -124,13 +138,17 @@ def fused_transaction():
     prepared one runs on its own (autocommit): keep those to reads."""
     conn = _request_conn()
     g.db_after_commit = []
-    conn.autocommit, conn.fused = True, True  # psycopg2 sends nothing of its own; we do
+    conn.autocommit, conn.fused, conn.commit_sent = True, True, False  # psycopg2 sends nothing of its own; we do
     try:
         with conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
             yield cur
             if _open(conn):
                 cur.execute("COMMIT")
-    except BaseException:
+    except BaseException as exc:
+        if conn.commit_sent and conn.closed:  # the server may have committed before the line broke
+            log.warning("the database connection broke after a COMMIT was sent (%s): its outcome is unknown",
+                        type(exc).__name__)
+            raise CommitUnknown() from exc
         try:
             if not conn.closed and _open(conn):
                 with conn.cursor() as cur:
@@ -165,6 +183,9 @@ def teardown(_exc=None) -> None:
     if not broken:
         try:
             conn.rollback()
+            # a transaction begun by hand (fused_transaction's BEGIN) that rollback() does not end:
+            # never back into the pool, where the next transaction would commit it
+            broken = _open(conn)
         except psycopg2.Error:
             broken = True
     pool.putconn(conn, close=broken)

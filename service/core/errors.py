@@ -167,6 +167,17 @@ class Internal(APIError, generic=True):
     when = "details hold only a `request_id`, which is also in the server log"
 
 
+class CommitUnknown(APIError):
+    text = "保存时与数据库的连接中断，刚才的操作可能已经保存，请先核对再决定是否重试。"
+    status, code, message = 500, "commit_unknown", ("the database connection broke after the change was sent to be "
+                                                    "committed: it may have been made; check before trying again")
+    title, zh = "结果未知", "保存时与数据库的连接中断，可能已经保存：请先核对再重试"
+    when = ("the connection to PostgreSQL broke after the COMMIT was sent (a cast, most often): the change "
+            "may have been made; a cast sent again says `ballot_used` if it was")
+    voter = ("选票可能已经提交", "提交时与系统的连接中断，选票可能已经计入。请稍后重新扫码打开这张选票："
+             "若提示已经使用，说明已经计入（本机提交过的回执码会一并显示）；若仍能填写，再提交一次。")
+
+
 class HttpError(APIError):
     """A status no other class stands for (werkzeug's own, e.g. 406); the status is the exception's."""
     code, message = "http_error", "the request cannot be handled"
