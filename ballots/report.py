@@ -5,7 +5,7 @@ withheld small group only in the composite); signature and date lines; then the 
 the verification page. A4, in the embedded Noto Sans CJK subset (ballots.fonts)."""
 from __future__ import annotations
 
-from .display import num, pct, pct_value
+from .display import by_source_line, num, pct, pct_value
 from .fonts import report_font
 from .pdf import Writer
 from .report_layout import LEFT, RIGHT, Pages
@@ -139,6 +139,9 @@ def _section(pages: Pages, r: dict, sec: dict, scale) -> None:
 def _round(pages: Pages, r: dict, scales: dict) -> None:
     pages.need(200)
     pages.text(f"{r['round']}　收回选票 {r['ballots']} 张", 15, bold=True, gap=8)
+    by_source = by_source_line(r.get("by_source"))
+    if by_source:
+        pages.text(by_source, 9, gap=6)
     if r.get("void"):
         pages.text("本轮未达有效门槛，结果无效：下列数字仅供存档，不作达标、推荐判定。", 10, bold=True, gap=6)
     _turnout(pages, r)

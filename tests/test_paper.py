@@ -5,6 +5,8 @@ settled ballot is sealed and mixed as a phone's, marked paper, and verifies in t
 from __future__ import annotations
 
 import io
+import re
+import subprocess
 
 import psycopg2
 import pytest
@@ -273,7 +275,7 @@ def test_a_page_entry_equals_the_same_marks_over_the_api(client, full_campaign, 
 
 
 def test_the_results_show_paper_and_online_apart_and_together(client, full_campaign, staff, organiser_key, login,
-                                                              make_user):
+                                                              make_user, tmp_path):
     online, paper_one, paper_two, spoiled = full_campaign.tokens(4)
     assert client.post("/api/v1/ballots:cast", json={"token": online, "answers": full_campaign.valid}).status_code == 201
     for token in (paper_one, paper_two):
@@ -290,7 +292,14 @@ def test_the_results_show_paper_and_online_apart_and_together(client, full_campa
                                    "spoiled_ballots": [{"reason": "票面有署名", "n": 1}]}
     login(make_user("organiser"))
     page = client.get(f"/admin/campaigns/{full_campaign.id}/results").get_data(as_text=True)
-    assert "其中电子票 1 张、纸质票 2 张，合计 3 张" in page and "票面有署名 1 张" in page and "重复票 1 张" in page
+    line = ("其中电子票 1 张、纸质票 2 张，合计 3 张；纸质票整张作废 1 张（票面有署名 1 张），不计入；"
+            "重复票 1 张（票码已在手机上投过），不计入。")
+    assert line in page
+    pdf = client.get(f"/api/v1/campaigns/{full_campaign.id}/results.pdf", headers=organiser_key)  # the report says it too
+    path = tmp_path / "results.pdf"
+    path.write_bytes(pdf.data)
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    assert re.sub(r"\s+", "", line) in re.sub(r"\s+", "", text)
 
 
 def test_a_row_marked_twice_is_spoiled_with_its_reason(client, full_campaign, staff, organiser_key, database):

@@ -168,6 +168,7 @@ def register(app: Flask, pages) -> None:
     app.add_template_filter(display.pct, "pct")
     app.add_template_filter(display.num, "num")
     app.add_template_filter(display.ranked, "ranked")
+    app.add_template_filter(display.by_source_line, "by_source_line")
     # Templates ask the lifecycle what a state allows, as the routes do (ballots/lifecycle.py).
     app.jinja_env.globals.update(rank_label=rank_label, rank_key=rank_key, allows=lifecycle.allows)
     app.jinja_env.globals.update(form_value=form_value, form_checked=form_checked, form_errors=form_errors,
