@@ -192,20 +192,24 @@ def test_invalid_codes_are_counted_once_each(client, full_campaign):
 def test_the_voters_page_whose_commit_line_breaks_says_the_ballot_may_be_in(client, full_campaign, monkeypatch, conn):
     """The page casts in db.transaction: a COMMIT whose answer is lost is not 您的选票尚未提交."""
     from service.core import db
-    (token,) = full_campaign.tokens(1)
+    token, second = full_campaign.tokens(2)
 
     def committed_then_cut(self):
         psycopg2.extensions.connection.commit(self)
         self.close()
         raise psycopg2.OperationalError("server closed the connection unexpectedly")
     monkeypatch.setattr(db.Connection, "commit", committed_then_cut)
-    r = client.post(f"/b/{token}", data={"ballot": "1", f"s{full_campaign.sections['text']}:text": "连接中断时"})
+    form = {"ballot": "1", f"s{full_campaign.sections['text']}:text": "连接中断时"}
+    r = client.post(f"/b/{token}", data=form)
+    en = client.post(f"/b/{second}", data=form, headers={"Accept-Language": "en"}).get_data(as_text=True)
     monkeypatch.undo()
+    assert "Your ballot may have been submitted" in en and "it may or may not have been counted" in en
     html = r.get_data(as_text=True)
     assert r.status_code == 500 and "选票可能已经提交" in html and "尚未提交" not in html
+    assert 'id="sent-receipt"' in html and "sent.js" in html  # the receipt this tab drew, if it sent one
     with conn.cursor() as cur:
         cur.execute("SELECT count(*) AS n FROM sealed_ballots")
-        assert cur.fetchone()["n"] == 1
+        assert cur.fetchone()["n"] == 2
     again = client.get(f"/b/{token}").get_data(as_text=True)
     assert "此选票已经使用" in again
 

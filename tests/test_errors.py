@@ -137,6 +137,8 @@ def _form(full_campaign):
 
 
 VOTER_503 = "系统暂时无法记录选票，请稍后重试；您的选票尚未提交"
+# Opening a ballot submits nothing, and cannot know whether an earlier submission went in.
+OPENING_503 = "系统暂时无法访问，请稍后重新打开这张选票"
 PAGE_503 = "数据库暂时无法访问"
 
 
@@ -159,12 +161,14 @@ def test_an_unreachable_database_gets_503_not_500(settings, full_campaign, caplo
         settings, database_url=f"postgresql://nobody@127.0.0.1:{port}/none?connect_timeout=2")})
     c = app.test_client()
     with caplog.at_level(logging.WARNING):
-        _assert_unavailable(c.get(f"/b/{token}"), VOTER_503)
+        _assert_unavailable(c.get(f"/b/{token}"), OPENING_503)
         _assert_unavailable(c.post(f"/B/{token}", data=_form(full_campaign)), VOTER_503)
         _assert_unavailable(c.post("/api/v1/ballots:cast", json={"token": token, "answers": {}}))
         _assert_unavailable(c.get("/login"), PAGE_503)
         _assert_unavailable(c.get("/admin/"), PAGE_503)
         en = c.get(f"/b/{token}", headers={"Accept-Language": "en"})
+        assert en.status_code == 503 and "Please open this ballot again shortly" in en.get_data(as_text=True)
+        en = c.post(f"/b/{token}", data=_form(full_campaign), headers={"Accept-Language": "en"})
         assert en.status_code == 503 and "your ballot has not been submitted" in en.get_data(as_text=True)
     assert "database unavailable" in caplog.text
     assert "nobody" not in caplog.text and str(port) not in caplog.text and token not in caplog.text
@@ -181,7 +185,7 @@ def test_a_database_that_goes_away_and_comes_back(settings, full_campaign, db_pr
     c = app.test_client()
     assert c.get(f"/b/{token}").status_code == 200  # a pooled connection through the proxy
     db_proxy.cut()
-    _assert_unavailable(c.get(f"/b/{token}"), VOTER_503)  # server closed the connection
+    _assert_unavailable(c.get(f"/b/{token}"), OPENING_503)  # server closed the connection
     _assert_unavailable(c.post(f"/b/{token}", data=_form(full_campaign)), VOTER_503)  # and refuses new ones
     _assert_unavailable(c.post("/api/v1/ballots:cast", json={"token": token, "answers": {}}))
     db_proxy.restore()

@@ -143,6 +143,7 @@ def fused_transaction():
         with conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
             yield cur
             if _open(conn):
+                conn.commit_sent = True
                 cur.execute("COMMIT")
     except BaseException as exc:
         if conn.commit_sent and conn.closed:  # the server may have committed before the line broke

@@ -174,8 +174,8 @@ class CommitUnknown(APIError):
     title, zh = "结果未知", "保存时与数据库的连接中断，可能已经保存：请先核对再重试"
     when = ("the connection to PostgreSQL broke after the COMMIT was sent (a cast, most often): the change "
             "may have been made; a cast sent again says `ballot_used` if it was")
-    voter = ("选票可能已经提交", "提交时与系统的连接中断，选票可能已经计入。请稍后重新扫码打开这张选票："
-             "若提示已经使用，说明已经计入（本机提交过的回执码会一并显示）；若仍能填写，再提交一次。")
+    voter = ("选票可能已经提交", "提交时与系统的连接中断，选票可能已经计入，也可能没有。请稍后重新打开这张选票："
+             "提示“此选票已经使用”即已计入；若打开的仍是这一轮的选票，说明尚未计入，请再投一次。")
 
 
 class HttpError(APIError):
@@ -193,6 +193,8 @@ class DatabaseUnavailable(APIError, generic=True):
     when = ("PostgreSQL cannot be reached (refused, closed, restarting): nothing was changed; "
             "`Retry-After` says when to try again")
     voter = ("暂时无法投票", "系统暂时无法记录选票，请稍后重试；您的选票尚未提交。")
+    # Opening a ballot (a GET) submits nothing, and cannot say whether an earlier submission went in.
+    voter_opening = ("暂时无法打开选票", "系统暂时无法访问，请稍后重新打开这张选票。")
 
 
 RETRY_AFTER_SECONDS = 10
@@ -230,7 +232,7 @@ def _respond(status: int, code: str, message: str, details: dict | None = None):
     generic = GENERIC.get(status) or (Internal if status >= 500 else APIError)
     title, text = generic.title, generic.text
     if request.blueprint == "voting":  # voters get the voters' page furniture, not the admin's
-        title, text = cls.voter or (title, text)
+        title, text = (request.method == "GET" and getattr(cls, "voter_opening", None)) or cls.voter or (title, text)
         return render_template("vote/error.html", status=status, title=title, text=text), status
     return render_template("error.html", status=status, title=title, text=text,
                            message=_sentence(cls, status, message, details), details=details), status

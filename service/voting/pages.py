@@ -81,10 +81,12 @@ def ballot(token):
             _t, campaign, rnd, group, sections, left = casting.open_slip(cur, token)
     except ve.BallotInvalid:  # only from a round id that is no round of the code's campaign
         return _status(ve.BallotInvalid)
-    except (ve.BallotUsed, ve.BallotVoided, ve.VotingNotOpen, ve.VotingClosed) as exc:
-        # A used ballot's page shows the receipt code this tab worked out before sending, if it
-        # sent it (sent.js; the key is the ballot page's, from the code it was opened with).
-        sent = f"pingyi-sent-{_round}-{grouped(token)[-9:]}" if isinstance(exc, ve.BallotUsed) else None
+    except (ve.BallotUsed, ve.BallotVoided, ve.VotingNotOpen, ve.VotingClosed, errors.CommitUnknown) as exc:
+        # A used ballot's page (and one whose submission may or may not have gone in) shows the
+        # receipt code this tab worked out before sending, if it sent it (sent.js; the key is the
+        # ballot page's, from the code it was opened with).
+        sent = f"pingyi-sent-{_round}-{grouped(token)[-9:]}" if isinstance(exc, (ve.BallotUsed, errors.CommitUnknown)) \
+            else None
         return _status(type(exc), details=exc.details, round_id=_round, sent_key=sent)
     return render_template("vote/ballot.html", campaign=campaign, round=rnd, group=group, sections=sections,
                            answers={}, problems={}, token=token, code=grouped(token), left=left)

@@ -59,6 +59,16 @@ EN = {
     "无法扫码时，请输入选票二维码下方的票码。大小写、空格和短横线均可。": "If you cannot scan, type the code printed under the QR code. Case, spaces and dashes do not matter.",
     "票码无效，请核对后重新输入。": "That code is not valid; please check it and try again.",
     "暂时无法投票": "Voting is unavailable for a moment",
+    "暂时无法打开选票": "The ballot cannot be opened just now",
+    "系统暂时无法访问，请稍后重新打开这张选票。": "The system cannot be reached just now. Please open this ballot again shortly.",
+    "选票可能已经提交": "Your ballot may have been submitted",
+    "提交时与系统的连接中断，选票可能已经计入，也可能没有。请稍后重新打开这张选票："
+    "提示“此选票已经使用”即已计入；若打开的仍是这一轮的选票，说明尚未计入，请再投一次。":
+        "The connection broke while your ballot was being submitted: it may or may not have been counted. Open this "
+        "ballot again shortly: if it says it has been used, it was counted; if the same round's ballot opens, it was "
+        "not, so please vote again.",
+    "本机提交的这张选票，回执码是：": "The ballot this device sent has the receipt code:",
+    "若已计入，选票混合后可在公告栏查到这个回执码。": "If it was counted, this code is on the bulletin board once ballots are mixed.",
     "系统暂时无法记录选票，请稍后重试；您的选票尚未提交。":
         "The system cannot record ballots just now. Please try again shortly; your ballot has not been submitted.",
     "提交的内容无法识别": "What was sent could not be read",

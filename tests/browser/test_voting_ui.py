@@ -193,3 +193,36 @@ def test_an_option_a_cap_allows_none_of_is_shown_struck_and_cannot_be_picked(liv
     dialog.get_by_role("button", name="确认提交").click()
     phone.locator("#tracker").wait_for()
     assert len(phone.locator("#tracker").inner_text()) == 19
+
+
+def test_a_submission_whose_line_broke_after_commit_shows_the_receipt_this_phone_drew(live_server, phone, full_campaign,
+                                                                                   monkeypatch, shots):
+    """The COMMIT reached the database and the connection broke before its answer: the phone is
+    told its ballot may be in, with the receipt code it worked out before sending, and reopening
+    the ballot says it was counted."""
+    import psycopg2
+
+    from service.core import db
+    (token,) = full_campaign.tokens(1)
+    phone.goto(f"{live_server}/b/{token}")
+
+    def committed_then_cut(self):
+        psycopg2.extensions.connection.commit(self)
+        self.close()
+        raise psycopg2.OperationalError("server closed the connection unexpectedly")
+    monkeypatch.setattr(db.Connection, "commit", committed_then_cut)
+    phone.get_by_role("button", name="提交选票").click()
+    dialog = phone.locator("dialog#confirm")
+    dialog.wait_for(state="visible", timeout=5000)
+    dialog.get_by_role("button", name="确认提交").click()
+    phone.get_by_role("heading", name="选票可能已经提交").wait_for()
+    monkeypatch.undo()
+    drawn = phone.locator("#sent-tracker")
+    assert drawn.is_visible()
+    code = drawn.inner_text()
+    assert len(code) == 19
+    assert axe_problems(phone) == []
+    shots(phone, "30-commit-unknown")
+    phone.goto(f"{live_server}/b/{token}")  # opened again, in the same tab
+    assert phone.get_by_role("heading", name="此选票已经使用").is_visible()
+    assert phone.locator("#sent-tracker").inner_text() == code
