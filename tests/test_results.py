@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from ballots import forms
 from ballots.tally import counts_from_ballots, tally
@@ -179,7 +180,7 @@ def test_exports_open_correctly(client, organiser_key, make_key):
 
 
 def test_two_recommendations_three_evaluations_combine_by_source_weights(client, full_campaign, organiser_key,
-                                                                         make_user, conn):
+                                                                         make_user, conn, login):
     url = f"/api/v1/campaigns/{full_campaign.id}"
     s, o = full_campaign.sections, full_campaign.orgs
     for choice in ("满意", "满意", "基本满意", "不满意"):  # 临床医学系党支部: (100+100+75+55)/4 = 82.5
@@ -209,6 +210,13 @@ def test_two_recommendations_three_evaluations_combine_by_source_weights(client,
     assert by[o[0]]["total"] == 83.5                   # 0.6·82.5 + 0.2·90 + 0.2·80 = 49.5 + 18 + 16
     assert by[o[1]]["total"] == 92.5                   # (0.6·100 + 0.2·70) / 0.8: no leader score yet
     assert (by[o[1]]["rank"], by[o[0]]["rank"]) == (1, 2)
+    login(make_user("organiser"))  # the results page shows the same table
+    page = client.get(f"/admin/campaigns/{full_campaign.id}/results").get_data(as_text=True)
+    table = page[page.index('id="composite"'):]
+    assert "两推三评综合得分" in table and "权重：选票 0.6、组织考评 0.2、领导点评 0.2" in table
+    rows = re.findall(r"<tr><td>(\d+)</td><td>([^<]+)</td>.*?<strong>([\d.]+)</strong></td>\s*<td class=\"small\">([^<]*)</td>",
+                      table, re.S)
+    assert rows == [("1", "护理系党支部", "92.5", "领导点评"), ("2", "临床医学系党支部", "83.5", "")]
 
 
 def test_scores_entered_from_the_campaign_page(client, full_campaign, make_user, login, organiser_key):

@@ -128,8 +128,4 @@ def get_composite(campaign_id):
     with db.transaction() as cur:
         definition = camps.definition(cur, campaign_id)
         rounds = [results.round_results(cur, campaign_id, r["id"]) for r in definition["rounds"]]
-        entries = results.listing(cur, campaign_id)
-    return {"weights": definition["rules"].get("sources"),
-            "subjects": results.composite(definition["subjects"], rounds, entries,
-                                          definition["rules"].get("sources", {"ballots": 1}),
-                                          definition["rules"].get("sources_trim_above"))}
+        return results.campaign_composite(cur, definition, rounds)

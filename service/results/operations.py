@@ -128,6 +128,21 @@ def listing(cur, campaign_id) -> list:
     return q.list_source_scores(cur, campaign_id)
 
 
+def campaign_composite(cur, definition: dict, round_results: list[dict]) -> dict:
+    """The campaign's 两推三评 composite (the API's /composite, the results page's table): its
+    source weights and each subject's figures, from its rounds' results and the scores entered."""
+    rules = definition["rules"]
+    return {"weights": rules.get("sources"),
+            "subjects": composite(definition["subjects"], round_results, listing(cur, definition["id"]),
+                                  rules.get("sources", {"ballots": 1}), rules.get("sources_trim_above"))}
+
+
+def weighs_scores(definition: dict) -> bool:
+    """Whether the campaign weighs organisation or leader scores beside its ballots (两推三评)."""
+    sources = definition["rules"].get("sources") or {}
+    return any((sources.get(k) or 0) > 0 for k in ("organisation", "leaders"))
+
+
 def composite(subjects: list[dict], round_results: list[dict], entries: list[dict], weights: dict,
               trim_above: int | None = 5) -> list[dict]:
     """Per subject: the ballots' score (mean of its rows' composite means in rating and score

@@ -29,6 +29,7 @@ def results_page(campaign_id):
         rounds = [res.round_results(cur, campaign_id, r["id"]) for r in c["rounds"]]
         may_read = g.user.can(COMMENTS_READ)
         notes = {r["id"]: res.comments(cur, campaign_id, r["id"]) for r in c["rounds"]} if may_read else {}
+        composite = res.campaign_composite(cur, c, rounds) if res.weighs_scores(c) else None
     use_zone(c["rules"])
     figures = {}
     for rnd in rounds:
@@ -61,7 +62,7 @@ def results_page(campaign_id):
             elif sec["type"] == "score" and any(r["mean"] is not None for r in sec["rows"]):
                 figures[sec["id"]] = [charts.ranking_bars([(r["name"], r["mean"], r["rank"]) for r in sec["rows"]],
                                                           f"{sec['title']}：得分")]
-    return render_template("admin/results.html", c=c, rounds=rounds, figures=figures, notes=notes,
+    return render_template("admin/results.html", c=c, rounds=rounds, figures=figures, notes=notes, composite=composite,
                            majority_labels=MAJORITY_LABELS, small_group_k=c["rules"].get("small_group_k", 5))
 
 
