@@ -46,3 +46,21 @@ def by_source_line(bs: dict | None) -> str | None:
     if bs["duplicates"]:
         parts.append(f"重复票 {bs['duplicates']} 张（票码已在手机上投过），不计入")
     return "；".join(parts) + "。"
+
+
+# The 两推三评 sources, as the results page and report name them.
+SOURCE_LABELS = {"ballots": "选票", "organisation": "组织考评", "leaders": "领导点评"}
+
+
+def composite_rows(composite: dict) -> list[list[str]]:
+    """The composite's table (rank, name, ballots, organisation, leaders, total, what is missing),
+    for the subjects with any figure: the results page's and the report's."""
+    figures = ("ballots", "organisation", "leaders", "total")
+    return [[str(s["rank"] or "—"), s["name"], *(num(s[k]) for k in figures), "、".join(SOURCE_LABELS[k] for k in s["missing"])]
+            for s in composite["subjects"] if any(s[k] is not None for k in figures)]
+
+
+def weights_line(weights: dict | None) -> str:
+    w = weights or {}
+    return ("权重：" + "、".join(f"{label} {w.get(k) or 0}" for k, label in SOURCE_LABELS.items())
+            + "；缺某一项的对象，按其余各项的权重折算。选票得分为各轮（未达有效门槛的轮次除外）测评得分的平均。")

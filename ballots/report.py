@@ -5,7 +5,7 @@ withheld small group only in the composite); signature and date lines; then the 
 the verification page. A4, in the embedded Noto Sans CJK subset (ballots.fonts)."""
 from __future__ import annotations
 
-from .display import by_source_line, num, pct, pct_value
+from .display import by_source_line, composite_rows, num, pct, pct_value, weights_line
 from .fonts import report_font
 from .pdf import Writer
 from .report_layout import LEFT, RIGHT, Pages
@@ -157,6 +157,16 @@ def _round(pages: Pages, r: dict, scales: dict) -> None:
     pages.signatures()
 
 
+def _composite(pages: Pages, composite: dict) -> None:
+    """两推三评: each subject's ballots, organisation and leader scores and their weighted total."""
+    pages.need(120)
+    pages.text("两推三评综合得分", 15, bold=True, gap=8)
+    pages.text(weights_line(composite["weights"]), 9, gap=6)
+    pages.table(["排名", "对象", "选票", "组织考评", "领导点评", "综合得分", "缺项"], [40, 165, 55, 60, 60, 60, 55],
+                composite_rows(composite))
+    pages.y -= 10
+
+
 def _verification(pages: Pages, lines: list[str], checkpoints) -> None:
     """The last page: how to check the report, and each signed checkpoint as a QR code."""
     pages.need(80)
@@ -188,7 +198,7 @@ def _comments(pages: Pages, note: dict) -> None:
 
 def write_report(out, title: str, results: list[dict], generated: str, notes: list[dict] | None = None,
                  verification: list[str] | None = None, checkpoints: list[str] = (),
-                 scales: dict | None = None) -> None:
+                 scales: dict | None = None, composite: dict | None = None) -> None:
     """The report; `scales` ({section id: scale}, scales_of()) lets the rules say each option's
     points; `notes` (each round's 意见建议, apart from the ballots) go at its end, then
     `verification`: lines that tell a reader how to check it (the service's key, the signed
@@ -199,6 +209,8 @@ def write_report(out, title: str, results: list[dict], generated: str, notes: li
     pages.text(f"计票结果报告　生成于 {generated}", 10, gap=14, centred=True)
     for r in results:
         _round(pages, r, scales or {})
+    if composite:
+        _composite(pages, composite)
     for note in notes or []:
         _comments(pages, note)
     if verification:

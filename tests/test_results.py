@@ -217,6 +217,10 @@ def test_two_recommendations_three_evaluations_combine_by_source_weights(client,
     rows = re.findall(r"<tr><td>(\d+)</td><td>([^<]+)</td>.*?<strong>([\d.]+)</strong></td>\s*<td class=\"small\">([^<]*)</td>",
                       table, re.S)
     assert rows == [("1", "护理系党支部", "92.5", "领导点评"), ("2", "临床医学系党支部", "83.5", "")]
+    pdf = client.get(f"{url}/results.pdf", headers=organiser_key).data  # and so does the report
+    text = re.sub(r"\s+", "", pdftotext(pdf))
+    assert "两推三评综合得分权重：选票0.6、组织考评0.2、领导点评0.2" in text
+    assert "1护理系党支部100.070.0—92.5领导点评" in text and "2临床医学系党支部82.590.080.083.5" in text
 
 
 def test_scores_entered_from_the_campaign_page(client, full_campaign, make_user, login, organiser_key):
@@ -298,3 +302,8 @@ def test_another_campaigns_round_is_not_found_whatever_the_state(client, full_ca
     rid = client.get(f"/api/v1/campaigns/{other}", headers=organiser_key).json["rounds"][0]["id"]
     r = client.get(f"/api/v1/campaigns/{full_campaign.id}/rounds/{rid}/results", headers=organiser_key)
     assert r.status_code == 404, r.json
+
+
+def pdftotext(data: bytes) -> str:
+    import subprocess
+    return subprocess.run(["pdftotext", "-", "-"], input=data, capture_output=True, check=True).stdout.decode()

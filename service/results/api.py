@@ -85,13 +85,15 @@ def _export(campaign_id, kind):
         if kind == "pdf":
             from service.audit import operations as audit
             verification = audit.verification_lines(cur, [r["round_id"] for r in all_results])
+            composite = results.campaign_composite(cur, definition, all_results) \
+                if results.weighs_scores(definition) else None
     if kind == "pdf":
         import io
 
         from ballots.report import scales_of, write_report
         buf = io.BytesIO()
         write_report(buf, definition["title"], all_results, exports.generated_at(definition), notes,
-                     verification=verification, scales=scales_of(definition))
+                     verification=verification, scales=scales_of(definition), composite=composite)
         body, mimetype = buf.getvalue(), "application/pdf"
     elif kind == "summary.xlsx":
         from service.results import summary
