@@ -52,11 +52,15 @@ def by_source_line(bs: dict | None) -> str | None:
 SOURCE_LABELS = {"ballots": "选票", "organisation": "组织考评", "leaders": "领导点评"}
 
 
-def composite_rows(composite: dict) -> list[list[str]]:
-    """The composite's table (rank, name, ballots, organisation, leaders, total, what is missing),
-    for the subjects with any figure: the results page's and the report's."""
+COMPOSITE_HEADINGS = ["排名", "对象", "选票", "组织考评", "领导点评", "综合得分", "缺项"]
+
+
+def composite_rows(composite: dict, text: bool = True) -> list[list]:
+    """The composite's table (COMPOSITE_HEADINGS) for the subjects with any figure: as text (the
+    results page's and the report's), or with its numbers as numbers (a spreadsheet's)."""
     figures = ("ballots", "organisation", "leaders", "total")
-    return [[str(s["rank"] or "—"), s["name"], *(num(s[k]) for k in figures), "、".join(SOURCE_LABELS[k] for k in s["missing"])]
+    return [[str(s["rank"] or "—") if text else s["rank"], s["name"], *(num(s[k]) if text else s[k] for k in figures),
+             "、".join(SOURCE_LABELS[k] for k in s["missing"])]
             for s in composite["subjects"] if any(s[k] is not None for k in figures)]
 
 

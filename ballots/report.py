@@ -5,7 +5,7 @@ withheld small group only in the composite); signature and date lines; then the 
 the verification page. A4, in the embedded Noto Sans CJK subset (ballots.fonts)."""
 from __future__ import annotations
 
-from .display import by_source_line, composite_rows, num, pct, pct_value, weights_line
+from .display import COMPOSITE_HEADINGS, by_source_line, composite_rows, num, pct, pct_value, weights_line
 from .fonts import report_font
 from .pdf import Writer
 from .report_layout import LEFT, RIGHT, Pages
@@ -162,8 +162,7 @@ def _composite(pages: Pages, composite: dict) -> None:
     pages.need(120)
     pages.text("两推三评综合得分", 15, bold=True, gap=8)
     pages.text(weights_line(composite["weights"]), 9, gap=6)
-    pages.table(["排名", "对象", "选票", "组织考评", "领导点评", "综合得分", "缺项"], [40, 165, 55, 60, 60, 60, 55],
-                composite_rows(composite))
+    pages.table(COMPOSITE_HEADINGS, [40, 165, 55, 60, 60, 60, 55], composite_rows(composite))
     pages.y -= 10
 
 

@@ -221,6 +221,13 @@ def test_two_recommendations_three_evaluations_combine_by_source_weights(client,
     text = re.sub(r"\s+", "", pdftotext(pdf))
     assert "两推三评综合得分权重：选票0.6、组织考评0.2、领导点评0.2" in text
     assert "1护理系党支部100.070.0—92.5领导点评" in text and "2临床医学系党支部82.590.080.083.5" in text
+    import io
+
+    import openpyxl
+    sheet = openpyxl.load_workbook(io.BytesIO(client.get(f"{url}/results.xlsx", headers=organiser_key).data))["两推三评"]
+    got = [[c.value for c in row] for row in sheet.iter_rows(max_row=3)]
+    assert got == [["排名", "对象", "选票", "组织考评", "领导点评", "综合得分", "缺项"],
+                   [1, "护理系党支部", 100, 70, None, 92.5, "领导点评"], [2, "临床医学系党支部", 82.5, 90, 80, 83.5, None]]
 
 
 def test_scores_entered_from_the_campaign_page(client, full_campaign, make_user, login, organiser_key):

@@ -82,11 +82,11 @@ def _export(campaign_id, kind):
     principal = current_principal()
     with db.transaction() as cur:
         definition, all_results, notes = exports.gather(cur, principal, campaign_id, kind)
+        composite = results.campaign_composite(cur, definition, all_results) \
+            if kind in ("pdf", "xlsx") and results.weighs_scores(definition) else None
         if kind == "pdf":
             from service.audit import operations as audit
             verification = audit.verification_lines(cur, [r["round_id"] for r in all_results])
-            composite = results.campaign_composite(cur, definition, all_results) \
-                if results.weighs_scores(definition) else None
     if kind == "pdf":
         import io
 
@@ -99,7 +99,7 @@ def _export(campaign_id, kind):
         from service.results import summary
         body, mimetype = summary.to_xlsx(definition["title"], all_results, exports.generated_at(definition)), _XLSX
     else:
-        body = exports.to_csv(all_results) if kind == "csv" else exports.to_xlsx(all_results, notes)
+        body = exports.to_csv(all_results) if kind == "csv" else exports.to_xlsx(all_results, notes, composite)
         mimetype = "text/csv" if kind == "csv" else _XLSX
     name = f"summary-{campaign_id}.xlsx" if kind == "summary.xlsx" else f"results-{campaign_id}.{kind}"
     return Response(body, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename={name}"})

@@ -127,13 +127,28 @@ def _sheet_title(name: str, used: set) -> str:
     return title
 
 
-def to_xlsx(results: list[dict], notes: list[dict] | None = None) -> bytes:
+def _composite_sheet(ws, composite: dict, bold) -> None:
+    """两推三评: the results page's table, its figures as numbers, the weights beneath."""
+    from ballots.display import COMPOSITE_HEADINGS, composite_rows, weights_line
+    _append(ws, COMPOSITE_HEADINGS)
+    for cell in ws[1]:
+        cell.font = bold
+    for row in composite_rows(composite, text=False):
+        _append(ws, row)
+    _append(ws, [])
+    _append(ws, [weights_line(composite["weights"])])
+    for col, width in zip("ABCDEFG", (6, 28, 10, 10, 10, 10, 16)):
+        ws.column_dimensions[col].width = width
+    ws.freeze_panes = "A2"
+
+
+def to_xlsx(results: list[dict], notes: list[dict] | None = None, composite: dict | None = None) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
     wb = Workbook()
     wb.remove(wb.active)
-    used = {"意见建议"}
+    used = {"意见建议", "两推三评"}
     for result in results:
         ws = wb.create_sheet(_sheet_title(result["round"], used))
         _append(ws, HEADINGS)
@@ -144,6 +159,8 @@ def to_xlsx(results: list[dict], notes: list[dict] | None = None) -> bytes:
         ws.freeze_panes = "A2"
         for col, width in zip("ABCDEFGHIJKLMNO", (28, 8, 18, 16, 10, 10, 10, 10, 8, 10, 8, 6, 6, 6, 8)):
             ws.column_dimensions[col].width = width
+    if composite:
+        _composite_sheet(wb.create_sheet("两推三评"), composite, Font(bold=True))
     if notes:
         ws = wb.create_sheet("意见建议")
         _append(ws, ["轮次", "题目", "序号", "意见建议"])

@@ -62,10 +62,11 @@ def results_page(campaign_id):
             elif sec["type"] == "score" and any(r["mean"] is not None for r in sec["rows"]):
                 figures[sec["id"]] = [charts.ranking_bars([(r["name"], r["mean"], r["rank"]) for r in sec["rows"]],
                                                           f"{sec['title']}：得分")]
-    from ballots.display import composite_rows, weights_line
+    from ballots.display import COMPOSITE_HEADINGS, composite_rows, weights_line
     return render_template("admin/results.html", c=c, rounds=rounds, figures=figures, notes=notes, composite=composite,
                            composite_rows=composite and composite_rows(composite),
                            composite_weights=composite and weights_line(composite["weights"]),
+                           composite_headings=COMPOSITE_HEADINGS,
                            majority_labels=MAJORITY_LABELS, small_group_k=c["rules"].get("small_group_k", 5))
 
 
