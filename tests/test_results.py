@@ -211,6 +211,8 @@ def test_two_recommendations_three_evaluations_combine_by_source_weights(client,
     assert by[o[1]]["total"] == 92.5                   # (0.6·100 + 0.2·70) / 0.8: no leader score yet
     assert (by[o[1]]["rank"], by[o[0]]["rank"]) == (1, 2)
     login(make_user("organiser"))  # the results page shows the same table
+    detail = client.get(f"/admin/campaigns/{full_campaign.id}").get_data(as_text=True)
+    assert "组织考评与领导点评" in detail and "weight-zero" not in detail  # both sources weigh here
     page = client.get(f"/admin/campaigns/{full_campaign.id}/results").get_data(as_text=True)
     table = page[page.index('id="composite"'):]
     assert "两推三评综合得分" in table and "权重：选票 0.6、组织考评 0.2、领导点评 0.2" in table
@@ -235,6 +237,8 @@ def test_scores_entered_from_the_campaign_page(client, full_campaign, make_user,
     o = full_campaign.orgs
     page = client.get(f"/admin/campaigns/{full_campaign.id}").get_data(as_text=True)
     assert "组织考评与领导点评" in page
+    # the fixture's campaign weighs no source but its ballots: each form says its scores count nowhere
+    assert page.count('class="warn small weight-zero"') == 2 and "「领导点评」权重为 0" in page
     r = client.post(f"/admin/campaigns/{full_campaign.id}/scores", data={
         "csrf_token": token, "source": "leaders", f"score-{o[0]}": "88.5", f"comment-{o[0]}": "表率作用突出",
         f"score-{o[1]}": ""})
