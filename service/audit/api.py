@@ -27,7 +27,7 @@ def _round(cur, campaign_id, round_id) -> dict:
 
 
 @endpoint("/audit/log", "GET", summary="The audit log: entries of every chain, newest first, filtered by "
-          "campaign_id, type, actor, since and until (ISO dates), at most `limit` (200)", permission=AUDIT_READ,
+          "campaign_id, type, actor, since and until (ISO dates), at most `limit` (200) from `offset`", permission=AUDIT_READ,
           tag="audit", documents=LogEntryOut, many=True, query=LogQuery)
 def audit_log():
     filters = ops.log_filters(request.args)

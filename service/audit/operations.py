@@ -12,6 +12,7 @@ from ballots import audit, lifecycle, merkle, signed_note
 from service.audit import keys
 from service.audit import queries as q
 from service.audit.errors import CheckpointTooEarly, NoSuchRound
+from service.audit.schemas import MAX_OFFSET
 from service.core.event_queries import insert_event
 
 
@@ -117,10 +118,10 @@ def log_filters(args) -> dict | None:
              "type": args.get("type") or None, "actor": args.get("actor") or None,
              "since": dt.date.fromisoformat(args["since"]) if args.get("since") else None,
              "until": dt.date.fromisoformat(args["until"]) if args.get("until") else None,
-             "limit": int(args.get("limit", 200))}
+             "limit": int(args.get("limit", 200)), "offset": int(args.get("offset", 0))}
     except ValueError:
         return None
-    return f if 1 <= f["limit"] <= 1000 else None
+    return f if 1 <= f["limit"] <= 1000 and 0 <= f["offset"] <= MAX_OFFSET else None
 
 
 def log(cur, filters: dict) -> list[dict]:

@@ -86,9 +86,22 @@ def audit_log():
     for e in entries:
         e["when"] = _when(e, zones)
     html = render_template("audit/log.html", entries=entries, campaigns=campaigns, titles=titles, rounds=rounds,
-                           labels=EVENT_LABELS, args=request.args, error=error,
-                           limit=filters["limit"] if filters else 200)
+                           labels=EVENT_LABELS, args=request.args, error=error, pages=_pages(filters, len(entries)))
     return (html, 422) if error else html
+
+
+def _pages(filters: dict | None, shown: int) -> dict | None:
+    """Which entries the page shows (first and last, from 1) and the links to the newer and the
+    older ones under the same filters."""
+    if not filters:
+        return None
+    limit, offset = filters["limit"], filters["offset"]
+
+    def link(at):
+        return url_for("admin.audit_log", **{**request.args.to_dict(), "offset": at})
+    return {"first": offset + 1, "last": offset + shown, "limit": limit,
+            "newer": link(max(0, offset - limit)) if offset else None,
+            "older": link(offset + limit) if shown == limit else None}
 
 
 def _round_or_404(cur, campaign_id: int, round_id: int):

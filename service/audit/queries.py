@@ -107,7 +107,7 @@ def log(cur, f: dict) -> list[dict]:
              AND (%(since)s::date IS NULL OR (created_at AT TIME ZONE 'Asia/Shanghai')::date >= %(since)s::date)
              AND (%(until)s::date IS NULL OR (created_at AT TIME ZONE 'Asia/Shanghai')::date <= %(until)s::date)
            ORDER BY created_at DESC, chain DESC, height DESC
-           LIMIT %(limit)s""", f)
+           LIMIT %(limit)s OFFSET %(offset)s""", f)
     return cur.fetchall()
 
 

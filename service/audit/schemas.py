@@ -7,6 +7,7 @@ from marshmallow import Schema, fields, validate
 from service.core.fields import CleanString
 
 _N = {"required": True}
+MAX_OFFSET = 10_000_000
 
 
 class LogQuery(Schema):
@@ -16,6 +17,8 @@ class LogQuery(Schema):
     since = fields.Date(metadata={"description": "from this date (China time), inclusive"})
     until = fields.Date(metadata={"description": "to this date (China time), inclusive"})
     limit = fields.Integer(validate=validate.Range(min=1, max=1000), metadata={"description": "entries, 200 unless said"})
+    offset = fields.Integer(validate=validate.Range(min=0, max=MAX_OFFSET), metadata={
+        "description": "entries to skip, newest first (0 unless said): the next page starts at offset + limit"})
 
 
 class LogEntryOut(Schema):
