@@ -1,6 +1,7 @@
 """Cast benchmark: the real cast path (`POST /api/v1/ballots:cast`: MAC check, token consumed,
-answers validated, ballot and cast event stored, receipt) against a bare Flask + psycopg2
-endpoint doing one UPDATE and one INSERT — both under the same gunicorn settings, driven by
+answers validated, ballot sealed and stored, receipt) as `serve` runs it — a kept cast is
+answered by service/voting/fastpath.py in front of Flask — against a bare Flask + psycopg2
+endpoint doing one UPDATE and one INSERT, both under the same gunicorn settings, driven by
 the same load: wrk with 64 keep-alive connections, every request a fresh ballot, four runs
 alternating the two sides.
 
