@@ -218,11 +218,12 @@ def test_a_submission_whose_line_broke_after_commit_shows_the_receipt_this_phone
     phone.get_by_role("heading", name="选票可能已经提交").wait_for()
     monkeypatch.undo()
     drawn = phone.locator("#sent-tracker")
-    assert drawn.is_visible()
+    drawn.wait_for(state="visible", timeout=5000)  # sent.js fills it once loaded, after the heading shows
     code = drawn.inner_text()
     assert len(code) == 19
     assert axe_problems(phone) == []
     shots(phone, "30-commit-unknown")
     phone.goto(f"{live_server}/b/{token}")  # opened again, in the same tab
     assert phone.get_by_role("heading", name="此选票已经使用").is_visible()
+    phone.locator("#sent-tracker").wait_for(state="visible", timeout=5000)
     assert phone.locator("#sent-tracker").inner_text() == code
